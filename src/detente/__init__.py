@@ -1,0 +1,50 @@
+"""détente: evidence-linked models of nuclear diplomacy.
+
+The public API (each verb also has a CLI command):
+
+- :func:`load_scenario`, :func:`scenarios`, :func:`apply` — scenarios, validation, policy levers
+- :func:`forecast` — bargaining forecasts (``model="bdm" | "smp" | "all"``)
+- :func:`monthly_panel` — the cited history as a monthly frame
+- :func:`fit`, :func:`simulate`, :func:`backtest` — the dynamic model of DPRK testing
+
+Names are imported lazily, so ``import detente`` (and the CLI's start-up) does not pay for JAX or
+matplotlib until a verb that needs them is called.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+try:
+    __version__ = version("detente")
+except PackageNotFoundError:  # running from a source tree without install
+    __version__ = "0.0.0+unknown"
+
+# public name -> module that defines it
+_API = {
+    "load_scenario": "detente.scenario",
+    "scenarios": "detente.scenario",
+    "apply": "detente.scenario",
+    "Scenario": "detente.scenario",
+    "forecast": "detente.bargaining.forecast",
+    "monthly_panel": "detente.evidence",
+    "fit": "detente.dynamics",
+    "simulate": "detente.dynamics",
+    "backtest": "detente.dynamics",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'detente' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*_API, "__version__"])
+
+
+__all__ = ["__version__", *_API]  # noqa: PLE0604

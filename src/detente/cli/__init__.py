@@ -1,0 +1,20 @@
+"""Command-line face of détente (``detente …``), thin over the public API.
+
+Importing a command module registers its commands on :data:`app`; add a module here to add
+commands.
+"""
+
+from __future__ import annotations
+
+from detente.cli._app import app
+
+# Command modules (each registers on ``app`` when imported).
+from detente.cli import scenario_cmds  # noqa: E402,F401  isort: skip
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+__all__ = ["app", "main"]
