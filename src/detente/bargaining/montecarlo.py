@@ -1,0 +1,226 @@
+"""Monte Carlo inputs for the bargaining engines (shared by BDM and SMP).
+
+Every number in a scenario may carry a ``range: [lo, hi]`` (docs/scenario-format.md). A Monte
+Carlo run samples each of them, independently, once per draw, and runs the engine on the whole
+batch as one array program. This module turns the scenario's arrays into an
+:class:`EngineInputs` batch; engines never see a Scenario.
+
+Distribution
+------------
+Default: **triangular on [lo, hi] with its mode at the stated value**. The analyst's value is
+the best estimate and the range is the plausible interval, so the density should peak at the
+value and vanish at the ends; a uniform (``distribution="uniform"``) treats every point of the
+range as equally likely and is offered for sensitivity runs. A number with no range
+(lo == hi == value) is kept fixed.
+
+Optionally a global perturbation ``±perturbation`` (points on the 0–100 scale) is added to every
+position and salience, uniform on ``[-perturbation, +perturbation]``, after range sampling,
+then clipped to [0, 100]; this expresses "every judgement is uncertain by about this much".
+
+Reproducibility
+---------------
+``numpy.random.SeedSequence(seed).spawn(4)`` gives one independent stream each for capability,
+position, salience and perturbation. **All uniforms are drawn up front** for the whole run, so
+the numbers do not depend on how the engine run is chunked, and the same seed gives the same
+inputs under any policy (common random numbers: policies are compared on the same draws).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from detente.errors import OptionsError, Problem
+
+Distribution = Literal["triangular", "uniform"]
+
+
+@dataclass(frozen=True)
+class EngineInputs:
+    """A batch of engine inputs over all issues of a scenario.
+
+    Attributes
+    ----------
+    actor_ids : tuple of str, length n
+    issue_ids : tuple of str, length d
+    capability : ndarray of shape (n_draws, n)
+    position : ndarray of shape (n_draws, n, d), on the scenario's 0–100 scale
+    salience : ndarray of shape (n_draws, n, d), on the scenario's 0–100 scale (engines that
+        need 0–1, like BDM, divide by 100 in their adapter)
+    present : bool ndarray of shape (n, d)
+        False where an issue lists the actor as absent; those entries are ignored.
+    """
+
+    actor_ids: tuple[str, ...]
+    issue_ids: tuple[str, ...]
+    capability: np.ndarray
+    position: np.ndarray
+    salience: np.ndarray
+    present: np.ndarray
+
+    @property
+    def n_draws(self) -> int:
+        return int(self.capability.shape[0])
+
+    @classmethod
+    def from_arrays(cls, arrays: Any) -> EngineInputs:
+        """The scenario's point values as a batch of one draw.
+
+        Parameters
+        ----------
+        arrays : ScenarioArrays
+            From ``Scenario.arrays()`` (any object with its fields).
+        """
+        return cls(
+            actor_ids=tuple(arrays.actor_ids),
+            issue_ids=tuple(arrays.issue_ids),
+            capability=np.asarray(arrays.capability, dtype=float)[None, :],
+            position=np.asarray(arrays.position, dtype=float)[None, :, :],
+            salience=np.asarray(arrays.salience, dtype=float)[None, :, :],
+            present=np.asarray(arrays.present, dtype=bool),
+        )
+
+    def take(self, draws: slice) -> EngineInputs:
+        """The sub-batch ``draws`` (a slice of the draw axis)."""
+        return EngineInputs(
+            actor_ids=self.actor_ids,
+            issue_ids=self.issue_ids,
+            capability=self.capability[draws],
+            position=self.position[draws],
+            salience=self.salience[draws],
+            present=self.present,
+        )
+
+    def issue(self, k: int) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
+        """The present actors of issue ``k`` and their arrays.
+
+        Returns
+        -------
+        actor_ids : tuple of str, length m
+        capability, position, salience : ndarrays of shape (n_draws, m)
+        """
+        mask = self.present[:, k]
+        ids = tuple(a for a, keep in zip(self.actor_ids, mask, strict=True) if keep)
+        return (ids, self.capability[:, mask], self.position[:, mask, k],
+                self.salience[:, mask, k])
+
+
+def resolve_seed(seed: int | None) -> int:
+    """The seed to record: ``seed`` itself, or fresh entropy when None."""
+    if seed is None:
+        return int(np.random.SeedSequence().entropy)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise OptionsError(
+            f"seed {seed!r} is not a non-negative integer",
+            [Problem("seed must be a non-negative integer", path="seed",
+                     allowed="an integer ≥ 0, or omit it to draw one")],
+        )
+    return int(seed)
+
+
+def _from_uniform(u: np.ndarray, lo: np.ndarray, mode: np.ndarray, hi: np.ndarray,
+                  distribution: Distribution) -> np.ndarray:
+    """Inverse CDF of the triangular(lo, mode, hi) or uniform(lo, hi) law at ``u``.
+
+    Degenerate ranges (hi == lo) return ``mode`` exactly.
+    """
+    width = hi - lo
+    if distribution == "uniform":
+        out = lo + u * width
+    else:
+        left = mode - lo
+        right = hi - mode
+        with np.errstate(invalid="ignore", divide="ignore"):
+            split = np.where(width > 0, left / np.where(width > 0, width, 1.0), 0.0)
+        lower = lo + np.sqrt(u * width * left)
+        upper = hi - np.sqrt((1.0 - u) * width * right)
+        out = np.where(u < split, lower, upper)
+    return np.where(width > 0, out, mode)
+
+
+def sample_inputs(
+    arrays: Any,
+    draws: int,
+    seed: int,
+    *,
+    perturbation: float = 0.0,
+    distribution: Distribution = "triangular",
+) -> EngineInputs:
+    """Sample ``draws`` engine inputs from a scenario's ranges.
+
+    Parameters
+    ----------
+    arrays : ScenarioArrays
+        ``capability_range`` (n, 2), ``position_range`` (n, d, 2) and ``salience_range``
+        (n, d, 2) give [lo, hi] per number (lo == hi == value where there is no range).
+    draws : int
+        Number of draws (≥ 1).
+    seed : int
+        Root seed (see :func:`resolve_seed`).
+    perturbation : float
+        Global ± half-width in scale points added to every position and salience (0 = none).
+    distribution : {"triangular", "uniform"}
+        Law on each range; see the module docstring.
+
+    Returns
+    -------
+    EngineInputs
+        Batch with ``n_draws == draws``; absent entries stay 0.
+    """
+    problems = []
+    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
+        problems.append(Problem(f"draws {draws!r} must be a positive integer", path="draws",
+                                allowed="an integer ≥ 1"))
+    if not np.isfinite(perturbation) or not 0.0 <= perturbation <= 100.0:
+        problems.append(Problem(f"perturbation {perturbation!r} is outside [0, 100]",
+                                path="perturbation", allowed="points on the 0–100 scale, 0–100"))
+    if distribution not in ("triangular", "uniform"):
+        problems.append(Problem(f"unknown distribution {distribution!r}", path="distribution",
+                                allowed="triangular | uniform"))
+    if problems:
+        raise OptionsError("invalid Monte Carlo options", problems)
+
+    point = EngineInputs.from_arrays(arrays)
+    n, d = point.present.shape
+    cap_rng, pos_rng, sal_rng, pert_rng = (
+        np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(4)
+    )
+    # All uniforms up front: the inputs never depend on how the engine run is chunked.
+    u_cap = cap_rng.random((draws, n))
+    u_pos = pos_rng.random((draws, n, d))
+    u_sal = sal_rng.random((draws, n, d))
+
+    cap_range = np.asarray(arrays.capability_range, dtype=float)
+    pos_range = np.asarray(arrays.position_range, dtype=float)
+    sal_range = np.asarray(arrays.salience_range, dtype=float)
+    capability = _from_uniform(u_cap, cap_range[:, 0], point.capability[0], cap_range[:, 1],
+                               distribution)
+    position = _from_uniform(u_pos, pos_range[..., 0], point.position[0], pos_range[..., 1],
+                             distribution)
+    salience = _from_uniform(u_sal, sal_range[..., 0], point.salience[0], sal_range[..., 1],
+                             distribution)
+    if perturbation > 0:
+        noise = pert_rng.uniform(-perturbation, perturbation, size=(2, draws, n, d))
+        position = np.clip(position + noise[0], 0.0, 100.0)
+        salience = np.clip(salience + noise[1], 0.0, 100.0)
+    absent = ~point.present
+    position = np.where(absent, 0.0, position)
+    salience = np.where(absent, 0.0, salience)
+    return EngineInputs(
+        actor_ids=point.actor_ids,
+        issue_ids=point.issue_ids,
+        capability=capability,
+        position=position,
+        salience=salience,
+        present=point.present,
+    )
+
+
+def chunk_slices(n_draws: int, chunk_size: int) -> Iterator[slice]:
+    """Slices of the draw axis of at most ``chunk_size`` draws each."""
+    step = max(1, int(chunk_size))
+    for start in range(0, n_draws, step):
+        yield slice(start, min(start + step, n_draws))

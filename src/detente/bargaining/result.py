@@ -1,0 +1,359 @@
+"""The result family every bargaining engine returns (BDM, SMP, …).
+
+One run of one engine on one issue is an :class:`IssueResult`: the per-round positions, the
+per-round summary statistics (median-voter position, weighted mean), the offers or challenges
+that moved actors, and a **summary forecast** with the range the bargaining cycles in. A run
+over Monte Carlo draws adds an :class:`IssueDistribution` per issue. A :class:`Forecast` holds
+both for every issue of a scenario, with the seed and the engine options that produced them.
+
+Axis conventions (fixed for every engine)
+-----------------------------------------
+- positions: ``(rounds + 1, n_actors)``; row 0 is the input, row t the positions after round t.
+- batched engine output: ``(n_draws, rounds + 1, n_actors)``; the draw axis always leads.
+- pairwise matrices: ``(..., challenger/proposer, target/receiver)`` unless the field says
+  otherwise.
+
+Summary-forecast rule (why not the last round)
+----------------------------------------------
+Bueno de Mesquita's model need not converge: on the EC emissions case it cycles (Scholz,
+Calbert & Smith 2011, §7: "In general the results do not stabilise"). The summary forecast is
+therefore the **median over rounds ``burn_in + 1 … rounds_run`` of the per-round
+median-voter position**, and the cycle range is the minimum and maximum of that same window
+(:func:`summarise_median_path`). Round 0 (the input) is never part of the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+#: Kinds of offer an engine may report. BDM uses the first three (Scholz et al. 2011, §6);
+#: engines with other move types add their own strings.
+OFFER_KINDS: tuple[str, ...] = ("confrontation", "compromise", "capitulation")
+
+#: Columns of :attr:`IssueResult.offers` (one row per offer made).
+OFFER_COLUMNS: tuple[str, ...] = (
+    "round",            # 1-based round in which the offer was made
+    "receiver",         # actor id who would move
+    "proposer",         # actor id whose offer it is
+    "kind",             # one of OFFER_KINDS (or an engine-specific kind)
+    "receiver_position",  # receiver's position at the start of the round
+    "proposer_position",  # proposer's position at the start of the round
+    "offered_position",   # where the receiver would move if it accepted
+    "eu_receiver",        # BDM: a = E^i(U_ij), receiver's EU of challenging the proposer
+    "eu_proposer",        # BDM: b = E^i(U_ji), receiver's view of the proposer's EU
+    "accepted",           # True for the (at most one) offer the receiver took this round
+)
+
+
+def summarise_median_path(
+    median_path: np.ndarray,
+    burn_in: int = 0,
+    rounds_run: np.ndarray | int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Summary forecast and cycle range from per-round median-voter positions.
+
+    Parameters
+    ----------
+    median_path : ndarray of shape (..., rounds + 1)
+        Median-voter position per round; index 0 is the input round.
+    burn_in : int
+        Rounds after round 0 to discard before summarising (0 keeps rounds 1…).
+    rounds_run : int or ndarray of shape (...), optional
+        Last round actually run (early stopping); later entries are ignored. Default: all.
+
+    Returns
+    -------
+    forecast, low, high : ndarrays of shape (...)
+        Median, minimum and maximum of the median-voter position over rounds
+        ``burn_in + 1 … rounds_run``. If the window is empty (``burn_in >= rounds_run``) the
+        last round run is used alone.
+
+    Notes
+    -----
+    The rule follows the recommendation in the BDM reference spec (§9c): the trajectory can
+    cycle (Scholz, Calbert & Smith 2011, §7), so no single round is the forecast.
+    """
+    path = np.asarray(median_path, dtype=float)
+    n_rounds = path.shape[-1] - 1
+    batch_shape = path.shape[:-1]
+    if rounds_run is None:
+        last = np.full(batch_shape, n_rounds, dtype=int)
+    else:
+        last = np.broadcast_to(np.asarray(rounds_run, dtype=int), batch_shape)
+    t = np.arange(n_rounds + 1)
+    first = np.minimum(burn_in + 1, last)  # empty window -> the last round alone
+    first = np.maximum(first, np.minimum(1, last))
+    window = (t >= first[..., None]) & (t <= last[..., None])
+    masked = np.where(window, path, np.nan)
+    forecast = np.nanmedian(masked, axis=-1)
+    low = np.nanmin(masked, axis=-1)
+    high = np.nanmax(masked, axis=-1)
+    return forecast, low, high
+
+
+@dataclass(frozen=True)
+class IssueResult:
+    """One engine run on one issue: the whole trajectory and its summary.
+
+    Attributes
+    ----------
+    model : str
+        Engine name (``"bdm"``, ``"smp"``).
+    issue_id : str
+        The issue (one-dimensional engines) or dimension this result is about.
+    actor_ids : tuple of str, length n
+        Actors taking part (issues may list some actors as absent).
+    positions : ndarray of shape (rounds_run + 1, n)
+        Positions on the issue scale; row 0 is the input.
+    median : ndarray of shape (rounds_run + 1,)
+        Median-voter (Condorcet) position after each round.
+    mean : ndarray of shape (rounds_run + 1,)
+        Capability×salience-weighted mean position after each round.
+    forecast : float
+        Summary forecast (:func:`summarise_median_path`).
+    cycle_low, cycle_high : float
+        Range the median-voter position moves in over the summary window.
+    offers : pandas.DataFrame
+        Offers made, one row each, columns :data:`OFFER_COLUMNS`.
+    risk_exponent : ndarray of shape (rounds_run, n), optional
+        BDM's r_i used in each round (Scholz et al. 2011, eq. 33); None for engines without it.
+    extras : dict
+        Engine-specific per-round arrays (documented by the engine), e.g. security levels.
+    burn_in : int
+        Burn-in used for the summary.
+    """
+
+    model: str
+    issue_id: str
+    actor_ids: tuple[str, ...]
+    positions: np.ndarray
+    median: np.ndarray
+    mean: np.ndarray
+    forecast: float
+    cycle_low: float
+    cycle_high: float
+    offers: pd.DataFrame
+    risk_exponent: np.ndarray | None = None
+    extras: Mapping[str, np.ndarray] = field(default_factory=dict)
+    burn_in: int = 0
+
+    @property
+    def rounds_run(self) -> int:
+        """Number of rounds actually run (positions has one more row)."""
+        return int(self.positions.shape[0] - 1)
+
+    @property
+    def start_median(self) -> float:
+        """Median-voter position of the input (round 0)."""
+        return float(self.median[0])
+
+    def accepted_offers(self) -> pd.DataFrame:
+        """The offers actors took, in round order (the moves that happened)."""
+        return self.offers[self.offers["accepted"]].reset_index(drop=True)
+
+    def rounds_frame(self) -> pd.DataFrame:
+        """Per-round summary: ``round, median, mean``."""
+        return pd.DataFrame({
+            "round": np.arange(self.rounds_run + 1),
+            "median": self.median,
+            "mean": self.mean,
+        })
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy per-round, per-actor frame.
+
+        Columns ``model, issue, round, actor, position, risk_exponent, median, mean``;
+        ``risk_exponent`` is NaN for round 0 and for engines without one.
+        """
+        t, n = self.positions.shape
+        risk = np.full((t, n), np.nan)
+        if self.risk_exponent is not None:
+            risk[1:] = self.risk_exponent
+        return pd.DataFrame({
+            "model": self.model,
+            "issue": self.issue_id,
+            "round": np.repeat(np.arange(t), n),
+            "actor": np.tile(np.array(self.actor_ids, dtype=object), t),
+            "position": self.positions.ravel(),
+            "risk_exponent": risk.ravel(),
+            "median": np.repeat(self.median, n),
+            "mean": np.repeat(self.mean, n),
+        })
+
+
+@dataclass(frozen=True)
+class IssueDistribution:
+    """The distribution of one issue's summary forecast over Monte Carlo draws.
+
+    Attributes
+    ----------
+    issue_id : str
+    forecast : ndarray of shape (n_draws,)
+        Summary forecast of each draw (same rule as :attr:`IssueResult.forecast`).
+    cycle_low, cycle_high : ndarray of shape (n_draws,)
+        Each draw's cycle range.
+    start_median : ndarray of shape (n_draws,)
+        Each draw's round-0 median-voter position (inputs are sampled too).
+    thresholds : dict of str to float
+        Named positions on the issue scale; see :meth:`threshold_probabilities`.
+    """
+
+    issue_id: str
+    forecast: np.ndarray
+    cycle_low: np.ndarray
+    cycle_high: np.ndarray
+    start_median: np.ndarray
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+
+    QUANTILES: ClassVar[tuple[float, ...]] = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+    @property
+    def n_draws(self) -> int:
+        return int(self.forecast.shape[0])
+
+    def quantiles(self, q: tuple[float, ...] | None = None) -> dict[float, float]:
+        """Quantiles of the summary forecast (default 5, 25, 50, 75, 95 %)."""
+        qs = self.QUANTILES if q is None else q
+        values = np.quantile(self.forecast, qs)
+        return {float(p): float(v) for p, v in zip(qs, values, strict=True)}
+
+    def threshold_probabilities(self) -> dict[str, dict[str, float]]:
+        """P(forecast < t), P(forecast > t) for each named threshold t (ties count on neither side)."""
+        return {
+            name: {
+                "value": float(value),
+                "p_below": float(np.mean(self.forecast < value)),
+                "p_above": float(np.mean(self.forecast > value)),
+            }
+            for name, value in self.thresholds.items()
+        }
+
+    def p_moves_up(self) -> float:
+        """Share of draws whose forecast lies above that draw's own start median."""
+        return float(np.mean(self.forecast > self.start_median))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy per-draw frame: ``issue, draw, start_median, forecast, cycle_low, cycle_high``."""
+        return pd.DataFrame({
+            "issue": self.issue_id,
+            "draw": np.arange(self.n_draws),
+            "start_median": self.start_median,
+            "forecast": self.forecast,
+            "cycle_low": self.cycle_low,
+            "cycle_high": self.cycle_high,
+        })
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A bargaining forecast for every issue of a scenario.
+
+    Attributes
+    ----------
+    model : str
+        Engine name.
+    scenario_id : str
+    policy_id : str or None
+        Policy applied before the run, if any.
+    results : dict of str to IssueResult
+        The run on the scenario's point values, per issue (in the scenario's issue order).
+    distributions : dict of str to IssueDistribution
+        Monte Carlo distribution per issue; empty when ``draws == 0``.
+    draws : int
+    seed : int or None
+        Root seed of the draws (drawn from entropy and recorded when the caller gave None);
+        None when ``draws == 0`` (the point run is deterministic).
+    options : dict
+        The engine options that produced the result (``dataclasses.asdict`` of the options),
+        plus the Monte Carlo settings.
+    """
+
+    model: str
+    scenario_id: str
+    policy_id: str | None
+    results: Mapping[str, IssueResult]
+    distributions: Mapping[str, IssueDistribution]
+    draws: int
+    seed: int | None
+    options: Mapping[str, Any]
+
+    @property
+    def issue_ids(self) -> tuple[str, ...]:
+        return tuple(self.results)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per issue: start median, forecast, cycle range, and draw quantiles if any."""
+        rows = []
+        for issue_id, res in self.results.items():
+            row: dict[str, Any] = {
+                "model": self.model,
+                "issue": issue_id,
+                "start_median": res.start_median,
+                "forecast": res.forecast,
+                "cycle_low": res.cycle_low,
+                "cycle_high": res.cycle_high,
+                "rounds_run": res.rounds_run,
+            }
+            dist = self.distributions.get(issue_id)
+            if dist is not None:
+                for p, v in dist.quantiles().items():
+                    row[f"q{round(p * 100):02d}"] = v
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy per-issue, per-round, per-actor frame of the point runs (see IssueResult.to_frame)."""
+        return pd.concat([r.to_frame() for r in self.results.values()], ignore_index=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready nested dict (used by ``detente forecast --json`` and the web API)."""
+        issues = {}
+        for issue_id, res in self.results.items():
+            item: dict[str, Any] = {
+                "actors": list(res.actor_ids),
+                "start_median": res.start_median,
+                "forecast": res.forecast,
+                "cycle_range": [res.cycle_low, res.cycle_high],
+                "median_by_round": res.median.tolist(),
+                "mean_by_round": res.mean.tolist(),
+                "positions_by_round": res.positions.tolist(),
+                "accepted_offers": _records(res.accepted_offers()),
+            }
+            dist = self.distributions.get(issue_id)
+            if dist is not None:
+                item["draws"] = {
+                    "quantiles": {str(k): v for k, v in dist.quantiles().items()},
+                    "thresholds": dist.threshold_probabilities(),
+                    "p_moves_up": dist.p_moves_up(),
+                }
+            issues[issue_id] = item
+        return {
+            "model": self.model,
+            "scenario": self.scenario_id,
+            "policy": self.policy_id,
+            "draws": self.draws,
+            "seed": self.seed,
+            "options": _jsonable(dict(self.options)),
+            "issues": issues,
+        }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [_jsonable(rec) for rec in frame.to_dict(orient="records")]
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    return obj
