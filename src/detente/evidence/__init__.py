@@ -1,0 +1,50 @@
+"""The evidence base: détente's cited history of the DPRK weapons programme and diplomacy.
+
+Tidy frames, each row with its ``source``:
+
+- :func:`missile_launches` — one row per missile/SLV flight (CNS unit), 1984–2025;
+- :func:`launch_events` — one row per distinct launch date (the primary count unit);
+- :func:`nuclear_tests`, :func:`diplomacy_events`, :func:`sanctions`,
+  :func:`us_policy_periods`, :func:`arsenal_estimates`, :func:`leaders`;
+- :func:`monthly_panel` — one row per month, the frame the dynamic model is fitted to, with the
+  diplomatic regime coded by the rule in :mod:`detente.evidence.regime`;
+- :func:`yearly_summary` — the record summed by calendar year;
+- :func:`data_hash` — a hash of the shipped data files, for caches.
+
+The data are package files built from ``reference/history/`` by ``scripts/build_evidence.py``;
+``docs/evidence.md`` describes sources, the unit of count, the regime rule and known gaps.
+"""
+
+from __future__ import annotations
+
+from detente.evidence._data import (
+    arsenal_estimates,
+    data_hash,
+    diplomacy_events,
+    launch_events,
+    leaders,
+    missile_launches,
+    nuclear_tests,
+    sanctions,
+    us_policy_periods,
+)
+from detente.evidence.panel import PANEL_COLUMNS, monthly_panel
+from detente.evidence.regime import REGIMES, code_regimes
+from detente.evidence.summary import yearly_summary
+
+__all__ = [
+    "PANEL_COLUMNS",
+    "REGIMES",
+    "arsenal_estimates",
+    "code_regimes",
+    "data_hash",
+    "diplomacy_events",
+    "launch_events",
+    "leaders",
+    "missile_launches",
+    "monthly_panel",
+    "nuclear_tests",
+    "sanctions",
+    "us_policy_periods",
+    "yearly_summary",
+]
