@@ -1,0 +1,784 @@
+"""Array kernels of KTAB's Spatial Model of Politics (SMP): pure functions, no checks, no I/O.
+
+Every function here implements one numbered section of the reference specification
+(``reference/bargaining/smp/SPEC.md``, written from KTAB ``smpc`` at c57b72a0) and follows
+its notation: ``x`` positions and ``xi`` ideals on [0, 1]^M, ``s`` saliences on [0, 1],
+``c`` capabilities, ``sigma`` salience sums, ``R`` risk attitudes, ``A`` the perspective
+utility tensor. Inputs are validated once in :mod:`detente.bargaining.smp`.
+
+Evaluation order
+----------------
+KTAB quantises every bargain to a 1e-4 grid (SPEC §6.2), so a last-bit difference can in
+principle move a coordinate by one grid step. Every sum the spec calls *sequential* is
+therefore evaluated left to right here (``np.add.accumulate`` or an explicit loop, never
+``np.sum``'s pairwise summation), and every product is written in the spec's form
+(``(a + a) + z``, ``((2 R_h) + R_i) / 3``, ``s * s`` for ``pow(s, 2)``). NumPy does not contract
+multiply-adds into FMA instructions, matching KTAB's x86-64 build.
+
+Cost
+----
+KTAB evaluates about N⁴ terms per turn, most only for its database (SPEC §5, §13). Here a turn
+costs O(N³): the tensor ``A`` (built once per state, layout ``At[n, h, j] = A^h(n, j)``), one
+third-party sweep over all (initiator, target) pairs at once (N passes over (N, N) arrays),
+and the queue votes.
+
+Axis conventions
+----------------
+``(initiator, target)`` for every pair matrix (row = the actor who challenges/proposes);
+``(voter, option)`` for utility tables; ``At[n, h, j]`` = h's estimate of the utility to actor
+n of actor j's position.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Coalition-strength floor of the scalar PCE (SPEC §3, §11).
+COALITION_FLOOR = 1e-8
+#: Principal-strength floor of the challenge assessment (SPEC §5, §11).
+PRINCIPAL_FLOOR = 1e-10
+#: A challenge is worth making only if its expected gain exceeds this (SPEC §6.1).
+CHALLENGE_THRESHOLD = 1e-5
+#: Weight added in the S2P2/S1P1 bargain so both weights may vanish (SPEC §6.2).
+BARGAIN_EPSILON = 1e-6
+#: Positions closer than this (Euclidean, on [0, 1]^M) are one position for reporting (SPEC §7).
+EQUIVALENCE_TOLERANCE = 1e-3
+#: Bound on the number of (voter, option, option) cells built at once in a coalition vote.
+_VOTE_CHUNK_CELLS = 2_000_000
+
+
+# --------------------------------------------------------------------------- §2 distance, utility
+def weighted_distance(ideal: np.ndarray, points: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Salience-weighted normalised distance ``d_a(p)`` (SPEC §2).
+
+    Parameters
+    ----------
+    ideal : ndarray of shape (N, M)
+        Each actor's ideal point ξ_a on [0, 1]^M.
+    points : ndarray of shape (P, M)
+        Points p to measure to.
+    s : ndarray of shape (N, M)
+        Saliences on [0, 1] (the actor's own weights).
+
+    Returns
+    -------
+    ndarray of shape (N, P)
+        ``d[a, p] = sqrt(Σ_k ((ξ_ak − p_k) s_ak)² / Σ_k s_ak²)``, sums sequential over k.
+    """
+    n_actors, n_dims = ideal.shape
+    quad = np.zeros((n_actors, points.shape[0]))
+    norm = np.zeros(n_actors)
+    for k in range(n_dims):  # sequential over dimensions, as KTAB
+        diff = (ideal[:, k, None] - points[None, :, k]) * s[:, k, None]
+        quad += diff * diff
+        norm += s[:, k] * s[:, k]
+    return np.sqrt(quad / norm[:, None])
+
+
+def risk_utility(d: np.ndarray, risk: np.ndarray | float) -> np.ndarray:
+    """Risk-adjusted utility ``U(d, R) = (1 − d)(1 + d R)`` of a distance (SPEC §2)."""
+    inside = (1.0 - d) * (1.0 + d * risk)
+    if np.all(d <= 1.0):
+        return inside
+    return np.where(d <= 1.0, inside, (1.0 - d) * (1.0 + risk))
+
+
+def vote(w: np.ndarray | float, a: np.ndarray, b: np.ndarray, rule: str) -> np.ndarray:
+    """Vote of a voter with weight ``w`` between options valued ``a`` and ``b`` (SPEC §2, §12).
+
+    ``rule`` is KTAB's VotingRule: ``proportional`` (default, ``w (a − b)``), ``binary``,
+    ``prop-bin``, ``prop-cubic``, ``cubic`` or ``asym-prospect``.
+    """
+    du = a - b
+    if rule == "proportional":
+        return w * du
+    if rule == "binary":
+        return w * np.clip(du / 1e-8, -1.0, 1.0)
+    if rule == "prop-bin":
+        return w * (0.8 * du + 0.2 * np.clip(du / 1e-8, -1.0, 1.0))
+    if rule == "prop-cubic":
+        return w * (0.5 * du + 0.5 * (du * du * du))
+    if rule == "cubic":
+        return w * (du * du * du)
+    if rule == "asym-prospect":
+        return np.where(du < 0, w * du, (2.0 * w * du) / 3.0)
+    raise ValueError(f"unknown voting rule {rule!r}")
+
+
+# --------------------------------------------------------------------------- §3 scalar PCE
+def coalition_strengths(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
+    """Coalition strength for every ordered pair of options (SPEC §3 step 1).
+
+    Parameters
+    ----------
+    w : ndarray of shape (V,)
+        Voter weights.
+    u : ndarray of shape (V, K)
+        ``u[v, m]``: utility to voter v of option m.
+    rule : str
+        Voting rule (:func:`vote`).
+
+    Returns
+    -------
+    ndarray of shape (K, K)
+        ``C[m, m']``: strength of the coalition preferring m to m'; ``1e-8`` plus the
+        positive votes, summed over voters in order. For a pair m > m' KTAB computes one vote
+        ``q = V(w, u_m, u_m')`` and credits ``q`` to C[m, m'] or ``−q`` to C[m', m]; the same is
+        done here, so asymmetric voting rules behave as in KTAB.
+    """
+    n_voters, n_options = u.shape
+    lower = np.tril(np.ones((n_options, n_options), dtype=bool), -1)  # m > m'
+    strength = np.full((n_options, n_options), COALITION_FLOOR)
+    chunk = max(1, _VOTE_CHUNK_CELLS // max(1, n_options * n_options))
+    for start in range(0, n_voters, chunk):
+        stop = min(n_voters, start + chunk)
+        uc = u[start:stop]
+        q = vote(w[start:stop, None, None], uc[:, :, None], uc[:, None, :], rule)  # (v, m, m')
+        # credit for m over m': q where m > m', and -q of the mirrored pair where m < m'
+        credit = np.where(lower, q, -np.swapaxes(q, 1, 2))
+        np.maximum(credit, 0.0, out=credit)
+        stacked = np.concatenate([strength[None], credit], axis=0)
+        strength = np.add.accumulate(stacked, axis=0)[-1]  # sequential over voters
+    np.fill_diagonal(strength, COALITION_FLOOR)
+    return strength
+
+
+def victory_probabilities(strength: np.ndarray, law: str) -> np.ndarray:
+    """Pairwise victory probabilities ``P[m, m']`` from coalition strengths (SPEC §3, §12).
+
+    ``law`` is KTAB's VictoryProbModel: ``linear`` (default), ``square``, ``quartic``,
+    ``octic`` (``f(C) = C^2, C^4, C^8``) or ``binary``. The diagonal is 0.5.
+    """
+    c_fwd = strength
+    c_bwd = strength.T
+    if law == "binary":
+        ratio = c_fwd / (c_fwd + c_bwd)
+        g = (ratio * 2.1 - 1.0) / 0.1
+        first = np.where(c_fwd >= 1.1 * c_bwd, 1.0, np.where(c_bwd >= 1.1 * c_fwd, 1e-6, g))
+        second = np.where(c_fwd >= 1.1 * c_bwd, 1e-6, np.where(c_bwd >= 1.1 * c_fwd, 1.0, 1.0 - g))
+        prob = first / (first + second)
+    else:
+        power = {"linear": 1, "square": 2, "quartic": 4, "octic": 8}[law]
+        f_fwd, f_bwd = c_fwd, c_bwd
+        for _ in range({1: 0, 2: 1, 4: 2, 8: 3}[power]):
+            f_fwd, f_bwd = f_fwd * f_fwd, f_bwd * f_bwd
+        prob = f_fwd / (f_fwd + f_bwd)
+    prob = np.array(prob, copy=True)
+    np.fill_diagonal(prob, 0.5)
+    return prob
+
+
+def conditional_pce(prob: np.ndarray) -> np.ndarray:
+    """Conditional probabilistic Condorcet election ("scalar PCE", SPEC §3 step 3).
+
+    ``g_m = 1.0 · Π_m' P[m, m']`` (left to right, diagonal 0.5 included), ``π = g / Σ g``.
+    """
+    g = np.multiply.accumulate(prob, axis=1)[:, -1]
+    total = np.add.accumulate(g)[-1]
+    return g / total
+
+
+def markov_uniform_pce(prob: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+    """KTAB's MarkovUniform PCE (SPEC §12): damped fixed point from the uniform distribution."""
+    k = prob.shape[0]
+    p = np.full(k, 1.0 / k)
+    for _ in range(100_000):
+        q = (prob * (p[:, None] + p[None, :])).sum(axis=1) / k
+        new = (p + q) / 2.0
+        if np.max(np.abs(new - p)) <= tol:
+            p = new
+            break
+        p = new
+    return p / p.sum()
+
+
+def markov_incentive_pce(strength: np.ndarray, prob: np.ndarray, tol: float = 1e-8) -> np.ndarray:
+    """KTAB's MarkovIncentive PCE (SPEC §12): challenge weights ``C·P`` normalised per column."""
+    k = prob.shape[0]
+    weight = strength * prob
+    np.fill_diagonal(weight, np.diag(weight) + 1e-10)
+    chlg = weight / weight.sum(axis=0, keepdims=True)
+    p = np.full(k, 1.0 / k)
+    for _ in range(100_000):
+        q = (chlg * prob * (p[:, None] + p[None, :])).sum(axis=1)
+        q = q / q.sum()
+        new = (p + q) / 2.0
+        if np.max(np.abs(new - p)) <= tol:
+            p = new
+            break
+        p = new
+    return p / p.sum()
+
+
+def scalar_pce(w: np.ndarray, u: np.ndarray, rule: str, law: str, pce: str) -> np.ndarray:
+    """Probability that each option wins, from voter weights and utilities (SPEC §3).
+
+    Parameters
+    ----------
+    w : ndarray of shape (V,)
+    u : ndarray of shape (V, K)
+        ``u[v, m]``: utility to voter v of option m.
+
+    Returns
+    -------
+    ndarray of shape (K,)
+    """
+    strength = coalition_strengths(w, u, rule)
+    prob = victory_probabilities(strength, law)
+    if pce == "conditional":
+        return conditional_pce(prob)
+    if pce == "markov-uniform":
+        return markov_uniform_pce(prob)
+    return markov_incentive_pce(strength, prob)
+
+
+# --------------------------------------------------------------------------- §4 risk, tensor
+def risk_attitudes(pi: np.ndarray, big_r_range: str) -> np.ndarray:
+    """Risk attitude ``R_i`` of each actor from its win probability (SPEC §4 step 4, §12)."""
+    lo = pi.min()
+    hi = pi.max()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if big_r_range == "mid":
+            return (3.0 * pi - (hi + 2.0 * lo)) / (2.0 * (hi - lo))
+        if big_r_range == "min":
+            return (pi - lo) / (hi - lo)
+        return (2.0 * pi - hi - lo) / (hi - lo)
+
+
+def estimated_risk(risk: np.ndarray, adjust: str) -> np.ndarray:
+    """``Rh[h, i]``: actor h's estimate of actor i's risk attitude (SPEC §4 step 5, §12)."""
+    r_h = risk[:, None]
+    r_i = risk[None, :]
+    if adjust == "one-third":
+        return ((2.0 * r_h) + r_i) / 3.0
+    if adjust == "none":
+        return np.broadcast_to(r_h, (risk.size, risk.size)).copy()
+    if adjust == "half":
+        return (r_h + r_i) / 2.0
+    if adjust == "two-thirds":
+        return (r_h + 2.0 * r_i) / 3.0
+    return np.broadcast_to(r_i, (risk.size, risk.size)).copy()  # full
+
+
+@dataclass(frozen=True)
+class StateTerms:
+    """Everything a state needs once per turn (SPEC §4).
+
+    Attributes
+    ----------
+    distance : ndarray of shape (N, N)
+        ``D[i, j] = d_i(x_j)``.
+    pi_risk : ndarray of shape (N,)
+        Scalar-PCE win probabilities used for the risk attitudes (capability-weighted votes).
+    risk : ndarray of shape (N,)
+        ``R_i``.
+    tensor : ndarray of shape (N, N, N)
+        ``At[n, h, j] = A^h(n, j) = U(D[n, j], Rh[h, n])``: h's estimate of the utility to n of
+        j's position.
+    """
+
+    distance: np.ndarray
+    pi_risk: np.ndarray
+    risk: np.ndarray
+    tensor: np.ndarray
+
+    def own(self) -> np.ndarray:
+        """``own[a, n] = A^a(a, n)``: each actor's own-perspective utility table, (N, N)."""
+        n = self.tensor.shape[0]
+        idx = np.arange(n)
+        return self.tensor[idx, idx, :]
+
+
+def state_terms(x: np.ndarray, xi: np.ndarray, s: np.ndarray, c: np.ndarray,
+                rule: str, law: str, pce: str, big_r_range: str,
+                big_r_adjust: str) -> StateTerms:
+    """Risk attitudes and the perspective utility tensor of one state (SPEC §4).
+
+    Parameters
+    ----------
+    x, xi, s : ndarrays of shape (N, M)
+        Positions, ideals, saliences on [0, 1].
+    c : ndarray of shape (N,)
+        Capabilities (voter weights of the risk vote: capability only, no salience).
+    """
+    distance = weighted_distance(xi, x, s)           # (N, N): D[i, j] = d_i(x_j)
+    u0 = 1.0 - distance                              # U(D, 0) = (1 − d)(1 + d·0), exactly
+    pi = scalar_pce(c, u0, rule, law, pce)           # options: all N positions, no merging
+    risk = risk_attitudes(pi, big_r_range)
+    r_est = estimated_risk(risk, big_r_adjust)       # (h, i)
+    # At[n, h, j] = (1 − D[n, j]) (1 + D[n, j] Rh[h, n])
+    tensor = distance[:, None, :] * r_est.T[:, :, None]
+    tensor += 1.0
+    tensor *= u0[:, None, :]
+    if not np.all(distance <= 1.0):
+        dist3 = np.broadcast_to(distance[:, None, :], tensor.shape)
+        far = (1.0 - dist3) * (1.0 + r_est.T[:, :, None])
+        tensor = np.where(dist3 <= 1.0, tensor, far)
+    return StateTerms(distance=distance, pi_risk=pi, risk=risk, tensor=tensor)
+
+
+# --------------------------------------------------------------------------- §5 challenges
+def _third_party_values(a, b, z, commit: str):
+    """G1..G4 of SPEC §5 step 2 for a third party valuing i at a, j at b, itself at z."""
+    two_a = a + a
+    two_b = b + b
+    if commit == "semi":
+        return two_a + z, two_b + b, two_a + a, two_b + z
+    if commit == "full":
+        return two_a + a, two_b + b, two_a + a, two_b + b
+    return two_a + z, two_b + z, two_a + z, two_b + z  # "none"
+
+
+def assess_all_challenges(terms: StateTerms, sigma: np.ndarray, c: np.ndarray, rule: str,
+                          commit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Each initiator's own assessment ``E(i, i, i, j)`` of challenging each target (SPEC §5).
+
+    Returns
+    -------
+    p, gain : ndarrays of shape (N, N), ``(initiator, target)``
+        ``p[i, j]``: i's estimate that it prevails; ``gain[i, j]``: i's expected gain Δ.
+        The diagonal is meaningless (set to 0 and -inf).
+
+    Notes
+    -----
+    All N(N−1) pairs are evaluated together; the loop runs over third parties n in ascending
+    order so each pair's strengths T_ij, T_ji are sequential sums as in KTAB.
+    """
+    tensor = terms.tensor
+    n_actors = c.shape[0]
+    idx = np.arange(n_actors)
+    weight = sigma * c
+    own = tensor[idx, idx, :]                           # own[i, j] = A^i(i, j)
+    a_ii = own[idx, idx]                                # A^i(i, i)
+    a_ji = tensor[:, idx, idx].T                        # [i, j] = A^i(j, i) = At[j, i, i]
+    a_jj = tensor[idx[None, :], idx[:, None], idx[None, :]]  # [i, j] = A^i(j, j) = At[j, i, j]
+    e_i = vote(weight[:, None], a_ii[:, None], own, rule)      # ≥ 0
+    e_j = vote(weight[None, :], a_ji, a_jj, rule)              # ≤ 0
+    t_ij = np.full((n_actors, n_actors), PRINCIPAL_FLOOR)
+    t_ji = np.full((n_actors, n_actors), PRINCIPAL_FLOOR)
+    for e in (e_i, e_j):                                       # e_i first, then e_j
+        t_ij += np.maximum(e, 0.0)
+        t_ji += np.maximum(-e, 0.0)
+    b_i = t_ij.copy()
+    b_j = t_ji.copy()
+    for n in range(n_actors):                                  # third parties in order
+        slab = tensor[n]                                       # slab[h, j] = A^h(n, j)
+        a = slab[idx, idx][:, None]                            # A^i(n, i)
+        b = slab                                               # A^i(n, j)
+        z = slab[:, n][:, None]                                # A^i(n, n)
+        e = vote(weight[n], a, b, rule)
+        l_i = b_i + np.maximum(e, 0.0)
+        l_j = b_j + np.maximum(-e, 0.0)
+        rho = l_i / (l_i + l_j)
+        rho_c = 1.0 - rho
+        g1, g2, g3, g4 = _third_party_values(a, b, z, commit)
+        join_i = rho * g1 + rho_c * g2
+        join_j = rho * g3 + rho_c * g4
+        t = vote(weight[n], join_i, join_j, rule)
+        t[n, :] = 0.0                                          # n is the initiator
+        t[:, n] = 0.0                                          # n is the target
+        t_ij += np.maximum(t, 0.0)
+        t_ji += np.maximum(-t, 0.0)
+    total = t_ij + t_ji
+    p = t_ij / total
+    p_c = t_ji / total
+    u_sq = a_ii[:, None] + own
+    u_win = (a_ii + a_ii)[:, None]
+    u_lose = own + own
+    u_contest = p * u_win + p_c * u_lose
+    u_chlg = (1.0 - sigma[None, :]) * u_win + sigma[None, :] * u_contest
+    gain = u_chlg - u_sq
+    np.fill_diagonal(p, 0.0)
+    np.fill_diagonal(gain, -np.inf)
+    return p, gain
+
+
+def assess_challenges(terms: StateTerms, sigma: np.ndarray, c: np.ndarray, rule: str,
+                      commit: str, h: np.ndarray, k: np.ndarray, i: np.ndarray,
+                      j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``E(h, k, i, j)`` for a list of (estimator, beneficiary, initiator, target) (SPEC §5).
+
+    Same arithmetic as :func:`assess_all_challenges` with arbitrary h and k; used by the
+    bargain models that need the target's view (SPEC §12, BargnModel).
+
+    Returns
+    -------
+    p, gain : ndarrays of shape (P,)
+    """
+    tensor = terms.tensor
+    n_actors = c.shape[0]
+    weight = sigma * c
+
+    def util(est, of, pos):  # A^est(of, pos) = At[of, est, pos]
+        return tensor[of, est, pos]
+
+    e_i = vote(weight[i], util(h, i, i), util(h, i, j), rule)
+    e_j = vote(weight[j], util(h, j, i), util(h, j, j), rule)
+    t_ij = PRINCIPAL_FLOOR + np.maximum(e_i, 0.0) + np.maximum(e_j, 0.0)
+    t_ji = PRINCIPAL_FLOOR + np.maximum(-e_i, 0.0) + np.maximum(-e_j, 0.0)
+    b_i = t_ij.copy()
+    b_j = t_ji.copy()
+    for n in range(n_actors):
+        nn = np.full_like(i, n)
+        a = util(h, nn, i)
+        b = util(h, nn, j)
+        z = util(h, nn, nn)
+        e = vote(weight[n], a, b, rule)
+        l_i = b_i + np.maximum(e, 0.0)
+        l_j = b_j + np.maximum(-e, 0.0)
+        rho = l_i / (l_i + l_j)
+        rho_c = 1.0 - rho
+        g1, g2, g3, g4 = _third_party_values(a, b, z, commit)
+        t = vote(weight[n], rho * g1 + rho_c * g2, rho * g3 + rho_c * g4, rule)
+        t = np.where((i == n) | (j == n), 0.0, t)
+        t_ij = t_ij + np.maximum(t, 0.0)
+        t_ji = t_ji + np.maximum(-t, 0.0)
+    total = t_ij + t_ji
+    p = t_ij / total
+    p_c = t_ji / total
+    u_ki = util(h, k, i)
+    u_kj = util(h, k, j)
+    u_contest = p * (u_ki + u_ki) + p_c * (u_kj + u_kj)
+    sigma_j = sigma[j]
+    gain = ((1.0 - sigma_j) * (u_ki + u_ki) + sigma_j * u_contest) - (u_ki + u_kj)
+    return p, gain
+
+
+def choose_targets(gain: np.ndarray) -> np.ndarray:
+    """Each initiator's target: the first j with the largest gain above 1e-5, else -1 (SPEC §6.1)."""
+    masked = np.where(gain > CHALLENGE_THRESHOLD, gain, -np.inf)
+    best = np.argmax(masked, axis=1)                     # argmax: lowest index wins exact ties
+    has = np.isfinite(masked[np.arange(gain.shape[0]), best])
+    return np.where(has, best, -1)
+
+
+# --------------------------------------------------------------------------- §6.2 bargains
+def round4(v: np.ndarray) -> np.ndarray:
+    """KTAB's bargain grid: ``trunc(0.5 + v·10000.0) / 10000.0`` (SPEC §6.2)."""
+    return np.trunc(0.5 + v * 10000.0) / 10000.0
+
+
+def interpolate_bargain(t_i: np.ndarray, t_j: np.ndarray, s_i: np.ndarray, s_j: np.ndarray,
+                        p_i: np.ndarray, scheme: str) -> tuple[np.ndarray, np.ndarray]:
+    """Bargain coordinates for initiator and target (SPEC §6.2 S2P2; §12 S1P1, S2PMax).
+
+    Parameters
+    ----------
+    t_i, t_j : ndarrays of shape (B, M)
+        Initiator's and target's positions.
+    s_i, s_j : ndarrays of shape (B, M)
+        Their saliences.
+    p_i : ndarray of shape (B,)
+        The probability the initiator prevails, as the bargain model supplies it.
+
+    Returns
+    -------
+    y_i, y_j : ndarrays of shape (B, M)
+    """
+    p_i = p_i[:, None]
+    p_j = 1.0 - p_i
+    if scheme == "s2pmax":
+        d_i = np.maximum(0.0, p_j - p_i)
+        d_j = np.maximum(0.0, p_i - p_j)
+        f_i = d_i * (s_j * s_j) / (d_i * (s_j * s_j) + 1e-6 + (1.0 - d_i) * (s_i * s_i))
+        f_j = d_j * (s_i * s_i) / (d_j * (s_i * s_i) + 1e-6 + (1.0 - d_j) * (s_j * s_j))
+        return t_i + f_i * (t_j - t_i), t_j + f_j * (t_i - t_j)
+    if scheme == "s2p2":
+        w_i = (s_i * s_i) * (p_i * p_i)
+        w_j = (s_j * s_j) * (p_j * p_j)
+    else:  # s1p1
+        w_i = s_i * p_i
+        w_j = s_j * p_j
+    eps = BARGAIN_EPSILON
+    denom = (w_i + eps) + w_j
+    y_i = round4(((w_i + eps) * t_i + w_j * t_j) / denom)
+    y_j = round4((w_i * t_i + (eps + w_j) * t_j) / denom)
+    return y_i, y_j
+
+
+# --------------------------------------------------------------------------- §6.4 queue votes
+def bargain_utilities(terms: StateTerms, xi: np.ndarray, s: np.ndarray,
+                      initiator: np.ndarray, target: np.ndarray, y_i: np.ndarray,
+                      y_j: np.ndarray) -> np.ndarray:
+    """Each voter's utility of the state each bargain would produce (SPEC §6.4).
+
+    Returns
+    -------
+    ndarray of shape (N, B)
+        ``ubar[a, b] = (U(d_a(y_I), R_a) + U(d_a(y_J), R_a) + Σ_{n ∉ {I, J}} A^a(a, n)) / N``,
+        summed in that order.
+    """
+    own = terms.own()
+    n_actors = own.shape[0]
+    n_bargains = initiator.shape[0]
+    if n_bargains == 0:
+        return np.zeros((n_actors, 0))
+    risk = terms.risk[:, None]
+    u_first = risk_utility(weighted_distance(xi, y_i, s), risk)   # (N, B)
+    u_second = risk_utility(weighted_distance(xi, y_j, s), risk)
+    total = 0.0 + u_first
+    total += u_second
+    for n in range(n_actors):                                       # the others, ascending n
+        keep = (initiator != n) & (target != n)
+        total += np.where(keep[None, :], own[:, n : n + 1], 0.0)
+    return total / n_actors
+
+
+def status_quo_utility(terms: StateTerms) -> np.ndarray:
+    """``ubar_SQ[a] = (Σ_n A^a(a, n)) / N``, sequential over n (SPEC §6.4)."""
+    own = terms.own()
+    return np.add.accumulate(own, axis=1)[:, -1] / own.shape[1]
+
+
+# --------------------------------------------------------------------------- §7, §9, §10
+def unique_positions(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Greedy equivalence classes of positions (SPEC §7) and each actor's reporting class.
+
+    Returns
+    -------
+    reps : ndarray of shape (U,)
+        Index of each class's representative (its first member).
+    actor_class : ndarray of shape (N,)
+        For actor i, the **last** class whose representative lies within 1e-3 (SPEC §10.2).
+    """
+    n_actors, n_dims = x.shape
+    sq = np.zeros((n_actors, n_actors))
+    for k in range(n_dims):
+        diff = x[:, None, k] - x[None, :, k]
+        sq += diff * diff
+    near = np.sqrt(sq) < EQUIVALENCE_TOLERANCE
+    reps: list[int] = []
+    for a in range(n_actors):
+        if not any(near[a, r] for r in reps):
+            reps.append(a)
+    rep_arr = np.array(reps, dtype=int)
+    near_rep = near[:, rep_arr]                                   # (N, U)
+    last = near_rep.shape[1] - 1 - np.argmax(near_rep[:, ::-1], axis=1)
+    return rep_arr, last
+
+
+def win_probabilities(terms: StateTerms, c: np.ndarray, x: np.ndarray, rule: str, law: str,
+                      pce: str, estimator: int | None = None) -> np.ndarray:
+    """Each actor's reported win probability in a state (SPEC §10.2; §10.3 with ``estimator``).
+
+    Voters a with weights c_a vote over the unique positions with utilities ``A^a(a, r_q)``
+    (own perspective) or ``A^h(a, r_q)`` for ``estimator = h``.
+    """
+    reps, actor_class = unique_positions(x)
+    if estimator is None:
+        util = terms.own()[:, reps]
+    else:
+        util = terms.tensor[:, estimator, :][:, reps]
+    pi = scalar_pce(c, util, rule, law, pce)
+    return pi[actor_class]
+
+
+def state_distance(x_new: np.ndarray, x_old: np.ndarray) -> float:
+    """``dist(t1, t2) = Σ_i ‖x_i − x'_i‖₂`` with sequential sums (SPEC §9)."""
+    sq = np.zeros(x_new.shape[0])
+    for k in range(x_new.shape[1]):
+        diff = x_new[:, k] - x_old[:, k]
+        sq += diff * diff
+    return float(np.add.accumulate(np.sqrt(sq))[-1])
+
+
+# --------------------------------------------------------------------------- §6, §9 the run
+@dataclass(frozen=True)
+class SMPTrace:
+    """Raw per-turn record of one SMP run (all on the internal [0, 1] scale).
+
+    Attributes
+    ----------
+    positions : ndarray of shape (T + 1, N, M)
+        ``x^t``; row 0 is the input.
+    win_prob : ndarray of shape (T + 1, N)
+        Reported win probability per state (SPEC §10.2).
+    risk : ndarray of shape (T + 1, N)
+        Risk attitudes R_i of each state (SPEC §4).
+    target : int ndarray of shape (T, N)
+        Target chosen by each initiator in turn t+1, -1 for none (SPEC §6.1).
+    challenge_p, challenge_gain : ndarrays of shape (T, N)
+        The initiator's own ``(p, Δ)`` for its chosen target (NaN without a target).
+    bargains : list of T ndarrays of shape (B_t, 3 + 2M)
+        Per turn: ``initiator, target, p_used, y_I (M), y_J (M)`` of every bargain proposed.
+    adopted : int ndarray of shape (T, N)
+        Per actor, index into that turn's ``bargains`` of the option it adopted, -1 for the
+        status quo (SPEC §6.4).
+    adopted_prob : ndarray of shape (T, N)
+        The queue-vote probability of the adopted option.
+    fractional_change : ndarray of shape (T,)
+        ``ratio(t)`` of SPEC §9.
+    stop_reason : str
+        ``"converged"`` (ratio < 0.02 at t ≥ 2) or ``"turn-limit"``.
+    per_estimator : ndarray of shape (T + 1, N, N) or None
+        ``[t, h, i]``: win probability of actor i's position in h's estimate (SPEC §10.3).
+    """
+
+    positions: np.ndarray
+    win_prob: np.ndarray
+    risk: np.ndarray
+    target: np.ndarray
+    challenge_p: np.ndarray
+    challenge_gain: np.ndarray
+    bargains: list[np.ndarray]
+    adopted: np.ndarray
+    adopted_prob: np.ndarray
+    fractional_change: np.ndarray
+    stop_reason: str
+    per_estimator: np.ndarray | None
+
+
+class DegenerateStateError(ArithmeticError):
+    """The state has no spread of win probabilities, so risk attitudes are 0/0 (SPEC §4)."""
+
+
+def simulate(c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rule: str = "proportional",
+             law: str = "linear", pce: str = "conditional", big_r_range: str = "mid",
+             big_r_adjust: str = "one-third", commit: str = "semi", scheme: str = "s2p2",
+             bargain_model: str = "init-only", fix_ktab_quirks: bool = False,
+             transitions: str = "deterministic", rng: np.random.Generator | None = None,
+             max_turns: int = 100, stop_ratio: float = 0.02,
+             per_estimator: bool = False) -> SMPTrace:
+    """Run the SMP from state 0 until the stopping rule (SPEC §6, §8, §9).
+
+    Parameters
+    ----------
+    c : ndarray of shape (N,)
+        Capabilities (> 0).
+    x0 : ndarray of shape (N, M)
+        Input positions on [0, 1].
+    s : ndarray of shape (N, M)
+        Saliences on [0, 1], each row summing to at most 1 and more than 0.
+    rule, law, pce, big_r_range, big_r_adjust, commit, scheme, bargain_model : str
+        Model options (see :class:`detente.bargaining.smp.SMPOptions`).
+    fix_ktab_quirks : bool
+        Use the repaired forms of the two BargnModel quirks (SPEC §12).
+    transitions : {"deterministic", "stochastic"}
+        Arg-max queue choice, or one uniform draw per queue from ``rng``.
+    max_turns, stop_ratio : int, float
+        Stopping rule: at most ``max_turns`` turns; stop after turn t ≥ 2 when
+        ``dist(t, t−1) / (dist(1, 0) + 1e-4) < stop_ratio`` (SPEC §9).
+    per_estimator : bool
+        Also compute every estimator's win probabilities (O(N⁴) per state; SPEC §10.3).
+    """
+    n_actors, n_dims = x0.shape
+    sigma = np.add.accumulate(s, axis=1)[:, -1]
+    x = x0.copy()
+    # Λ = I (CSV input, SPEC §8): the ideal is always the current position.
+    positions = [x.copy()]
+    win_prob, risk_hist, per_est = [], [], []
+    targets, chal_p, chal_gain, bargains_hist, adopted_hist, adopted_p = [], [], [], [], [], []
+    fractions: list[float] = []
+    first_step = 0.0
+    stop_reason = "turn-limit"
+
+    def terms_of(x_state: np.ndarray) -> StateTerms:
+        terms = state_terms(x_state, x_state, s, c, rule, law, pce, big_r_range, big_r_adjust)
+        if not np.all(np.isfinite(terms.risk)):
+            raise DegenerateStateError("all actors have the same win probability")
+        win_prob.append(win_probabilities(terms, c, x_state, rule, law, pce))
+        risk_hist.append(terms.risk)
+        if per_estimator:
+            per_est.append(np.stack([win_probabilities(terms, c, x_state, rule, law, pce, h)
+                                     for h in range(n_actors)]))
+        return terms
+
+    terms = terms_of(x)
+    for turn in range(1, max_turns + 1):
+        xi = x  # ideals equal positions (Λ = I)
+        p, gain = assess_all_challenges(terms, sigma, c, rule, commit)
+        target = choose_targets(gain)
+        init = np.flatnonzero(target >= 0)
+        tgt = target[init]
+        p_own = p[init, tgt]
+        targets.append(target)
+        cp = np.full(n_actors, np.nan)
+        cg = np.full(n_actors, np.nan)
+        cp[init] = p_own
+        cg[init] = gain[init, tgt]
+        chal_p.append(cp)
+        chal_gain.append(cg)
+
+        # §6.2 bargains, one per initiator (InitOnlyInterp) or two (InitRcvrInterp)
+        y_i, y_j = interpolate_bargain(x[init], x[tgt], s[init], s[tgt], p_own, scheme)
+        b_init, b_tgt, b_p, b_yi, b_yj = init, tgt, p_own, y_i, y_j
+        if bargain_model != "init-only" and init.size:
+            p_view, gain_view = assess_challenges(terms, sigma, c, rule, commit,
+                                                  h=tgt, k=init, i=init, j=tgt)
+            # KTAB passes the expected-gain slot of E(j, i, i, j) as the probability (quirk)
+            p_rcvr = p_view if fix_ktab_quirks else gain_view
+            r_yi, r_yj = interpolate_bargain(x[init], x[tgt], s[init], s[tgt], p_rcvr, scheme)
+            if bargain_model == "init-rcvr":
+                order = np.argsort(np.concatenate([2 * init, 2 * init + 1]), kind="stable")
+                b_init = np.concatenate([init, init])[order]
+                b_tgt = np.concatenate([tgt, tgt])[order]
+                b_p = np.concatenate([p_own, p_rcvr])[order]
+                b_yi = np.concatenate([y_i, r_yi])[order]
+                b_yj = np.concatenate([y_j, r_yj])[order]
+            else:  # "pw-comp": one bargain, the weighted mean of both views
+                w_own = (c[init] * sigma[init])[:, None]
+                # KTAB weighs the target's view with the initiator's capability (quirk)
+                w_rcvr = ((c[tgt] if fix_ktab_quirks else c[init]) * sigma[tgt])[:, None]
+                b_yi = (w_own * y_i + w_rcvr * r_yi) / (w_own + w_rcvr)
+                b_yj = (w_own * y_j + w_rcvr * r_yj) / (w_own + w_rcvr)
+        bargains_hist.append(np.column_stack([b_init, b_tgt, b_p, b_yi, b_yj])
+                             if b_init.size else np.zeros((0, 3 + 2 * n_dims)))
+
+        # §6.3–6.4 queues: SQ_k first, then k's bargains in initiator order
+        u_sq = status_quo_utility(terms)
+        u_b = bargain_utilities(terms, xi, s, b_init, b_tgt, b_yi, b_yj)
+        new_x = x.copy()
+        chosen = np.full(n_actors, -1)
+        chosen_p = np.ones(n_actors)
+        involved = np.zeros(n_actors, dtype=bool)
+        involved[b_init] = True
+        involved[b_tgt] = True
+        # one uniform per queue, in actor order, drawn up front (stochastic transitions)
+        draws = rng.uniform(size=n_actors) if transitions == "stochastic" else None
+        for k in np.flatnonzero(involved):
+            mine = np.flatnonzero((b_init == k) | (b_tgt == k))
+            util = np.column_stack([u_sq, u_b[:, mine]])
+            pi = scalar_pce(c, util, rule, law, pce)
+            if draws is None:
+                m = int(np.argmax(pi))                 # first maximal option
+            else:                                      # inverse CDF in queue order
+                m = int(np.searchsorted(np.add.accumulate(pi), draws[k] * pi.sum(),
+                                        side="right"))
+                m = min(m, pi.size - 1)
+            chosen_p[k] = pi[m]
+            if m == 0:
+                continue
+            b = mine[m - 1]
+            chosen[k] = b
+            new_x[k] = b_yi[b] if b_init[b] == k else b_yj[b]
+        adopted_hist.append(chosen)
+        adopted_p.append(chosen_p)
+
+        # §9 stopping rule
+        step = state_distance(new_x, x)
+        if turn == 1:
+            first_step = step
+        ratio = step / (first_step + 1e-4)
+        fractions.append(ratio)
+        x = new_x
+        positions.append(x.copy())
+        terms = terms_of(x)
+        if turn >= 2 and ratio < stop_ratio:
+            stop_reason = "converged"
+            break
+    return SMPTrace(
+        positions=np.stack(positions),
+        win_prob=np.stack(win_prob),
+        risk=np.stack(risk_hist),
+        target=np.stack(targets),
+        challenge_p=np.stack(chal_p),
+        challenge_gain=np.stack(chal_gain),
+        bargains=bargains_hist,
+        adopted=np.stack(adopted_hist),
+        adopted_prob=np.stack(adopted_p),
+        fractional_change=np.array(fractions),
+        stop_reason=stop_reason,
+        per_estimator=np.stack(per_est) if per_estimator else None,
+    )
