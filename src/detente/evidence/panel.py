@@ -8,6 +8,7 @@ within a month (US policy period, DPRK leader) takes the value in force on the 1
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -107,7 +108,12 @@ def monthly_panel(start: str = "1984-01", end: str | None = None) -> pd.DataFram
             [Problem(f"start {first} is after end {last}", path="start",
                      allowed="a start month on or before the end month")],
         )
-    # the outcomes and regime need the full record (regime windows look back), then slice
+    return _full_panel().loc[first:last].copy()
+
+
+@cache
+def _full_panel() -> pd.DataFrame:
+    """The panel over the whole record (built once; the regime windows look back in time)."""
     months = pd.period_range(_data.RECORD_START, _data.RECORD_END, freq="M", name="month")
 
     events = _data.launch_events()
@@ -141,4 +147,4 @@ def monthly_panel(start: str = "1984-01", end: str | None = None) -> pd.DataFram
     panel["us_policy"] = _state_on_15th(months, policy, "label", UNCODED_POLICY)
     panel["leader"] = _state_on_15th(months, _data.leaders(), "leader", "")
     panel["regime"] = code_regimes(months, diplomacy, unsc, policy).to_numpy()
-    return panel.loc[first:last].copy()
+    return panel

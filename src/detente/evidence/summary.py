@@ -37,13 +37,13 @@ def yearly_summary(first_year: int | None = None, last_year: int | None = None) 
         if not _data.RECORD_START.year <= year <= _data.RECORD_END.year:
             raise OptionsError(
                 f"history: --{field} {year} is outside the record",
-                [Problem(f"year {year} is outside the record", path=field,
+                [Problem(f"year {year} is outside the record", path=f"--{field}",
                          allowed=f"a year from {_data.RECORD_START.year} to {_data.RECORD_END.year}")],
             )
     if lo > hi:
         raise OptionsError(
             f"history: --from {lo} is after --to {hi}",
-            [Problem(f"{lo} is after {hi}", path="from", allowed="a first year on or before the last")],
+            [Problem(f"{lo} is after {hi}", path="--from", allowed="a first year on or before the last")],
         )
     panel = monthly_panel(f"{lo}-01", f"{hi}-12")
     year = pd.Index(panel.index.year, name="year")

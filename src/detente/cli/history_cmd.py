@@ -1,0 +1,80 @@
+"""``detente history``: the cited record as a yearly summary table, or the event list."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from detente.cli._app import app, console, fail
+from detente.errors import DetenteError
+
+
+def _events_frame(first_year: int, last_year: int) -> pd.DataFrame:
+    """All dated records in the year range, one row each: date, kind, what, source."""
+    from detente import evidence
+
+    rows = []
+    for ev in evidence.launch_events().itertuples(index=False):
+        what = f"{ev.missiles} × {ev.missile_classes}" + (f", {ev.failures} failed" if ev.failures else "")
+        rows.append((ev.date, "launch", what, ev.source))
+    for t in evidence.nuclear_tests().itertuples(index=False):
+        yields = f"{t.yield_low_kt:g}" if pd.notna(t.yield_low_kt) else "?"
+        rows.append((t.date.strftime("%Y-%m-%d"), "nuclear test",
+                     f"test {t.test_no}, {yields}–{t.yield_high_kt:g} kt", t.source))
+    for d in evidence.diplomacy_events().itertuples(index=False):
+        rows.append((d.date_start, d.type, f"{d.label} ({d.parties})", d.source))
+    for s in evidence.sanctions().itertuples(index=False):
+        rows.append((s.date.strftime("%Y-%m-%d"), f"UNSC {s.kind}", s.resolution, s.source))
+    frame = pd.DataFrame(rows, columns=["date", "kind", "what", "source"])
+    years = frame["date"].str[:4].astype(int)
+    frame = frame[(years >= first_year) & (years <= last_year)]
+    return frame.sort_values(["date", "kind"], kind="stable").reset_index(drop=True)
+
+
+@app.command()
+def history(
+    from_year: Annotated[int | None, typer.Option("--from", help="First year (1984–2025).")] = None,
+    to_year: Annotated[int | None, typer.Option("--to", help="Last year (1984–2025).")] = None,
+    events: Annotated[bool, typer.Option("--events", help="List the dated events instead.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """The cited record of DPRK launches, tests, diplomacy and sanctions, by year or by event."""
+    from detente.evidence import yearly_summary
+
+    try:
+        summary = yearly_summary(from_year, to_year)
+    except DetenteError as err:
+        fail(err)
+    first, last = int(summary.index.min()), int(summary.index.max())
+    if events:
+        frame = _events_frame(first, last)
+        if as_json:
+            typer.echo(json.dumps(frame.to_dict(orient="records"), ensure_ascii=False, indent=1))
+            return
+        table = Table(title=f"DPRK record {first}–{last}: events")
+        for column in ("date", "kind", "what"):
+            table.add_column(column)
+        for row in frame.itertuples(index=False):
+            table.add_row(row.date, row.kind, row.what)
+        console.print(table)
+        return
+    if as_json:
+        typer.echo(json.dumps(summary.reset_index().to_dict(orient="records"), indent=1))
+        return
+    table = Table(title=f"DPRK record {first}–{last} (launch events = distinct launch days, CNS)")
+    headers = {
+        "launch_events": "launch events", "missiles": "missiles", "nuclear_tests": "nuclear tests",
+        "talks_months": "talks mo.", "unsc_resolutions": "UNSC res.", "unsc_vetoes": "vetoes",
+        "dialogue_months": "dialogue mo.", "stalemate_months": "stalemate mo.",
+        "crisis_months": "crisis mo.", "us_policy": "US policy",
+    }
+    table.add_column("year", justify="right")
+    for column, header in headers.items():
+        table.add_column(header, justify="left" if column == "us_policy" else "right")
+    for year, row in summary.iterrows():
+        table.add_row(str(year), *(str(row[c]) for c in headers))
+    console.print(table)
