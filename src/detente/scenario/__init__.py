@@ -1,0 +1,83 @@
+"""Scenarios: the pydantic model, loading with located errors, policy levers, arrays.
+
+- :func:`load_scenario` reads an embedded id (``korea-2023``), a YAML file, or a plain/KTAB CSV;
+  bad input raises one :class:`detente.errors.ScenarioError` listing every problem.
+- :func:`validate` returns every problem (errors and warnings such as unsourced numbers).
+- :func:`apply` returns the scenario under a policy; the original is untouched.
+- :meth:`Scenario.arrays` gives the numpy arrays the engines take.
+"""
+
+from __future__ import annotations
+
+from detente.scenario.arrays import ScenarioArrays, scenario_arrays
+from detente.scenario.dynamics_levers import DYNAMICS_LEVERS, DynamicsLeverSpec
+from detente.scenario.load import (
+    Loaded,
+    dump,
+    load_scenario,
+    read_scenario,
+    scenario_problems,
+    validate,
+)
+from detente.scenario.model import (
+    Actor,
+    Assumption,
+    DynamicsLever,
+    Issue,
+    Lever,
+    Policy,
+    Quantity,
+    Scenario,
+    Source,
+    Stance,
+)
+from detente.scenario.policy import apply
+
+
+def scenarios() -> list[tuple[str, str]]:
+    """``(id, title)`` of every embedded scenario, sorted by id.
+
+    The title is read from each file's top level; a file too broken to show one is listed with
+    its id as the title (``detente validate <id>`` says what is wrong).
+    """
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    from detente.scenarios import embedded_ids, embedded_text
+
+    out = []
+    for scenario_id in embedded_ids():
+        text, _ = embedded_text(scenario_id)
+        try:
+            doc = YAML(typ="safe").load(text)
+        except YAMLError:
+            doc = None
+        title = doc.get("title") if isinstance(doc, dict) else None
+        out.append((scenario_id, str(title) if title else scenario_id))
+    return out
+
+
+__all__ = [
+    "DYNAMICS_LEVERS",
+    "Actor",
+    "Assumption",
+    "DynamicsLever",
+    "DynamicsLeverSpec",
+    "Issue",
+    "Lever",
+    "Loaded",
+    "Policy",
+    "Quantity",
+    "Scenario",
+    "ScenarioArrays",
+    "Source",
+    "Stance",
+    "apply",
+    "dump",
+    "load_scenario",
+    "read_scenario",
+    "scenario_arrays",
+    "scenario_problems",
+    "scenarios",
+    "validate",
+]

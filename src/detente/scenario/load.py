@@ -1,0 +1,622 @@
+"""Reading and writing scenarios: YAML (with line numbers), plain and KTAB CSV, embedded ids.
+
+Every problem in an input becomes one :class:`detente.errors.Problem` with the file, the line,
+the field path (``actors[3].stances.sanctions.salience``), what is wrong and what is allowed; all
+problems of a file are raised together as one :class:`detente.errors.ScenarioError`. Line numbers
+come from ruamel.yaml's round-trip loader, whose nodes remember where each key and item began.
+
+Formats (docs/scenario-format.md):
+
+- YAML, the détente contract;
+- plain stakeholder CSV ``Actor,Capability,Position,Salience`` (one issue, id ``issue``), the table
+  of Bueno de Mesquita (1994) and Scholz, Calbert & Smith (2011, Table 1); saliences all ≤ 1 are
+  read as fractions and multiplied by 100;
+- KTAB SMP CSV (KTAB ``smpc --csv``): row 1 ``name, description, N, M``, row 2 the header
+  ``Actor, Description, <capability>, <dim>, <dim salience>, …``, then N actor rows; numbers kept
+  unchanged, and KTAB's own input checks applied (positions and saliences on 0–100, an actor's
+  saliences summing to at most 100).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from detente.errors import Problem, ScenarioError
+from detente.scenario.model import (
+    ID_PATTERN,
+    Finding,
+    Loc,
+    Scenario,
+    format_loc,
+    scenario_findings,
+)
+
+# --------------------------------------------------------------------------------------------
+# Where a scenario came from, and how a field path maps to a line
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The file a scenario was read from and the map from field paths to lines.
+
+    For YAML, ``tree`` is the ruamel round-trip document; for CSV, ``cells`` maps a field path to
+    ``(line, column name)``.
+    """
+
+    file: str
+    tree: Any = None
+    cells: dict[Loc, tuple[int, str]] = field(default_factory=dict)
+
+    def locate(self, loc: Loc) -> tuple[int | None, str]:
+        """``(line, displayed path)`` for a field path."""
+        if self.tree is not None:
+            return _yaml_line(self.tree, loc), format_loc(loc)
+        for cut in range(len(loc), -1, -1):
+            hit = self.cells.get(tuple(loc[:cut]))
+            if hit is not None:
+                line, column = hit
+                return line, column
+        return None, format_loc(loc)
+
+    def problem(self, loc: Loc, message: str, allowed: str | None = None,
+                severity: str = "error") -> Problem:
+        line, path = self.locate(loc)
+        return Problem(message=message, file=self.file, line=line, path=path or None,
+                       allowed=allowed, severity=severity)
+
+
+def _yaml_line(tree: Any, loc: Loc) -> int | None:
+    """1-based line of the deepest node of ``loc`` that exists in the ruamel document."""
+    node = tree
+    line = node.lc.line + 1 if hasattr(node, "lc") and node.lc.line is not None else 1
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif (isinstance(node, CommentedSeq) and isinstance(part, int)
+              and 0 <= part < len(node)):
+            line = node.lc.item(part)[0] + 1
+            node = node[part]
+        else:
+            break
+    return line
+
+
+# --------------------------------------------------------------------------------------------
+# Pydantic errors -> Problems
+# --------------------------------------------------------------------------------------------
+
+
+def _model_at(loc: Loc) -> type[BaseModel] | None:
+    """The pydantic model class that holds the field at ``loc`` (for 'allowed' field lists)."""
+    tp: Any = Scenario
+    for part in loc:
+        while True:  # unwrap containers and Optional
+            origin = typing.get_origin(tp)
+            if origin in (list, tuple) and isinstance(part, int):
+                tp = typing.get_args(tp)[0]
+                break
+            if origin is dict:
+                tp = typing.get_args(tp)[1]
+                break
+            if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+                args = [a for a in typing.get_args(tp) if a is not type(None)]
+                tp = args[0]
+                continue
+            if isinstance(tp, type) and issubclass(tp, BaseModel) and isinstance(part, str):
+                info = tp.model_fields.get(part)
+                if info is None:
+                    return tp
+                tp = info.annotation
+                break
+            return None
+    while typing.get_origin(tp) is not None and typing.get_origin(tp) not in (list, tuple, dict):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if not args:
+            break
+        tp = args[0]
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _fields_text(model: type[BaseModel] | None) -> str | None:
+    if model is None:
+        return None
+    required = [n for n, f in model.model_fields.items() if f.is_required()]
+    optional = [n for n, f in model.model_fields.items() if not f.is_required()]
+    text = "fields " + ", ".join(required)
+    if optional:
+        text += " (optional: " + ", ".join(optional) + ")"
+    return text
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict | list):
+        return (type(value).__name__ == "dict" and "a mapping") or "a list"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _pydantic_problem(err: Any, origin: Origin) -> Problem:
+    """One pydantic error as a located Problem with 'what is allowed' in words."""
+    loc: Loc = tuple(err["loc"])
+    kind = err["type"]
+    got = err.get("input")
+    if kind == "missing":
+        return origin.problem(loc, f"required field {loc[-1]!r} is missing",
+                              f"add {loc[-1]}: …")
+    if kind == "extra_forbidden":
+        return origin.problem(loc, f"unknown field {loc[-1]!r}",
+                              _fields_text(_model_at(loc[:-1])))
+    if kind in ("float_parsing", "float_type", "finite_number", "value_error") and (
+        kind != "value_error" or "true/false" in err["msg"]
+    ):
+        return origin.problem(loc, f"{_shown(got)} is not a number", "a finite number")
+    if kind == "string_type":
+        return origin.problem(loc, f"{_shown(got)} is not text", "text (quote it if needed)")
+    if kind == "literal_error":
+        return origin.problem(loc, f"{_shown(got)} is not allowed",
+                              "one of " + str(err.get("ctx", {}).get("expected", "")))
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        model = _model_at(loc)
+        want = "a mapping" + (f" with {_fields_text(model)}" if model else "")
+        if model is not None and "value" in model.model_fields:
+            want = "a number, or " + want
+        return origin.problem(loc, f"{_shown(got)} has the wrong shape", want)
+    if kind in ("list_type", "tuple_type"):
+        return origin.problem(loc, f"{_shown(got)} is not a list", "a list [ ... ]")
+    if kind in ("too_short", "too_long"):
+        return origin.problem(loc, f"{_shown(got)} has the wrong length", "[lo, hi]: two numbers")
+    if kind.startswith("date"):
+        return origin.problem(loc, f"{_shown(got)} is not a date", "a date YYYY-MM-DD")
+    message = str(err["msg"]).removeprefix("Value error, ")
+    return origin.problem(loc, message)
+
+
+# --------------------------------------------------------------------------------------------
+# Building a Scenario from plain data
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Loaded:
+    """A load attempt: the scenario (None when it has errors) and every problem found."""
+
+    scenario: Scenario | None
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.file or "", p.line or 0))
+
+
+def _build(data: Any, origin: Origin) -> Loaded:
+    if not isinstance(data, dict):
+        what = "empty" if data is None else f"{type(data).__name__}, not a mapping"
+        return Loaded(None, [Problem(
+            f"the document is {what}", file=origin.file, line=1,
+            allowed="a mapping with id, title, as_of, summary, sources, issues, actors, policies",
+        )])
+    try:
+        scenario = Scenario.model_validate(data, context={"defer_rules": True})
+    except ValidationError as exc:
+        return Loaded(None, _sorted([_pydantic_problem(e, origin) for e in exc.errors()]))
+    problems = [_finding_problem(f, origin) for f in scenario_findings(scenario)]
+    if any(p.severity == "error" for p in problems):
+        return Loaded(None, _sorted(problems))
+    scenario._origin = origin
+    return Loaded(scenario, _sorted(problems))
+
+
+def _finding_problem(f: Finding, origin: Origin) -> Problem:
+    return origin.problem(f.loc, f.message, f.allowed, f.severity)
+
+
+def scenario_problems(scenario: Scenario) -> list[Problem]:
+    """Every warning (and error) of a scenario, located in its file when it was read from one."""
+    origin = scenario._origin or Origin(file=f"<scenario {scenario.id}>")
+    return _sorted([_finding_problem(f, origin) for f in scenario_findings(scenario)])
+
+
+# --------------------------------------------------------------------------------------------
+# YAML
+# --------------------------------------------------------------------------------------------
+
+
+def _plain(node: Any) -> Any:
+    """ruamel round-trip nodes -> plain dict / list / str / int / float / bool / date."""
+    if isinstance(node, dict):
+        return {_plain(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list | tuple):
+        return [_plain(v) for v in node]
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def _read_yaml_text(text: str, display: str) -> Loaded:
+    yaml = YAML(typ="rt")
+    try:
+        tree = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        hint = "spaces for indentation (no tabs), 'key: value' pairs, matching quotes/brackets"
+        if "found character '\\t'" in what:
+            hint = "spaces for indentation; YAML forbids tabs"
+        if "duplicate key" in what:
+            hint = "each key once per mapping"
+        return Loaded(None, [Problem(f"YAML syntax error: {what}", file=display, line=line,
+                                     allowed=hint)])
+    except YAMLError as exc:  # pragma: no cover - unmarked ruamel errors are rare
+        return Loaded(None, [Problem(f"YAML error: {exc}", file=display)])
+    origin = Origin(file=display, tree=tree if isinstance(tree, CommentedMap) else None)
+    return _build(_plain(tree), origin)
+
+
+# --------------------------------------------------------------------------------------------
+# CSV: plain stakeholder table and KTAB SMP
+# --------------------------------------------------------------------------------------------
+
+
+def slug_actor_id(name: str) -> str:
+    """An actor id from a CSV name: characters outside ``[A-Za-z0-9_-]`` become ``_``."""
+    text = re.sub(r"[^A-Za-z0-9_-]+", "_", name.strip()).strip("_")
+    if text and not text[0].isalpha():
+        text = "A" + text
+    return text
+
+
+def slug_issue_id(name: str) -> str:
+    """An issue or scenario id from free text: lowercase words joined by ``-``."""
+    text = re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-")
+    if text and not text[0].isalpha():
+        text = "issue-" + text
+    return text
+
+
+def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
+    """``(line number, stripped fields)`` per non-blank row; trailing empty fields dropped."""
+    rows = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    for fields in reader:
+        line = reader.line_num
+        cells = [c.strip() for c in fields]
+        while cells and cells[-1] == "":
+            cells.pop()
+        if cells:
+            rows.append((line, cells))
+    return rows
+
+
+@dataclass
+class _CsvBuild:
+    display: str
+    problems: list[Problem] = field(default_factory=list)
+    cells: dict[Loc, tuple[int, str]] = field(default_factory=dict)
+
+    def number(self, text: str, line: int, column: str) -> float | None:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if value != value or value in (float("inf"), float("-inf")):
+            self.problems.append(Problem(f"{text!r} is not a number", file=self.display,
+                                         line=line, path=column, allowed="a finite number"))
+            return None
+        return value
+
+    def fail(self, message: str, line: int | None, column: str | None,
+             allowed: str | None = None) -> None:
+        self.problems.append(Problem(message, file=self.display, line=line, path=column,
+                                     allowed=allowed))
+
+
+def _actor_entry(b: _CsvBuild, k: int, line: int, name: str, capability: float | None) -> dict:
+    actor_id = slug_actor_id(name)
+    if not actor_id:
+        b.fail(f"actor name {name!r} has no letters or digits", line, "Actor",
+               "a name with letters")
+    b.cells[("actors", k)] = (line, "Actor")
+    b.cells[("actors", k, "capability")] = (line, "Capability")
+    return {"id": actor_id or f"actor{k}", "name": name, "capability": capability,
+            "stances": {}}
+
+
+def _read_plain_csv(rows: list[tuple[int, list[str]]], display: str, stem: str) -> Loaded:
+    b = _CsvBuild(display)
+    header_line, header = rows[0]
+    names = [h.lower() for h in header]
+    columns = {}
+    for want in ("actor", "capability", "position", "salience"):
+        if want not in names:
+            b.fail(f"no {want.capitalize()} column", header_line, "header",
+                   "a header Actor,Capability,Position,Salience")
+        else:
+            columns[want] = names.index(want)
+    if b.problems:
+        return Loaded(None, b.problems)
+    issue = "issue"
+    actors: list[dict] = []
+    saliences: list[tuple[float, dict]] = []
+    for k, (line, cells) in enumerate(rows[1:]):
+        cells = cells + [""] * (len(header) - len(cells))
+        values = {}
+        for col in ("capability", "position", "salience"):
+            values[col] = b.number(cells[columns[col]], line, header[columns[col]])
+        actor = _actor_entry(b, k, line, cells[columns["actor"]], values["capability"])
+        b.cells[("actors", k, "capability")] = (line, header[columns["capability"]])
+        b.cells[("actors", k, "stances", issue, "position")] = (line, header[columns["position"]])
+        b.cells[("actors", k, "stances", issue, "salience")] = (line, header[columns["salience"]])
+        stance = {"position": values["position"], "salience": values["salience"]}
+        actor["stances"][issue] = stance
+        if values["salience"] is not None:
+            saliences.append((values["salience"], stance))
+        actors.append(actor)
+    if not actors:
+        b.fail("no actor rows after the header", header_line, None, "one row per actor")
+    if b.problems:
+        return Loaded(None, b.problems)
+    if saliences and all(s <= 1 for s, _ in saliences):  # fractions -> percentages
+        for s, stance in saliences:
+            stance["salience"] = s * 100
+    data = {
+        "id": slug_issue_id(stem) or "scenario",
+        "title": stem,
+        "summary": f"Imported from the stakeholder table {Path(display).name}.",
+        "issues": [{"id": issue, "name": stem, "low": "0 on the table's scale",
+                    "high": "100 on the table's scale"}],
+        "actors": actors,
+    }
+    b.cells[("issues", 0)] = (header_line, "Position")
+    return _build(data, Origin(file=display, cells=b.cells))
+
+
+def _read_ktab_csv(rows: list[tuple[int, list[str]]], display: str) -> Loaded:
+    b = _CsvBuild(display)
+    first_line, first = rows[0]
+    if len(first) < 4:
+        b.fail("the first row needs 4 fields", first_line, "row 1",
+               "scenario name, description, number of actors, number of dimensions")
+        return Loaded(None, b.problems)
+    name, description = first[0], first[1]
+    n_actors = b.number(first[2], first_line, "number of actors")
+    n_dims = b.number(first[3], first_line, "number of dimensions")
+    if b.problems:
+        return Loaded(None, b.problems)
+    assert n_actors is not None and n_dims is not None
+    if n_dims < 1 or n_dims != int(n_dims):
+        b.fail(f"number of dimensions {first[3]!r} is not a whole number ≥ 1", first_line,
+               "number of dimensions", "1, 2, 3, …")
+    if n_actors < 1 or n_actors != int(n_actors):
+        b.fail(f"number of actors {first[2]!r} is not a whole number ≥ 1", first_line,
+               "number of actors", "1, 2, 3, …")
+    if len(rows) < 2:
+        b.fail("no header row", first_line, None,
+               "Actor,Description,Capability,<dim>,<dim salience>,…")
+    if b.problems:
+        return Loaded(None, b.problems)
+    m, n = int(n_dims), int(n_actors)
+    header_line, header = rows[1]
+    if len(header) < 3 + 2 * m:
+        b.fail(f"the header has {len(header)} columns; {m} dimension(s) need {3 + 2 * m}",
+               header_line, "header", "Actor,Description,Capability, then position and "
+               "salience columns per dimension")
+        return Loaded(None, b.problems)
+    dims = [header[3 + 2 * j] for j in range(m)]
+    issue_ids = [slug_issue_id(d) or f"dim{j}" for j, d in enumerate(dims)]
+    body = rows[2:]
+    if len(body) != n:
+        b.fail(f"the first row says {n} actors but {len(body)} actor rows follow", first_line,
+               "number of actors", f"{len(body)}, or one row per actor")
+    actors = []
+    for k, (line, cells) in enumerate(body):
+        cells = cells + [""] * (3 + 2 * m - len(cells))
+        capability = b.number(cells[2], line, header[2])
+        actor = _actor_entry(b, k, line, cells[0], capability)
+        b.cells[("actors", k, "capability")] = (line, header[2])
+        if cells[1]:
+            actor["name"] = f"{cells[0]} ({cells[1]})" if cells[1] != cells[0] else cells[0]
+        total = 0.0
+        for j, issue_id in enumerate(issue_ids):
+            pcol, scol = header[3 + 2 * j], header[4 + 2 * j]
+            position = b.number(cells[3 + 2 * j], line, pcol)
+            salience = b.number(cells[4 + 2 * j], line, scol)
+            b.cells[("actors", k, "stances", issue_id)] = (line, pcol)
+            b.cells[("actors", k, "stances", issue_id, "position")] = (line, pcol)
+            b.cells[("actors", k, "stances", issue_id, "salience")] = (line, scol)
+            actor["stances"][issue_id] = {"position": position, "salience": salience}
+            total += salience or 0.0
+        if total > 100 + 1e-9:
+            b.fail(f"saliences of {cells[0]} sum to {total:g}, above 100", line,
+                   header[4 + 2 * (m - 1)], "saliences summing to at most 100 (KTAB's rule)")
+        actors.append(actor)
+    for j, dim in enumerate(dims):
+        b.cells[("issues", j)] = (header_line, dim)
+    if b.problems:
+        return Loaded(None, b.problems)
+    data = {
+        "id": slug_issue_id(name) or "scenario",
+        "title": name,
+        "summary": description or None,
+        "issues": [{"id": iid, "name": d, "low": f"0 on {d}", "high": f"100 on {d}"}
+                   for iid, d in zip(issue_ids, dims, strict=True)],
+        "actors": actors,
+    }
+    b.cells[("id",)] = (first_line, "scenario name")
+    return _build(data, Origin(file=display, cells=b.cells))
+
+
+def _read_csv_text(text: str, display: str, stem: str) -> Loaded:
+    rows = _csv_rows(text)
+    if not rows:
+        return Loaded(None, [Problem("the file is empty", file=display, line=1,
+                                     allowed="a header Actor,Capability,Position,Salience or "
+                                     "a KTAB first row")])
+    first = [c.lower() for c in rows[0][1]]
+    if first and first[0] == "actor" and "capability" in first:
+        return _read_plain_csv(rows, display, stem)
+    return _read_ktab_csv(rows, display)
+
+
+# --------------------------------------------------------------------------------------------
+# Public entry points
+# --------------------------------------------------------------------------------------------
+
+
+def read_scenario(id_or_path: str | os.PathLike[str]) -> Loaded:
+    """Read a scenario and collect every problem, raising nothing for bad content.
+
+    Parameters
+    ----------
+    id_or_path : str or path
+        An embedded scenario id (``korea-2023``), or the path of a YAML, plain CSV or KTAB CSV
+        file.
+
+    Returns
+    -------
+    Loaded
+        The scenario (None if any error) and the problems, errors and warnings, by line.
+    """
+    from detente.scenarios import embedded_ids, embedded_text
+
+    name = os.fspath(id_or_path)
+    path = Path(name)
+    if not path.exists() and isinstance(id_or_path, str) and name in embedded_ids():
+        text, display = embedded_text(name)
+        return _read_yaml_text(text, display)
+    if not path.exists():
+        known = ", ".join(embedded_ids()) or "none"
+        return Loaded(None, [Problem(
+            f"no such file or embedded scenario: {name!r}", file=name,
+            allowed=f"an embedded id ({known}) or the path of a .yaml or .csv file")])
+    if path.is_dir():
+        return Loaded(None, [Problem(f"{name!r} is a folder", file=name,
+                                     allowed="a .yaml or .csv file")])
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        return Loaded(None, [Problem(f"cannot read the file: {exc}", file=name,
+                                     allowed="a readable UTF-8 text file")])
+    if path.suffix.lower() == ".csv":
+        return _read_csv_text(text, name, path.stem)
+    return _read_yaml_text(text, name)
+
+
+def load_scenario(id_or_path: str | os.PathLike[str]) -> Scenario:
+    """Load and validate a scenario from an embedded id or a YAML/CSV path.
+
+    Raises
+    ------
+    ScenarioError
+        One error listing every problem (file, line, field path, what is allowed).
+    """
+    loaded = read_scenario(id_or_path)
+    if loaded.scenario is None:
+        errors = loaded.errors
+        file = errors[0].file if errors and errors[0].file else os.fspath(id_or_path)
+        raise ScenarioError(f"{file}: {len(errors)} problem(s); the scenario was not loaded",
+                            errors)
+    return loaded.scenario
+
+
+def validate(id_or_path: str | os.PathLike[str]) -> list[Problem]:
+    """Every problem of a scenario: errors (rules broken) and warnings (e.g. unsourced numbers).
+
+    Never raises for bad content; the severity of each Problem says which is which.
+    """
+    return read_scenario(id_or_path).problems
+
+
+# --------------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------------
+
+_QUANTITY_KEYS = {"value", "source", "note", "range"}
+
+
+def _to_nodes(obj: Any, key: str | None = None, in_policy_list: bool = False) -> Any:
+    """Plain dumped data -> ruamel nodes, numbers and levers in compact flow style."""
+    if isinstance(obj, dict):
+        node = CommentedMap()
+        for k, v in obj.items():
+            node[k] = _to_nodes(v, k, in_policy_list=k in ("levers", "assumptions", "dynamics"))
+        if (obj and "value" in obj and set(obj) <= _QUANTITY_KEYS) or in_policy_list:
+            node.fa.set_flow_style()
+        return node
+    if isinstance(obj, list | tuple):
+        seq = CommentedSeq(_to_nodes(v, in_policy_list=in_policy_list) for v in obj)
+        if key in ("range", "chosen_by", "absent"):
+            seq.fa.set_flow_style()
+        return seq
+    return obj
+
+
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """YAML text of ``scenario`` that :func:`load_scenario` reads back to an equal Scenario."""
+    data = scenario.model_dump(mode="python", exclude_none=True)
+    yaml = YAML(typ="rt")
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    buffer = io.StringIO()
+    yaml.dump(_to_nodes(data), buffer)
+    return buffer.getvalue()
+
+
+def dump(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
+    """Write ``scenario`` as YAML to ``path`` atomically (temporary file, then ``os.replace``)."""
+    target = Path(path)
+    text = scenario_to_yaml(scenario)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                               dir=target.parent if str(target.parent) else ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+__all__ = [
+    "ID_PATTERN",
+    "Loaded",
+    "Origin",
+    "dump",
+    "load_scenario",
+    "read_scenario",
+    "scenario_problems",
+    "scenario_to_yaml",
+    "slug_actor_id",
+    "slug_issue_id",
+    "validate",
+]

@@ -1,0 +1,567 @@
+"""The scenario model: pydantic v2 classes for the YAML contract of docs/scenario-format.md.
+
+A :class:`Scenario` states who bargains (actors), over what (issues, each a 0–100 scale described
+in words at both ends), how strong each actor is (capability), where each stands (position), how
+much it cares (salience), and which policies an analyst wants to compare. Every number is a
+:class:`Quantity` carrying its source and rationale.
+
+The inputs are those of the expected-utility and spatial bargaining models (Bueno de Mesquita
+1994; Scholz, Calbert & Smith 2011, Table 1: capability, position, salience per actor) and of
+KTAB's Spatial Model of Politics (one position and salience per actor and dimension).
+
+Checks happen in two layers. Pydantic checks types and shapes (every class forbids unknown keys,
+so a misspelt field is an error). :func:`scenario_findings` then checks the rules that span
+objects (ids, cross-references, intervals, policies) and returns located findings; the loader
+(:mod:`detente.scenario.load`) turns both into :class:`detente.errors.Problem` lines with file and
+line. Constructing a :class:`Scenario` directly runs the same rules and raises
+:class:`detente.errors.ScenarioError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from detente.errors import Problem, ScenarioError
+from detente.scenario.dynamics_levers import DYNAMICS_LEVERS
+
+if TYPE_CHECKING:
+    from detente.scenario.arrays import ScenarioArrays
+
+#: ids: a letter, then letters, digits, ``_`` or ``-`` (docs/scenario-format.md, "Rules").
+ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+ID_ALLOWED = "a letter followed by letters, digits, '_' or '-'"
+
+#: A source naming the analyst's own judgement; needs no entry in ``sources``.
+ANALYST_SOURCE = "analyst"
+
+#: The closed interval of positions, saliences and status-quo values.
+SCALE_LOW, SCALE_HIGH = 0.0, 100.0
+
+FieldName = Literal["position", "salience", "capability"]
+OpName = Literal["set", "shift", "scale"]
+
+
+def _reject_bool(value: Any) -> Any:
+    """YAML ``yes``/``true`` is not a number; pydantic's lax mode would read it as 1.0."""
+    if isinstance(value, bool):
+        raise ValueError("a true/false value is not a number")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_reject_bool), Field(allow_inf_nan=False)]
+NumberRange = tuple[Number, Number]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Quantity(_Model):
+    """A number with its provenance.
+
+    A bare number in the file (``salience: 60``) is read as ``{value: 60}``.
+
+    Parameters
+    ----------
+    value : float
+        The number.
+    source : str or None
+        A source id from the scenario's ``sources``, ``analyst``, or a free-text citation.
+    note : str or None
+        The rationale: why this number.
+    range : (float, float) or None
+        ``[lo, hi]`` containing ``value``: the plausible interval that Monte Carlo and
+        sensitivity runs sample.
+    """
+
+    value: Number
+    source: str | None = None
+    note: str | None = None
+    range: NumberRange | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_number(cls, data: Any) -> Any:
+        if isinstance(data, int | float) and not isinstance(data, bool):
+            return {"value": data}
+        return data
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """``(lo, hi)``; both equal ``value`` when no range is given."""
+        if self.range is None:
+            return (self.value, self.value)
+        return (self.range[0], self.range[1])
+
+
+class Source(_Model):
+    """A cited document; numbers refer to it by ``id``.
+
+    ``date`` is the publication date as ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``.
+    """
+
+    id: str
+    title: str
+    publisher: str | None = None
+    date: str | None = None
+    address: str | None = None
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date_text(cls, value: Any) -> Any:
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return value
+
+    @field_validator("date")
+    @classmethod
+    def _date_shape(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+            raise ValueError(f"date {value!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
+        return value
+
+
+class Issue(_Model):
+    """One issue: a 0–100 scale with both ends (and optionally the middle) described in words."""
+
+    id: str
+    name: str
+    low: str
+    high: str
+    mid: str | None = None
+    status_quo: Quantity | None = None
+    absent: list[str] = Field(default_factory=list)
+
+
+class Stance(_Model):
+    """An actor's position (0–100 on the issue's scale) and salience (0–100) on one issue."""
+
+    position: Quantity
+    salience: Quantity
+
+
+class Actor(_Model):
+    """A party to the bargaining: capability (> 0, any scale) and a stance per issue."""
+
+    id: str
+    name: str
+    capability: Quantity
+    stances: dict[str, Stance] = Field(default_factory=dict)
+
+
+class Lever(_Model):
+    """A change a policy makes to one of its choosing actors' own numbers.
+
+    ``op`` is ``set`` (replace), ``shift`` (add) or ``scale`` (multiply). ``issue`` names the issue
+    for ``position`` and ``salience``; a ``capability`` lever needs none.
+    """
+
+    actor: str
+    issue: str | None = None
+    field: FieldName
+    op: OpName
+    value: Number
+    rationale: str | None = None
+
+
+class Assumption(Lever):
+    """A change to another actor's number that the analyst assumes the policy causes.
+
+    Same shape as :class:`Lever`, plus an optional ``range`` on ``value``; always kept apart from
+    levers and shown as an assumption.
+    """
+
+    range: NumberRange | None = None
+
+
+class DynamicsLever(_Model):
+    """A value for a named input of the dynamic model (see ``DYNAMICS_LEVERS``)."""
+
+    name: str
+    value: Number
+    rationale: str | None = None
+
+
+class Policy(_Model):
+    """A named policy: who adopts it and what it changes (levers, assumptions, dynamics)."""
+
+    id: str
+    name: str
+    summary: str | None = None
+    chosen_by: list[str]
+    levers: list[Lever] = Field(default_factory=list)
+    assumptions: list[Assumption] = Field(default_factory=list)
+    dynamics: list[DynamicsLever] = Field(default_factory=list)
+
+
+class Scenario(_Model):
+    """A whole scenario: sources, issues, actors, policies and baseline dynamics values.
+
+    Construction checks every rule of docs/scenario-format.md and raises
+    :class:`detente.errors.ScenarioError` listing all problems. Instances are frozen;
+    :func:`detente.scenario.apply` returns a new one.
+    """
+
+    id: str
+    title: str
+    as_of: dt.date | None = None
+    summary: str | None = None
+    sources: list[Source] = Field(default_factory=list)
+    issues: list[Issue]
+    actors: list[Actor]
+    policies: list[Policy] = Field(default_factory=list)
+    dynamics: dict[str, Quantity] = Field(default_factory=dict)
+
+    # Where the scenario was read from (for located warnings); not part of equality or dumps.
+    _origin: Any = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _rules(self, info: ValidationInfo) -> Scenario:
+        if info.context and info.context.get("defer_rules"):
+            return self
+        findings = [f for f in scenario_findings(self) if f.severity == "error"]
+        if findings:
+            raise ScenarioError(
+                f"scenario {self.id!r} breaks {len(findings)} rule(s)",
+                [f.problem() for f in findings],
+            )
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        # Equal when the fields are equal; where the scenario was read from does not count.
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # --- lookups -------------------------------------------------------------------------
+    @property
+    def actor_ids(self) -> tuple[str, ...]:
+        return tuple(a.id for a in self.actors)
+
+    @property
+    def issue_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.issues)
+
+    def actor(self, actor_id: str) -> Actor:
+        """The actor with id ``actor_id``."""
+        for a in self.actors:
+            if a.id == actor_id:
+                return a
+        raise KeyError(actor_id)
+
+    def issue(self, issue_id: str) -> Issue:
+        """The issue with id ``issue_id``."""
+        for i in self.issues:
+            if i.id == issue_id:
+                return i
+        raise KeyError(issue_id)
+
+    def policy(self, policy_id: str) -> Policy:
+        """The policy with id ``policy_id``."""
+        for p in self.policies:
+            if p.id == policy_id:
+                return p
+        raise KeyError(policy_id)
+
+    def source(self, source_id: str) -> Source | None:
+        """The cited source with id ``source_id``, or None."""
+        for s in self.sources:
+            if s.id == source_id:
+                return s
+        return None
+
+    # --- outputs -------------------------------------------------------------------------
+    def arrays(self, issue: str | None = None) -> ScenarioArrays:
+        """Capability, positions and saliences as numpy arrays: the engines' single entry point.
+
+        See :func:`detente.scenario.arrays.scenario_arrays`.
+        """
+        from detente.scenario.arrays import scenario_arrays
+
+        return scenario_arrays(self, issue)
+
+    def to_yaml(self) -> str:
+        """The scenario as YAML text that loads back to an equal Scenario."""
+        from detente.scenario.load import scenario_to_yaml
+
+        return scenario_to_yaml(self)
+
+
+# --- rules that span objects ---------------------------------------------------------------
+Loc = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule broken at a field path (``loc``), before a file and line are attached."""
+
+    loc: Loc
+    message: str
+    allowed: str | None = None
+    severity: str = "error"
+
+    def problem(self, file: str | None = None, line: int | None = None) -> Problem:
+        return Problem(
+            message=self.message,
+            file=file,
+            line=line,
+            path=format_loc(self.loc),
+            allowed=self.allowed,
+            severity=self.severity,
+        )
+
+
+def format_loc(loc: Loc) -> str:
+    """``("actors", 3, "stances", "sanctions")`` -> ``actors[3].stances.sanctions``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+def field_interval(field: str) -> tuple[float, float, str]:
+    """The allowed interval of a field: ``(lo, hi, words)``; capability is open at 0."""
+    if field == "capability":
+        return (0.0, math.inf, "a number above 0")
+    return (SCALE_LOW, SCALE_HIGH, "a number from 0 to 100")
+
+
+def _in_field(field: str, value: float) -> bool:
+    lo, hi, _ = field_interval(field)
+    if field == "capability":
+        return value > lo
+    return lo <= value <= hi
+
+
+def _check_quantity(q: Quantity, field: str, loc: Loc, out: list[Finding]) -> None:
+    """A number inside its field's interval, with a range that contains it (format, "Rules")."""
+    _, _, words = field_interval(field)
+    if not _in_field(field, q.value):
+        what = "not above 0" if field == "capability" else "outside the 0–100 scale"
+        out.append(Finding((*loc, "value"), f"{field} {q.value:g} is {what}", words))
+    if q.range is not None:
+        lo, hi = q.range
+        if lo > hi:
+            out.append(Finding((*loc, "range"), f"range [{lo:g}, {hi:g}] has lo > hi",
+                               "[lo, hi] with lo ≤ hi"))
+        elif not lo <= q.value <= hi:
+            out.append(Finding((*loc, "range"),
+                               f"range [{lo:g}, {hi:g}] does not contain the value {q.value:g}",
+                               "[lo, hi] with lo ≤ value ≤ hi"))
+        if not (_in_field(field, lo) and _in_field(field, hi)):
+            out.append(Finding((*loc, "range"),
+                               f"range [{lo:g}, {hi:g}] leaves the {field} interval", words))
+
+
+def _looks_like_id(text: str) -> bool:
+    return ID_PATTERN.fullmatch(text) is not None
+
+
+def _check_source(q: Quantity, loc: Loc, source_ids: set[str], out: list[Finding]) -> None:
+    s = q.source
+    if s is not None and _looks_like_id(s) and s != ANALYST_SOURCE and s not in source_ids:
+        out.append(Finding((*loc, "source"), f"source {s!r} is not among the scenario's sources",
+                           "a source id from `sources`, 'analyst', or a free citation with spaces"))
+
+
+def _check_ids(items: list[Any], kind: str, out: list[Finding]) -> None:
+    seen: dict[str, int] = {}
+    for k, item in enumerate(items):
+        if not _looks_like_id(item.id):
+            out.append(Finding((kind, k, "id"), f"id {item.id!r} is not a valid id", ID_ALLOWED))
+        if item.id in seen:
+            out.append(Finding((kind, k, "id"),
+                               f"id {item.id!r} repeats {kind}[{seen[item.id]}]",
+                               f"ids unique among {kind}"))
+        else:
+            seen[item.id] = k
+
+
+def _check_dynamics_value(name: str, value: float, loc_name: Loc, loc_value: Loc,
+                          out: list[Finding]) -> None:
+    spec = DYNAMICS_LEVERS.get(name)
+    if spec is None:
+        out.append(Finding(loc_name, f"{name!r} is not a dynamics lever",
+                           "one of " + ", ".join(DYNAMICS_LEVERS)))
+    elif not spec.contains(value):
+        out.append(Finding(loc_value, f"{name} = {value:g} is outside its interval",
+                           spec.interval_text))
+
+
+def _check_change(change: Lever, loc: Loc, scn: Scenario, policy: Policy,
+                  out: list[Finding]) -> None:
+    """One lever or assumption of ``policy`` (format, "Rules": policies)."""
+    is_assumption = isinstance(change, Assumption)
+    actors = {a.id: a for a in scn.actors}
+    issues = {i.id: i for i in scn.issues}
+    if change.actor not in actors:
+        out.append(Finding((*loc, "actor"), f"actor {change.actor!r} does not exist",
+                           "one of " + ", ".join(actors)))
+    elif is_assumption and change.actor in policy.chosen_by:
+        out.append(Finding((*loc, "actor"),
+                           f"assumption on {change.actor}, who chooses the policy",
+                           "an actor outside chosen_by (use a lever for a chooser)"))
+    elif not is_assumption and change.actor not in policy.chosen_by:
+        out.append(Finding((*loc, "actor"),
+                           f"lever on {change.actor}, who does not choose the policy",
+                           "an actor in chosen_by "
+                           f"({', '.join(policy.chosen_by)}); use an assumption for others"))
+    if change.field != "capability":
+        if change.issue is None:
+            out.append(Finding((*loc, "issue"), f"a {change.field} change needs an issue",
+                               "one of " + ", ".join(issues)))
+        elif change.issue not in issues:
+            out.append(Finding((*loc, "issue"), f"issue {change.issue!r} does not exist",
+                               "one of " + ", ".join(issues)))
+        elif change.actor in issues[change.issue].absent:
+            out.append(Finding((*loc, "issue"),
+                               f"{change.actor} is absent from {change.issue}: nothing to change",
+                               "an issue the actor takes part in"))
+    elif change.issue is not None and change.issue not in issues:
+        out.append(Finding((*loc, "issue"), f"issue {change.issue!r} does not exist",
+                           "one of " + ", ".join(issues) + " (or none: capability has no issue)"))
+    words = field_interval(change.field)[2]
+    values = [change.value]
+    if is_assumption and change.range is not None:  # type: ignore[union-attr]
+        rlo, rhi = change.range  # type: ignore[union-attr]
+        if not rlo <= change.value <= rhi:
+            out.append(Finding((*loc, "range"),
+                               f"range [{rlo:g}, {rhi:g}] does not contain the value "
+                               f"{change.value:g}", "[lo, hi] with lo ≤ value ≤ hi"))
+        values += [rlo, rhi]
+    for v in values:
+        where = (*loc, "value") if v is change.value else (*loc, "range")
+        if change.op == "set" and not _in_field(change.field, v):
+            out.append(Finding(where, f"set {change.field} to {v:g} leaves its interval", words))
+            break
+        if change.op == "scale" and (v < 0 or (change.field == "capability" and v <= 0)):
+            out.append(Finding(where, f"scale factor {v:g} is negative or zero",
+                               "a factor above 0" if change.field == "capability"
+                               else "a factor of 0 or more"))
+            break
+    if not change.rationale:
+        kind = "assumption" if is_assumption else "lever"
+        out.append(Finding((*loc, "rationale"), f"{kind} has no rationale",
+                           "a rationale saying why", severity="warning"))
+
+
+def policy_findings(policy: Policy, scn: Scenario, loc: Loc) -> list[Finding]:
+    """Rules for one policy against a scenario (also used by ``apply`` for outside policies)."""
+    out: list[Finding] = []
+    actor_ids = set(scn.actor_ids)
+    for k, a in enumerate(policy.chosen_by):
+        if a not in actor_ids:
+            out.append(Finding((*loc, "chosen_by", k), f"actor {a!r} does not exist",
+                               "one of " + ", ".join(scn.actor_ids)))
+    for k, lever in enumerate(policy.levers):
+        _check_change(lever, (*loc, "levers", k), scn, policy, out)
+    for k, assumption in enumerate(policy.assumptions):
+        _check_change(assumption, (*loc, "assumptions", k), scn, policy, out)
+    for k, d in enumerate(policy.dynamics):
+        _check_dynamics_value(d.name, d.value, (*loc, "dynamics", k, "name"),
+                              (*loc, "dynamics", k, "value"), out)
+        if not d.rationale:
+            out.append(Finding((*loc, "dynamics", k, "rationale"), "dynamics lever has no rationale",
+                               "a rationale saying why", severity="warning"))
+    return out
+
+
+def scenario_findings(scn: Scenario) -> list[Finding]:
+    """Every rule of docs/scenario-format.md ("Rules checked on load") plus warnings.
+
+    Returns
+    -------
+    list of Finding
+        Errors (rules broken) and warnings (numbers without a source, levers without a
+        rationale, no ``as_of`` date), in document order.
+    """
+    out: list[Finding] = []
+    if not _looks_like_id(scn.id):
+        out.append(Finding(("id",), f"id {scn.id!r} is not a valid id", ID_ALLOWED))
+    if scn.as_of is None:
+        out.append(Finding(("as_of",), "no as_of date: the information date is unstated",
+                           "a date YYYY-MM-DD", severity="warning"))
+    for kind in ("sources", "issues", "actors", "policies"):
+        _check_ids(getattr(scn, kind), kind, out)
+    source_ids = {s.id for s in scn.sources}
+    actor_ids = set(scn.actor_ids)
+    issue_ids = scn.issue_ids
+    quantities: list[tuple[Quantity, Loc]] = []
+
+    for k, issue in enumerate(scn.issues):
+        for j, a in enumerate(issue.absent):
+            if a not in actor_ids:
+                out.append(Finding(("issues", k, "absent", j), f"actor {a!r} does not exist",
+                                   "one of " + ", ".join(scn.actor_ids)))
+        if issue.status_quo is not None:
+            loc = ("issues", k, "status_quo")
+            _check_quantity(issue.status_quo, "position", loc, out)
+            quantities.append((issue.status_quo, loc))
+
+    for k, actor in enumerate(scn.actors):
+        loc = ("actors", k, "capability")
+        _check_quantity(actor.capability, "capability", loc, out)
+        quantities.append((actor.capability, loc))
+        for issue_id, stance in actor.stances.items():
+            sloc: Loc = ("actors", k, "stances", issue_id)
+            if issue_id not in issue_ids:
+                out.append(Finding(sloc, f"stance on {issue_id!r}, which is not an issue",
+                                   "one of " + ", ".join(issue_ids)))
+            elif actor.id in scn.issue(issue_id).absent:
+                out.append(Finding(sloc, f"{actor.id} is listed as absent from {issue_id} but "
+                                   "has a stance", "remove the stance or the absent entry"))
+            for field in ("position", "salience"):
+                q = getattr(stance, field)
+                _check_quantity(q, field, (*sloc, field), out)
+                quantities.append((q, (*sloc, field)))
+        for issue in scn.issues:
+            if issue.id not in actor.stances and actor.id not in issue.absent:
+                out.append(Finding(("actors", k, "stances"),
+                                   f"{actor.id} has no stance on issue {issue.id!r}",
+                                   f"a stances.{issue.id} entry, or {actor.id} listed in "
+                                   f"issues[{issue_ids.index(issue.id)}].absent"))
+
+    for k, policy in enumerate(scn.policies):
+        out.extend(policy_findings(policy, scn, ("policies", k)))
+
+    for name, q in scn.dynamics.items():
+        loc = ("dynamics", name)
+        _check_dynamics_value(name, q.value, loc, (*loc, "value"), out)
+        spec = DYNAMICS_LEVERS.get(name)
+        if spec is not None and q.range is not None:
+            lo, hi = q.range
+            if not (lo <= q.value <= hi and spec.contains(lo) and spec.contains(hi)):
+                out.append(Finding((*loc, "range"),
+                                   f"range [{lo:g}, {hi:g}] must contain {q.value:g} and stay "
+                                   "inside the lever's interval", spec.interval_text))
+        quantities.append((q, loc))
+
+    for q, loc in quantities:
+        _check_source(q, loc, source_ids, out)
+        if q.source is None:
+            out.append(Finding(loc, f"unsourced number {q.value:g}",
+                               "a source: a source id, 'analyst', or a citation",
+                               severity="warning"))
+    return out

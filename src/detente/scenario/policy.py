@@ -1,0 +1,116 @@
+"""Applying a policy to a scenario: levers, assumptions and dynamics values.
+
+docs/scenario-format.md, "Applying a policy": ``set`` replaces a number, ``shift`` adds to it,
+``scale`` multiplies it; a changed position or salience is clipped to [0, 100] and a capability
+kept above 0. A lever's new number is sourced ``policy:<id>``, an assumption's
+``assumption:<id>``, each with the rationale as its note, so every output can say which policy
+changed what and which changes were only assumed. An assumption's ``range`` becomes the changed
+number's range (mapped through the same operation), so Monte Carlo runs sample it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from detente.errors import Problem, ScenarioError
+from detente.scenario.model import (
+    Assumption,
+    Lever,
+    Policy,
+    Scenario,
+    format_loc,
+    policy_findings,
+)
+
+#: Smallest capability a shift may leave (capability must stay > 0; only ratios matter).
+CAPABILITY_FLOOR = 1e-9
+
+
+def _clip(field: str, value: float) -> float:
+    if field == "capability":
+        return max(value, CAPABILITY_FLOOR)
+    return min(max(value, 0.0), 100.0)
+
+
+def _operate(op: str, current: float, amount: float) -> float:
+    if op == "set":
+        return amount
+    if op == "shift":
+        return current + amount
+    return current * amount  # scale
+
+
+def _change(quantity: dict[str, Any], change: Lever, policy_id: str) -> dict[str, Any]:
+    """The changed number (a plain dict) for one lever or assumption."""
+    field = change.field
+    value = float(quantity["value"])
+    new_value = _clip(field, _operate(change.op, value, change.value))
+    is_assumption = isinstance(change, Assumption)
+    new: dict[str, Any] = {
+        "value": new_value,
+        "source": f"{'assumption' if is_assumption else 'policy'}:{policy_id}",
+        "note": change.rationale,
+    }
+    if is_assumption and change.range is not None:
+        # The assumption's own uncertainty replaces the number's range.
+        lo, hi = (_clip(field, _operate(change.op, value, r)) for r in change.range)
+        new["range"] = [min(lo, new_value), max(hi, new_value)]
+    elif change.op != "set" and quantity.get("range") is not None:
+        # The number's prior uncertainty moves with it (shift/scale are monotone for factors ≥ 0).
+        lo, hi = (_clip(field, _operate(change.op, r, change.value)) for r in quantity["range"])
+        new["range"] = [min(lo, new_value), max(hi, new_value)]
+    return new
+
+
+def apply(policy: Policy | str, scenario: Scenario) -> Scenario:
+    """The scenario as it would be under ``policy``; ``scenario`` itself is left untouched.
+
+    Parameters
+    ----------
+    policy : Policy or str
+        A policy object, or the id of one of ``scenario.policies``.
+    scenario : Scenario
+        The baseline.
+
+    Returns
+    -------
+    Scenario
+        A new, validated scenario: levers and assumptions applied to the actors' numbers in
+        order, dynamics values written into ``dynamics``. Its ``policies`` are the baseline's.
+
+    Raises
+    ------
+    ScenarioError
+        Unknown policy id, or a policy whose levers break the rules of the scenario format
+        (unknown actor or issue, a lever outside ``chosen_by``, a value out of range, ...).
+    """
+    if isinstance(policy, str):
+        try:
+            policy = scenario.policy(policy)
+        except KeyError:
+            raise ScenarioError(
+                f"scenario {scenario.id!r} has no policy {policy!r}",
+                [Problem(f"no policy {policy!r}", path="policy",
+                         allowed="one of " + (", ".join(p.id for p in scenario.policies)
+                                              or "(the scenario has no policies)"))],
+            ) from None
+    errors = [f for f in policy_findings(policy, scenario, ("policy",))
+              if f.severity == "error"]
+    if errors:
+        raise ScenarioError(
+            f"policy {policy.id!r} cannot be applied to scenario {scenario.id!r}",
+            [Problem(f.message, path=format_loc(f.loc), allowed=f.allowed) for f in errors],
+        )
+    data = scenario.model_dump(mode="python")
+    actors = {a["id"]: a for a in data["actors"]}
+    for change in [*policy.levers, *policy.assumptions]:
+        actor = actors[change.actor]
+        if change.field == "capability":
+            actor["capability"] = _change(actor["capability"], change, policy.id)
+        else:
+            stance = actor["stances"][change.issue]
+            stance[change.field] = _change(stance[change.field], change, policy.id)
+    for d in policy.dynamics:
+        data["dynamics"][d.name] = {"value": d.value, "source": f"policy:{policy.id}",
+                                    "note": d.rationale}
+    return Scenario.model_validate(data)

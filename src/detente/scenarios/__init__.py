@@ -1,0 +1,39 @@
+"""Embedded scenarios: the ``*.yaml`` files of this package, addressed by their id.
+
+A scenario's id is its file name without ``.yaml`` (``korea-2023.yaml`` -> ``korea-2023``); the
+YAML's own ``id`` field should match it. Files are read through :mod:`importlib.resources`, so
+they work from an installed wheel as well as from a source tree.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+
+def _files() -> dict[str, resources.abc.Traversable]:
+    folder = resources.files(__name__)
+    return {
+        entry.name.removesuffix(".yaml"): entry
+        for entry in folder.iterdir()
+        if entry.name.endswith(".yaml") and entry.is_file()
+    }
+
+
+def embedded_ids() -> list[str]:
+    """Ids of the embedded scenarios, sorted."""
+    return sorted(_files())
+
+
+def embedded_text(scenario_id: str) -> tuple[str, str]:
+    """``(YAML text, displayed file name)`` of the embedded scenario ``scenario_id``.
+
+    Raises
+    ------
+    KeyError
+        No embedded scenario has that id.
+    """
+    entry = _files()[scenario_id]
+    return entry.read_text(encoding="utf-8"), str(entry)
+
+
+__all__ = ["embedded_ids", "embedded_text"]
