@@ -1,0 +1,431 @@
+"""Array kernels of Bueno de Mesquita's expected-utility model (Scholz, Calbert & Smith 2011).
+
+Pure functions over numpy arrays with a leading batch axis; no validation (that happens in
+:mod:`detente.bargaining.bdm`), no I/O. Notation follows Scholz, Calbert & Smith (2011),
+"Unravelling Bueno De Mesquita's group decision model", JTP 23(4), and the reference spec
+(``reference/bargaining/bdm/SPEC.md``, cited as "spec §n").
+
+Shapes (the names used throughout)
+----------------------------------
+- ``B`` draws (batch), ``n`` actors.
+- ``x`` positions, ``c`` capabilities, ``s`` saliences on **[0, 1]**: ``(B, n)``.
+- ``R`` the range of positions used to normalise distances: ``(B,)``.
+- Pairwise matrices are ``(B, n, n)`` indexed ``[b, challenger, target]`` unless stated; the
+  voter tensor in :func:`success_probability` is ``(B, voter, i, j)``.
+
+Offer codes: 0 none, 1 confrontation, 2 compromise, 3 capitulation (:data:`OFFER_CODE`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+NONE, CONFRONTATION, COMPROMISE, CAPITULATION = 0, 1, 2, 3
+OFFER_CODE = {"confrontation": CONFRONTATION, "compromise": COMPROMISE,
+              "capitulation": CAPITULATION}
+
+#: relative tolerance under which two median-vote totals count as an exact tie
+_TIE_RTOL = 1e-12
+
+
+def median_voter(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Condorcet-winning position μ among the actors' positions (spec §3, Appendix step 3).
+
+    With linear votes ``v_k(a, b) = w_k (|x_k − b| − |x_k − a|)/R`` (eq. 26/28 up to a factor),
+    ``V(a, b) = (f(b) − f(a))/R`` with ``f(y) = Σ_k w_k |x_k − y|``. Scholz's champion
+    procedure (ascending candidates, a challenger replaces the champion only if it wins
+    strictly) therefore ends at the **lowest position minimising f**: the (c·s)-weighted median.
+    Totals within a relative 1e-12 count as ties.
+
+    Parameters
+    ----------
+    x : ndarray of shape (B, n)
+    w : ndarray of shape (B, n)
+        Vote weights c_k·s_k.
+
+    Returns
+    -------
+    ndarray of shape (B,)
+    """
+    f = np.einsum("bk,bka->ba", w, np.abs(x[:, :, None] - x[:, None, :]))  # (B, candidate)
+    f_min = f.min(axis=1, keepdims=True)
+    scale = np.maximum(np.abs(f).max(axis=1, keepdims=True), np.finfo(float).tiny)
+    is_min = f <= f_min + _TIE_RTOL * scale
+    return np.where(is_min, x, np.inf).min(axis=1)
+
+
+def weighted_mean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Capability×salience-weighted mean ``Σ c_k s_k x_k / Σ c_k s_k`` (spec §3), shape (B,).
+
+    If every weight is 0 the unweighted mean is returned.
+    """
+    total = w.sum(axis=1)
+    safe = np.where(total > 0, total, 1.0)
+    return np.where(total > 0, (w * x).sum(axis=1) / safe, x.mean(axis=1))
+
+
+def success_probability(
+    x: np.ndarray, w: np.ndarray, R: np.ndarray, rho: np.ndarray | None, form: str
+) -> np.ndarray:
+    """P_ij, the probability that i prevails over j (spec §4), shape (B, i, j).
+
+    ``form="scholz"`` (spec §4b, Scholz's code as in [JM]): with
+    ``v_k(a, b) = w_k ((|x_k − x_b|/R)^ρ_k − (|x_k − x_a|/R)^ρ_k)``,
+
+    ``P_ij = Σ_k max(0, v_k(x_i, x_j)) / Σ_k Σ_a Σ_b |v_k(x_a, x_b)|``.
+
+    The denominator equals ``2 Σ_a Σ_b Σ_k max(0, v_k(x_a, x_b))`` because
+    ``|v| = max(0, v) + max(0, −v)`` and ``v_k(b, a) = −v_k(a, b)``; it is computed that way.
+
+    ``form="paper"`` (eq. 30/31 as printed): ``P_ij = Σ_{k: Δ_k>0} w_k Δ_k / Σ_k w_k |Δ_k|`` with
+    ``Δ_k = |x_k − x_j| − |x_k − x_i|`` (linear, no risk exponent), so P_ij + P_ji = 1.
+
+    P_ij = 0 where x_i = x_j (and wherever a denominator is 0).
+
+    Parameters
+    ----------
+    x, w : ndarray of shape (B, n)
+    R : ndarray of shape (B,)
+    rho : ndarray of shape (B, n) or None
+        Voters' risk exponents r_k; None means all 1 (first pass).
+    form : {"scholz", "paper"}
+    """
+    dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]  # (B, voter k, actor a)
+    if rho is not None and form == "scholz":
+        dist = dist ** rho[:, :, None]
+    # gain[b, k, i, j] = G[k, j] − G[k, i]: voter k's preference for i over j
+    gain = dist[:, :, None, :] - dist[:, :, :, None]
+    B, n = x.shape
+    support = np.matmul(w[:, None, :], np.maximum(gain, 0.0).reshape(B, n, n * n))
+    support = support.reshape(B, n, n)  # (B, i, j) = Σ_k w_k max(0, Δ_k(i, j))
+    if form == "scholz":
+        den = 2.0 * support.sum(axis=(1, 2))[:, None, None]
+    else:
+        den = support + support.transpose(0, 2, 1)  # Σ_k w_k |Δ_k(i, j)|
+    same = x[:, :, None] == x[:, None, :]
+    ok = (den > 0) & ~same
+    return np.where(ok, support / np.where(ok, den, 1.0), 0.0)
+
+
+def _utility(coef: float, dist: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``2 − 4 (0.5 + coef·dist)^r`` (eqs. 15, 16, 22, 23); the base is floored at 0."""
+    return 2.0 - 4.0 * np.maximum(0.5 + coef * dist, 0.0) ** r
+
+
+def expected_utility(
+    x: np.ndarray,
+    s: np.ndarray,
+    P: np.ndarray,
+    mu: np.ndarray,
+    R: np.ndarray,
+    r: np.ndarray | float,
+    q: float,
+    t: float | None,
+) -> np.ndarray:
+    """E(U_ct): challenger c's expected utility of challenging target t (eqs. 6–7; spec §5.2).
+
+    ``E(U_ct) = s_t [P_ct U_s + (1 − P_ct) U_f] + (1 − s_t) U_s − Q U_sq − (1 − Q)[T U_b + (1 − T) U_w]``
+
+    with ``d = |x_c − x_t|/R`` in U_s, U_f (eqs. 15–16) and ``dμ = (|x_c − μ| + |x_c − x_t|)/R``
+    in U_b, U_w (eqs. 22–23), U_sq = 2 − 4·0.5^r (eq. 24). The target's salience s_t is the
+    chance that it resists (spec A1).
+
+    Parameters
+    ----------
+    x, s : ndarray of shape (B, n)
+    P : ndarray of shape (B, c, t)
+    mu : ndarray of shape (B,)
+    R : ndarray of shape (B,)
+    r : float or ndarray broadcastable to (B, c, t)
+        Risk exponent of the perceiving actor for each entry.
+    q : float
+        Q, perceived probability that the status quo holds without a challenge.
+    t : float or None
+        T; None derives it per dyad: T = 1 iff |x_c − μ| < |x_c − x_t| (spec A5).
+
+    Returns
+    -------
+    ndarray of shape (B, c, t)
+    """
+    gap = np.abs(x[:, :, None] - x[:, None, :])  # (B, c, t)
+    d = gap / R[:, None, None]
+    u_s = _utility(-0.5, d, r)  # eq. 15
+    u_f = _utility(0.5, d, r)  # eq. 16
+    s_t = s[:, None, :]
+    eu = s_t * (P * u_s + (1.0 - P) * u_f) + (1.0 - s_t) * u_s  # eq. 6
+    u_sq = 2.0 - 4.0 * 0.5 ** np.asarray(r, dtype=float)  # eq. 24
+    eu = eu - q * u_sq
+    if q != 1.0:  # eq. 7, the (1 − Q) branch
+        to_mu = np.abs(x - mu[:, None])[:, :, None]  # (B, c, 1)
+        d_mu = (to_mu + gap) / R[:, None, None]
+        u_b = _utility(-0.25, d_mu, r)  # eq. 22
+        u_w = _utility(0.25, d_mu, r)  # eq. 23
+        T = (to_mu < gap).astype(float) if t is None else t
+        eu = eu - (1.0 - q) * (T * u_b + (1.0 - T) * u_w)
+    return eu
+
+
+def risk_exponents(eu_first: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Security levels, risk index R_i and risk exponent r_i (eqs. 32–34; spec §6).
+
+    ``Sec_i = Σ_{j≠i} E(U_ji)``; ``R_i = (2 Sec_i − max Sec − min Sec)/(max Sec − min Sec)``
+    (0 when every Sec is equal); ``r_i = (1 − R_i/3)/(1 + R_i/3)``.
+
+    Parameters
+    ----------
+    eu_first : ndarray of shape (B, challenger, target)
+        First-pass expected utilities (all r = 1).
+
+    Returns
+    -------
+    security, risk_index, r : ndarrays of shape (B, n)
+    """
+    n = eu_first.shape[-1]
+    off_diagonal = ~np.eye(n, dtype=bool)
+    security = np.where(off_diagonal, eu_first, 0.0).sum(axis=1)  # column sums: j challenges i
+    hi = security.max(axis=1, keepdims=True)
+    lo = security.min(axis=1, keepdims=True)
+    spread = hi - lo
+    ok = spread > 0
+    risk_index = np.where(ok, (2.0 * security - hi - lo) / np.where(ok, spread, 1.0), 0.0)
+    r = (1.0 - risk_index / 3.0) / (1.0 + risk_index / 3.0)  # eq. 33
+    return security, risk_index, r
+
+
+def classify_offers(
+    x: np.ndarray, a: np.ndarray, b: np.ndarray, capitulation: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Offer each receiver i gets from each proposer j, and where it would move (spec §7).
+
+    From i's point of view, with ``a = E^i(U_ij)`` and ``b = E^i(U_ji)``:
+    confrontation i loses if ``b > a > 0`` (move to x_j); compromise if ``a < 0 < b`` and
+    ``b > |a|`` (move to ``x_i + (x_j − x_i)|a/b|``, eq. 36); capitulation if ``a < 0 < b`` and
+    ``b < |a|`` (move to x_j). Only pairs with ``x_j ≠ x_i`` get offers.
+
+    Parameters
+    ----------
+    x : ndarray of shape (B, n)
+    a, b : ndarrays of shape (B, receiver i, proposer j)
+    capitulation : bool
+        False reproduces [JM], whose capitulation test can never be true (spec §7, A12).
+
+    Returns
+    -------
+    kind : int8 ndarray of shape (B, i, j)
+        Offer codes (:data:`OFFER_CODE`, 0 = none).
+    offered : ndarray of shape (B, i, j)
+        Position i would take on accepting j's offer (x_i where there is none).
+    """
+    xi = x[:, :, None]
+    xj = x[:, None, :]
+    differ = xi != xj
+    conf = differ & (b > a) & (a > 0)
+    tension = differ & (a < 0) & (b > 0)
+    comp = tension & (b > np.abs(a))
+    cap = tension & (b < np.abs(a)) if capitulation else np.zeros_like(comp)
+    kind = np.zeros(a.shape, dtype=np.int8)
+    kind[conf] = CONFRONTATION
+    kind[comp] = COMPROMISE
+    kind[cap] = CAPITULATION
+    ratio = np.abs(a) / np.where(comp, b, 1.0)
+    offered = np.where(comp, xi + (xj - xi) * ratio, np.where(conf | cap, xj, xi))
+    return kind, offered
+
+
+def choose_offers(
+    x: np.ndarray, a: np.ndarray, b: np.ndarray, kind: np.ndarray, offered: np.ndarray,
+    compromise_key: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The one offer each actor accepts, and its new position (spec §8).
+
+    Priority (Scholz code): any confrontation → the proposer closest to x_i; else any
+    compromise → the one minimising the compromise key; else any capitulation → the closest.
+    Ties go to the first proposer in actor order.
+
+    Compromise keys: ``"scholz"`` ``(|a| x_i + |b| x_j)/(|a| + |b|)`` ([JM]); ``"signed"``
+    ``(a x_i + b x_j)/(|a| + |b|)`` ([DM-I]); ``"least_movement"`` ``|offered − x_i|`` (the
+    paper's prose, §6.2). See spec A7.
+
+    Returns
+    -------
+    proposer : int ndarray of shape (B, n)
+        Index of the accepted proposer, −1 where none.
+    new_x : ndarray of shape (B, n)
+    """
+    xi = x[:, :, None]
+    xj = x[:, None, :]
+    gap = np.abs(xj - xi)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a = b = 0 only where no offer
+        if compromise_key == "scholz":
+            key = (np.abs(a) * xi + np.abs(b) * xj) / (np.abs(a) + np.abs(b))
+        elif compromise_key == "signed":
+            key = (a * xi + b * xj) / (np.abs(a) + np.abs(b))
+        else:  # least_movement
+            key = np.abs(offered - xi)
+    proposer = np.full(x.shape, -1, dtype=np.intp)
+    decided = np.zeros(x.shape, dtype=bool)
+    for code, cost in ((CONFRONTATION, gap), (COMPROMISE, key), (CAPITULATION, gap)):
+        mask = kind == code
+        has = mask.any(axis=2) & ~decided
+        best = np.argmin(np.where(mask, cost, np.inf), axis=2)  # first minimum: actor order
+        proposer = np.where(has, best, proposer)
+        decided |= has
+    chosen = np.take_along_axis(offered, np.maximum(proposer, 0)[:, :, None], axis=2)[:, :, 0]
+    return proposer, np.where(proposer >= 0, chosen, x)
+
+
+@dataclass(frozen=True)
+class RoundState:
+    """Everything one BDM round computes, for the positions at its start.
+
+    Shapes as in the module docstring. ``a[b, i, j] = E^i(U_ij)`` and
+    ``b_eu[b, i, j] = E^i(U_ji)`` (receiver i, proposer j, receiver's perception by default).
+    """
+
+    mu: np.ndarray  # (B,) median voter at the start of the round
+    p_first: np.ndarray  # (B, i, j) P_ij with all r = 1
+    eu_first: np.ndarray  # (B, c, t) E(U_ct) with all r = 1
+    security: np.ndarray  # (B, n)
+    risk_index: np.ndarray  # (B, n)
+    r: np.ndarray  # (B, n)
+    p_second: np.ndarray  # (B, i, j) P_ij with voters' r_k
+    a: np.ndarray  # (B, i, j)
+    b_eu: np.ndarray  # (B, i, j)
+    kind: np.ndarray  # (B, i, j) int8 offer codes
+    offered: np.ndarray  # (B, i, j)
+    proposer: np.ndarray  # (B, i) accepted proposer or −1
+    new_x: np.ndarray  # (B, n)
+
+
+def bdm_round(
+    x: np.ndarray, c: np.ndarray, s: np.ndarray, R: np.ndarray, *,
+    probability: str, compromise_key: str, capitulation: bool, q: float, t: float | None,
+    perception: str,
+) -> RoundState:
+    """One round of the model (Appendix steps 1–13; spec §2), all actors simultaneously.
+
+    1. μ by Condorcet vote (linear votes); 2–3. first pass with r = 1: P, E(U);
+    4. security, R_i, r_i assigned at once; 5. second pass with r: P (voters' r_k) and the two
+    EUs of each dyad, ``a = E^i(U_ij)`` and ``b = E^i(U_ji)`` both with r_i (Scholz code,
+    ``perception="receiver"``) or ``b = E^j(U_ji)`` with r_j (``"own"``, spec A9);
+    6. classify and choose offers; 7. the new positions (applied by the caller, all at once).
+    """
+    w = c * s
+    mu = median_voter(x, w)
+    p_first = success_probability(x, w, R, None, probability)
+    eu_first = expected_utility(x, s, p_first, mu, R, 1.0, q, t)
+    security, risk_index, r = risk_exponents(eu_first)
+    p_second = success_probability(x, w, R, r, probability)
+    a = expected_utility(x, s, p_second, mu, R, r[:, :, None], q, t)  # E^i(U_ij), r of row i
+    if perception == "receiver":
+        # M[c, t] = E(U_ct) perceived with the target's r_t; b[i, j] = M[j, i] = E^i(U_ji)
+        b_eu = expected_utility(x, s, p_second, mu, R, r[:, None, :], q, t).transpose(0, 2, 1)
+    else:  # own: b[i, j] = E^j(U_ji) = a[j, i]
+        b_eu = a.transpose(0, 2, 1)
+    kind, offered = classify_offers(x, a, b_eu, capitulation)
+    proposer, new_x = choose_offers(x, a, b_eu, kind, offered, compromise_key)
+    return RoundState(mu, p_first, eu_first, security, risk_index, r, p_second, a, b_eu, kind,
+                      offered, proposer, new_x)
+
+
+@dataclass(frozen=True)
+class Trajectories:
+    """The batched output of :func:`simulate`.
+
+    Attributes
+    ----------
+    positions : ndarray of shape (B, rounds + 1, n)
+    median, mean : ndarrays of shape (B, rounds + 1)
+    r : ndarray of shape (B, rounds, n)
+    security : ndarray of shape (B, rounds, n)
+    rounds_run : int ndarray of shape (B,)
+        Last round each draw ran before it stopped (``rounds`` without early stopping).
+    kind, offered, a, b_eu : ndarrays of shape (B, rounds, n, n), or None unless recorded
+    proposer : int ndarray of shape (B, rounds, n), or None unless recorded
+    """
+
+    positions: np.ndarray
+    median: np.ndarray
+    mean: np.ndarray
+    r: np.ndarray
+    security: np.ndarray
+    rounds_run: np.ndarray
+    kind: np.ndarray | None = None
+    offered: np.ndarray | None = None
+    a: np.ndarray | None = None
+    b_eu: np.ndarray | None = None
+    proposer: np.ndarray | None = None
+
+
+def simulate(
+    c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rounds: int, probability: str,
+    compromise_key: str, capitulation: bool, q: float, t: float | None, range_rule: str,
+    perception: str, stop_tolerance: float | None, record_offers: bool,
+) -> Trajectories:
+    """Run ``rounds`` rounds on a batch (spec §2 and §9).
+
+    R is the initial range ``max x − min x`` (``range_rule="fixed"``, Scholz code) or the
+    current range each round (``"recomputed"``, spec A6); a zero range is replaced by 1 (all
+    distances are then 0 and nothing moves). With ``stop_tolerance=ε`` a draw stops (its
+    positions are carried forward unchanged) after the first round in which every position
+    moved by less than ε·R; ``rounds_run`` records that round.
+    """
+    B, n = x0.shape
+    x = np.array(x0, dtype=float)
+    w = c * s
+
+    def span(pos: np.ndarray) -> np.ndarray:
+        width = pos.max(axis=1) - pos.min(axis=1)
+        return np.where(width > 0, width, 1.0)
+
+    R_fixed = span(x)
+    positions = np.empty((B, rounds + 1, n))
+    positions[:, 0] = x
+    median = np.empty((B, rounds + 1))
+    mean = np.empty((B, rounds + 1))
+    median[:, 0] = median_voter(x, w)
+    mean[:, 0] = weighted_mean(x, w)
+    r_hist = np.ones((B, rounds, n))
+    sec_hist = np.zeros((B, rounds, n))
+    rounds_run = np.full(B, rounds, dtype=np.intp)
+    running = np.ones(B, dtype=bool)
+    rec = {}
+    if record_offers:
+        rec = {
+            "kind": np.zeros((B, rounds, n, n), dtype=np.int8),
+            "offered": np.zeros((B, rounds, n, n)),
+            "a": np.zeros((B, rounds, n, n)),
+            "b_eu": np.zeros((B, rounds, n, n)),
+            "proposer": np.full((B, rounds, n), -1, dtype=np.intp),
+        }
+    for t_ in range(rounds):
+        R = R_fixed if range_rule == "fixed" else span(x)
+        st = bdm_round(x, c, s, R, probability=probability, compromise_key=compromise_key,
+                       capitulation=capitulation, q=q, t=t, perception=perception)
+        new_x = np.where(running[:, None], st.new_x, x)
+        r_hist[:, t_] = st.r
+        sec_hist[:, t_] = st.security
+        if record_offers:
+            keep = running[:, None, None]
+            rec["kind"][:, t_] = np.where(keep, st.kind, 0)
+            rec["offered"][:, t_] = st.offered
+            rec["a"][:, t_] = st.a
+            rec["b_eu"][:, t_] = st.b_eu
+            rec["proposer"][:, t_] = np.where(running[:, None], st.proposer, -1)
+        if stop_tolerance is not None:
+            settled = np.abs(new_x - x).max(axis=1) < stop_tolerance * R_fixed
+            newly = running & settled
+            rounds_run = np.where(newly, t_ + 1, rounds_run)
+            running = running & ~settled
+        x = new_x
+        positions[:, t_ + 1] = x
+        median[:, t_ + 1] = median_voter(x, w)
+        mean[:, t_ + 1] = weighted_mean(x, w)
+        if not running.any():  # every draw has stopped: carry the state forward
+            positions[:, t_ + 2:] = x[:, None, :]
+            median[:, t_ + 2:] = median[:, t_ + 1, None]
+            mean[:, t_ + 2:] = mean[:, t_ + 1, None]
+            break
+    return Trajectories(positions, median, mean, r_hist, sec_hist, rounds_run, **rec)

@@ -1,0 +1,252 @@
+"""The public verb :func:`forecast` and the registry of bargaining engines.
+
+``forecast(scenario, model="bdm", draws=N, seed=S)`` runs an engine on a scenario's point values
+(a detailed :class:`~detente.bargaining.result.IssueResult` per issue) and, when ``draws > 0``,
+on ``draws`` Monte Carlo samples of every number that has a range
+(:mod:`detente.bargaining.montecarlo`), giving the distribution of each issue's summary
+forecast. The draws run as chunked array programs; chunking never changes the numbers because
+all inputs are sampled up front.
+
+Adding an engine
+----------------
+Give the engine module an ``ENGINE = Engine(...)`` and add one entry to :data:`ENGINES`
+(``"name": "module.path:ENGINE"``). Engines are imported only when used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from detente.bargaining.montecarlo import (
+    Distribution,
+    EngineInputs,
+    chunk_slices,
+    resolve_seed,
+    sample_inputs,
+)
+from detente.bargaining.result import (
+    Forecast,
+    IssueDistribution,
+    IssueResult,
+    summarise_median_path,
+)
+from detente.errors import OptionsError, Problem
+
+#: Memory budget of one engine chunk (bytes); chunks are sized to stay under it.
+CHUNK_BYTES = 256 * 2**20
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A bargaining engine as the forecast verb sees it.
+
+    Attributes
+    ----------
+    name : str
+        Registry key (``"bdm"``).
+    title : str
+        One line for tables and ``--help``.
+    options_type : type
+        Frozen dataclass of the engine's options. It must validate itself on construction
+        (raising OptionsError) and have the fields ``rounds`` and ``burn_in``.
+    point_results : callable (EngineInputs, options) -> dict[str, IssueResult]
+        Detailed run on draw 0 of the inputs, per issue.
+    median_paths : callable (EngineInputs, options) -> dict[str, (ndarray, ndarray)]
+        Batched run: per issue, the median-voter path ``(n_draws, rounds + 1)`` and the last
+        round run ``(n_draws,)``.
+    bytes_per_draw : callable (n_actors, options) -> int
+        Peak working memory of one draw, used to size chunks.
+    """
+
+    name: str
+    title: str
+    options_type: type
+    point_results: Callable[[EngineInputs, Any], dict[str, IssueResult]]
+    median_paths: Callable[[EngineInputs, Any], dict[str, tuple[np.ndarray, np.ndarray]]]
+    bytes_per_draw: Callable[[int, Any], int]
+
+
+#: name -> "module:attribute" of its :class:`Engine` (imported on first use).
+ENGINES: dict[str, str] = {
+    "bdm": "detente.bargaining.bdm:ENGINE",
+}
+
+
+def get_engine(name: str) -> Engine:
+    """The registered engine ``name``; an OptionsError lists the known names otherwise."""
+    target = ENGINES.get(name)
+    if target is None:
+        raise OptionsError(
+            f"unknown model {name!r}",
+            [Problem(f"no bargaining engine named {name!r}", path="model",
+                     allowed=" | ".join(sorted(ENGINES)))],
+        )
+    module, attr = target.split(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def engine_options(engine: Engine, options: Any = None, rounds: int | None = None) -> Any:
+    """Build the engine's options from None, a mapping or an options object; ``rounds`` wins."""
+    if options is None:
+        opts = engine.options_type()
+    elif isinstance(options, engine.options_type):
+        opts = options
+    elif isinstance(options, Mapping):
+        known = {f.name for f in dataclasses.fields(engine.options_type)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise OptionsError(
+                f"unknown {engine.name} options: " + ", ".join(unknown),
+                [Problem(f"unknown option {k!r}", path=f"{engine.name}.{k}",
+                         allowed=", ".join(sorted(known))) for k in unknown],
+            )
+        opts = engine.options_type(**options)
+    else:
+        raise OptionsError(
+            f"options for {engine.name} must be a mapping or {engine.options_type.__name__}",
+            [Problem(f"got {type(options).__name__}", path="options",
+                     allowed=f"dict or {engine.options_type.__name__}")],
+        )
+    if rounds is not None:
+        opts = dataclasses.replace(opts, rounds=rounds)
+    return opts
+
+
+def _load(scenario: Any, policy: Any) -> tuple[Any, str | None]:
+    """Resolve a scenario id/path/object and apply ``policy`` (an id or a Policy)."""
+    from detente import scenario as scenario_api  # lazy: the scenario package is heavier
+
+    if isinstance(scenario, str | Path):
+        scenario = scenario_api.load_scenario(scenario)
+    policy_id = None
+    if policy is not None:
+        policy_id = policy if isinstance(policy, str) else getattr(policy, "id", str(policy))
+        scenario = scenario_api.apply(policy, scenario)
+    return scenario, policy_id
+
+
+def _thresholds(scenario: Any, issue_ids: tuple[str, ...], point: Mapping[str, IssueResult],
+                extra: Mapping[str, float] | None) -> dict[str, dict[str, float]]:
+    """Named thresholds per issue: the start median, the status quo if given, and ``extra``."""
+    status_quo = {}
+    for issue in getattr(scenario, "issues", ()):
+        sq = getattr(issue, "status_quo", None)
+        if sq is not None:
+            status_quo[issue.id] = float(getattr(sq, "value", sq))
+    out = {}
+    for issue_id in issue_ids:
+        named = {"start median": point[issue_id].start_median}
+        if issue_id in status_quo:
+            named["status quo"] = status_quo[issue_id]
+        named.update({str(k): float(v) for k, v in (extra or {}).items()})
+        out[issue_id] = named
+    return out
+
+
+def run_draws(
+    engine: Engine, inputs: EngineInputs, options: Any, chunk_size: int | None = None
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Run ``engine`` on every draw of ``inputs`` in chunks; concatenated median paths per issue."""
+    if chunk_size is None:
+        per_draw = max(1, engine.bytes_per_draw(len(inputs.actor_ids), options))
+        chunk_size = max(1, CHUNK_BYTES // per_draw)
+    parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {i: [] for i in inputs.issue_ids}
+    for sl in chunk_slices(inputs.n_draws, chunk_size):
+        for issue_id, pair in engine.median_paths(inputs.take(sl), options).items():
+            parts[issue_id].append(pair)
+    return {
+        issue_id: (np.concatenate([p[0] for p in pairs]), np.concatenate([p[1] for p in pairs]))
+        for issue_id, pairs in parts.items()
+    }
+
+
+def forecast(
+    scenario: Any,
+    model: str = "bdm",
+    rounds: int | None = None,
+    policy: Any = None,
+    draws: int = 0,
+    seed: int | None = None,
+    *,
+    options: Any = None,
+    issue: str | None = None,
+    perturbation: float = 0.0,
+    distribution: Distribution = "triangular",
+    thresholds: Mapping[str, float] | None = None,
+    chunk_size: int | None = None,
+) -> Forecast:
+    """Where the bargaining on each issue ends up, and how sure we are.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or Path
+        A Scenario, an embedded scenario id (``"korea-2023"``) or a file path.
+    model : str
+        Engine name in :data:`ENGINES` (``"bdm"``).
+    rounds : int, optional
+        Rounds to run (overrides ``options.rounds``; BDM default 10).
+    policy : Policy or str, optional
+        Applied with ``detente.scenario.apply`` before the run.
+    draws : int
+        Monte Carlo draws (0 = the point run only).
+    seed : int, optional
+        Root seed of the draws; None draws one from entropy and records it in the result.
+    options : engine options object or mapping, optional
+        E.g. ``{"capitulation": "never"}`` for BDM (see :class:`detente.bargaining.bdm.BDMOptions`).
+    issue : str, optional
+        Restrict the run to one issue.
+    perturbation : float
+        Global ± perturbation (0–100 points) of every position and salience in the draws.
+    distribution : {"triangular", "uniform"}
+        Law used on each range (see :mod:`detente.bargaining.montecarlo`).
+    thresholds : dict of str to float, optional
+        Extra named positions for the threshold probabilities (the start median and the issue's
+        status quo are always included).
+    chunk_size : int, optional
+        Draws per engine chunk (default: sized to a 256 MB working set). Never changes results.
+
+    Returns
+    -------
+    Forecast
+    """
+    engine = get_engine(model)
+    opts = engine_options(engine, options, rounds)
+    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 0:
+        raise OptionsError(f"draws {draws!r} must be an integer ≥ 0",
+                           [Problem("draws must be an integer ≥ 0", path="draws",
+                                    allowed="0 (point run only) or a positive integer")])
+    scen, policy_id = _load(scenario, policy)
+    arrays = scen.arrays(issue=issue)
+    point = engine.point_results(EngineInputs.from_arrays(arrays), opts)
+    distributions: dict[str, IssueDistribution] = {}
+    used_seed = None
+    mc_settings: dict[str, Any] = {}
+    if draws > 0:
+        used_seed = resolve_seed(seed)
+        batch = sample_inputs(arrays, int(draws), used_seed, perturbation=perturbation,
+                              distribution=distribution)
+        paths = run_draws(engine, batch, opts, chunk_size)
+        named = _thresholds(scen, tuple(arrays.issue_ids), point, thresholds)
+        for issue_id, (median_path, rounds_run) in paths.items():
+            fc, low, high = summarise_median_path(median_path, opts.burn_in, rounds_run)
+            distributions[issue_id] = IssueDistribution(
+                issue_id=issue_id, forecast=fc, cycle_low=low, cycle_high=high,
+                start_median=median_path[:, 0], thresholds=named[issue_id])
+        mc_settings = {"perturbation": perturbation, "distribution": distribution}
+    return Forecast(
+        model=engine.name,
+        scenario_id=str(getattr(scen, "id", "scenario")),
+        policy_id=policy_id,
+        results=point,
+        distributions=distributions,
+        draws=int(draws),
+        seed=used_seed,
+        options={**dataclasses.asdict(opts), **mc_settings},
+    )
