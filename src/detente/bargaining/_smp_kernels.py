@@ -115,64 +115,58 @@ def coalition_strengths(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
     ----------
     w : ndarray of shape (V,)
         Voter weights.
-    u : ndarray of shape (..., V, K)
-        ``u[..., v, m]``: utility to voter v of option m; leading axes are independent votes.
+    u : ndarray of shape (V, K)
+        ``u[v, m]``: utility to voter v of option m.
     rule : str
         Voting rule (:func:`vote`).
 
     Returns
     -------
-    ndarray of shape (..., K, K)
+    ndarray of shape (K, K)
         ``C[m, m']``: strength of the coalition preferring m to m'; ``1e-8`` plus the
         positive votes, summed over voters in order. For a pair m > m' KTAB computes one vote
         ``q = V(w, u_m, u_m')`` and credits ``q`` to C[m, m'] or ``−q`` to C[m', m]; the same is
-        done here, so asymmetric voting rules behave as in KTAB. (For the proportional rule
-        ``−V(w, u_m', u_m)`` equals ``V(w, u_m, u_m')`` bit for bit, so no mirroring is needed.)
+        done here, so asymmetric voting rules behave as in KTAB.
     """
-    *batch, n_voters, n_options = u.shape
+    n_voters, n_options = u.shape
     lower = np.tril(np.ones((n_options, n_options), dtype=bool), -1)  # m > m'
-    strength = np.full((*batch, n_options, n_options), COALITION_FLOOR)
-    per_voter = max(1, int(np.prod(batch, dtype=np.int64)) * n_options * n_options)
-    chunk = max(1, _VOTE_CHUNK_CELLS // per_voter)
+    strength = np.full((n_options, n_options), COALITION_FLOOR)
+    chunk = max(1, _VOTE_CHUNK_CELLS // max(1, n_options * n_options))
     for start in range(0, n_voters, chunk):
         stop = min(n_voters, start + chunk)
-        uc = u[..., start:stop, :]
-        wc = w[start:stop, None, None]
-        q = vote(wc, uc[..., :, :, None], uc[..., :, None, :], rule)  # (..., v, m, m')
-        if rule != "proportional":
-            # credit for m over m': q where m > m', minus the mirrored pair's q where m < m'
-            q = np.where(lower, q, -np.swapaxes(q, -1, -2))
-        np.maximum(q, 0.0, out=q)
-        stacked = np.concatenate([strength[..., None, :, :], q], axis=-3)
-        strength = np.add.accumulate(stacked, axis=-3)[..., -1, :, :]  # sequential over voters
-    diag = np.arange(n_options)
-    strength[..., diag, diag] = COALITION_FLOOR
+        uc = u[start:stop]
+        q = vote(w[start:stop, None, None], uc[:, :, None], uc[:, None, :], rule)  # (v, m, m')
+        # credit for m over m': q where m > m', and -q of the mirrored pair where m < m'
+        credit = np.where(lower, q, -np.swapaxes(q, 1, 2))
+        np.maximum(credit, 0.0, out=credit)
+        stacked = np.concatenate([strength[None], credit], axis=0)
+        strength = np.add.accumulate(stacked, axis=0)[-1]  # sequential over voters
+    np.fill_diagonal(strength, COALITION_FLOOR)
     return strength
 
 
 def victory_probabilities(strength: np.ndarray, law: str) -> np.ndarray:
-    """Pairwise victory probabilities ``P[..., m, m']`` from coalition strengths (SPEC §3, §12).
+    """Pairwise victory probabilities ``P[m, m']`` from coalition strengths (SPEC §3, §12).
 
     ``law`` is KTAB's VictoryProbModel: ``linear`` (default), ``square``, ``quartic``,
     ``octic`` (``f(C) = C^2, C^4, C^8``) or ``binary``. The diagonal is 0.5.
     """
     c_fwd = strength
-    c_bwd = np.swapaxes(strength, -1, -2)
+    c_bwd = strength.T
     if law == "binary":
         ratio = c_fwd / (c_fwd + c_bwd)
         g = (ratio * 2.1 - 1.0) / 0.1
-        win = c_fwd >= 1.1 * c_bwd
-        lose = c_bwd >= 1.1 * c_fwd
-        first = np.where(win, 1.0, np.where(lose, 1e-6, g))
-        second = np.where(win, 1e-6, np.where(lose, 1.0, 1.0 - g))
+        first = np.where(c_fwd >= 1.1 * c_bwd, 1.0, np.where(c_bwd >= 1.1 * c_fwd, 1e-6, g))
+        second = np.where(c_fwd >= 1.1 * c_bwd, 1e-6, np.where(c_bwd >= 1.1 * c_fwd, 1.0, 1.0 - g))
         prob = first / (first + second)
     else:
+        power = {"linear": 1, "square": 2, "quartic": 4, "octic": 8}[law]
         f_fwd, f_bwd = c_fwd, c_bwd
-        for _ in range({"linear": 0, "square": 1, "quartic": 2, "octic": 3}[law]):
+        for _ in range({1: 0, 2: 1, 4: 2, 8: 3}[power]):
             f_fwd, f_bwd = f_fwd * f_fwd, f_bwd * f_bwd
         prob = f_fwd / (f_fwd + f_bwd)
-    diag = np.arange(strength.shape[-1])
-    prob[..., diag, diag] = 0.5
+    prob = np.array(prob, copy=True)
+    np.fill_diagonal(prob, 0.5)
     return prob
 
 
@@ -180,10 +174,9 @@ def conditional_pce(prob: np.ndarray) -> np.ndarray:
     """Conditional probabilistic Condorcet election ("scalar PCE", SPEC §3 step 3).
 
     ``g_m = 1.0 · Π_m' P[m, m']`` (left to right, diagonal 0.5 included), ``π = g / Σ g``.
-    ``prob`` may carry leading batch axes.
     """
-    g = np.multiply.accumulate(prob, axis=-1)[..., -1]
-    total = np.add.accumulate(g, axis=-1)[..., -1:]
+    g = np.multiply.accumulate(prob, axis=1)[:, -1]
+    total = np.add.accumulate(g)[-1]
     return g / total
 
 
@@ -225,29 +218,20 @@ def scalar_pce(w: np.ndarray, u: np.ndarray, rule: str, law: str, pce: str) -> n
     Parameters
     ----------
     w : ndarray of shape (V,)
-    u : ndarray of shape (..., V, K)
-        ``u[..., v, m]``: utility to voter v of option m; leading axes are independent votes.
+    u : ndarray of shape (V, K)
+        ``u[v, m]``: utility to voter v of option m.
 
     Returns
     -------
-    ndarray of shape (..., K)
+    ndarray of shape (K,)
     """
     strength = coalition_strengths(w, u, rule)
     prob = victory_probabilities(strength, law)
     if pce == "conditional":
         return conditional_pce(prob)
     if pce == "markov-uniform":
-        return _per_vote(markov_uniform_pce, prob)
-    return _per_vote(markov_incentive_pce, strength, prob)
-
-
-def _per_vote(func, *arrays: np.ndarray) -> np.ndarray:
-    """Apply an unbatched (K, K) -> (K,) PCE over leading batch axes."""
-    batch = arrays[0].shape[:-2]
-    k = arrays[0].shape[-1]
-    flat = [a.reshape(-1, k, k) for a in arrays]
-    out = np.stack([func(*parts) for parts in zip(*flat, strict=True)])
-    return out.reshape(*batch, k)
+        return markov_uniform_pce(prob)
+    return markov_incentive_pce(strength, prob)
 
 
 # --------------------------------------------------------------------------- §4 risk, tensor
@@ -753,29 +737,22 @@ def simulate(c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rule: str = "propo
         involved[b_tgt] = True
         # one uniform per queue, in actor order, drawn up front (stochastic transitions)
         draws = rng.uniform(size=n_actors) if transitions == "stochastic" else None
-        queues = {k: np.flatnonzero((b_init == k) | (b_tgt == k))
-                  for k in np.flatnonzero(involved)}
-        for length in sorted({q.size for q in queues.values()}):
-            owners = np.array([k for k, q in queues.items() if q.size == length])
-            members = np.stack([queues[k] for k in owners])             # (G, length)
-            util = np.concatenate([np.broadcast_to(u_sq[None, :, None],
-                                                   (owners.size, n_actors, 1)),
-                                   u_b[:, members].transpose(1, 0, 2)], axis=2)  # (G, N, K)
-            pi = scalar_pce(c, util, rule, law, pce)                    # (G, K)
+        for k in np.flatnonzero(involved):
+            mine = np.flatnonzero((b_init == k) | (b_tgt == k))
+            util = np.column_stack([u_sq, u_b[:, mine]])
+            pi = scalar_pce(c, util, rule, law, pce)
             if draws is None:
-                pick = np.argmax(pi, axis=1)                            # first maximal option
-            else:                                                       # inverse CDF, queue order
-                cdf = np.add.accumulate(pi, axis=1)
-                pick = np.minimum((cdf <= (draws[owners] * cdf[:, -1])[:, None]).sum(axis=1),
-                                  length)
-            for g, k in enumerate(owners):
-                m = int(pick[g])
-                chosen_p[k] = pi[g, m]
-                if m == 0:
-                    continue
-                b = members[g, m - 1]
-                chosen[k] = b
-                new_x[k] = b_yi[b] if b_init[b] == k else b_yj[b]
+                m = int(np.argmax(pi))                 # first maximal option
+            else:                                      # inverse CDF in queue order
+                m = int(np.searchsorted(np.add.accumulate(pi), draws[k] * pi.sum(),
+                                        side="right"))
+                m = min(m, pi.size - 1)
+            chosen_p[k] = pi[m]
+            if m == 0:
+                continue
+            b = mine[m - 1]
+            chosen[k] = b
+            new_x[k] = b_yi[b] if b_init[b] == k else b_yj[b]
         adopted_hist.append(chosen)
         adopted_p.append(chosen_p)
 
