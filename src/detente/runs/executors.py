@@ -1,0 +1,280 @@
+"""Executors: where the chunks of a sweep are evaluated.
+
+Three runners share one protocol (:class:`Runner`): :class:`LocalRunner` (in-process, the
+default), :class:`PoolRunner` (a local process pool, ``--jobs N``) and :class:`DaskRunner`
+(Dask distributed: a ``LocalCluster`` by default, or an existing cluster reached with
+``scheduler="tcp://HOST:PORT"``). A runner only moves work: it calls a picklable function
+``fn(shared, task)`` on each task and yields ``(key, result)`` pairs as they finish, in any order.
+It knows nothing about designs, models or the store (the EMA Workbench keeps evaluators equally
+ignorant of samplers; see STYLE.md §4).
+
+``shared`` is the read-only context every task needs (the prepared model); it is sent once per
+worker, not once per task: pool workers receive it through the pool initializer, Dask workers
+through a broadcast ``scatter``.
+
+Determinism does not depend on the runner: tasks carry their own ``SeedSequence`` child, and
+the caller orders results by key.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol, runtime_checkable
+
+from detente.errors import OptionsError, Problem
+
+Task = tuple[Any, Any]  # (key, payload)
+
+
+@runtime_checkable
+class Runner(Protocol):
+    """What every executor provides.
+
+    Use as a context manager; inside it, :meth:`map_unordered` evaluates ``fn(shared, payload)``
+    for each ``(key, payload)`` task and yields ``(key, result)`` as tasks finish. Leaving the
+    context early (e.g. on Ctrl-C) cancels what has not started.
+    """
+
+    name: str
+    workers: int
+
+    def __enter__(self) -> Runner: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def map_unordered(self, fn: Callable[[Any, Any], Any], shared: Any,
+                      tasks: Iterable[Task]) -> Iterator[tuple[Any, Any]]: ...
+
+
+class LocalRunner:
+    """Evaluate tasks one after another in this process."""
+
+    name = "local"
+
+    def __init__(self) -> None:
+        self.workers = 1
+
+    def __enter__(self) -> LocalRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def map_unordered(self, fn: Callable[[Any, Any], Any], shared: Any,
+                      tasks: Iterable[Task]) -> Iterator[tuple[Any, Any]]:
+        for key, payload in tasks:
+            yield key, fn(shared, payload)
+
+
+# -- process pool ---------------------------------------------------------------------------
+
+_WORKER_SHARED: Any = None
+
+
+def _pool_init(shared: Any) -> None:
+    global _WORKER_SHARED
+    _WORKER_SHARED = shared
+
+
+def _pool_call(fn: Callable[[Any, Any], Any], payload: Any) -> Any:
+    return fn(_WORKER_SHARED, payload)
+
+
+class PoolRunner:
+    """Evaluate tasks in a pool of ``jobs`` local worker processes.
+
+    Parameters
+    ----------
+    jobs : int
+        Number of worker processes (≥ 1).
+    start_method : str
+        ``"forkserver"`` by default: safe after JAX or threads have started in the parent
+        (plain ``fork`` is not), and cheaper than ``"spawn"`` per worker.
+
+    Notes
+    -----
+    At most ``2 × jobs`` tasks are in flight, so memory stays bounded and Ctrl-C cancels
+    promptly.
+    """
+
+    name = "pool"
+
+    def __init__(self, jobs: int, *, start_method: str = "forkserver") -> None:
+        if jobs < 1:
+            raise OptionsError(f"--jobs {jobs} is not a worker count",
+                               [Problem("must be at least 1", path="--jobs",
+                                        allowed=f"1 to {os.cpu_count()}")])
+        self.workers = int(jobs)
+        self._start_method = start_method
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._shared_id: int | None = None
+
+    def __enter__(self) -> PoolRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def _ensure_pool(self, shared: Any) -> cf.ProcessPoolExecutor:
+        if self._pool is None or self._shared_id != id(shared):
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = cf.ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context(self._start_method),
+                initializer=_pool_init, initargs=(shared,))
+            self._shared_id = id(shared)
+        return self._pool
+
+    def map_unordered(self, fn: Callable[[Any, Any], Any], shared: Any,
+                      tasks: Iterable[Task]) -> Iterator[tuple[Any, Any]]:
+        pool = self._ensure_pool(shared)
+        pending: dict[cf.Future[Any], Any] = {}
+        it = iter(tasks)
+        limit = 2 * self.workers
+        try:
+            while True:
+                while len(pending) < limit:
+                    nxt = next(it, None)
+                    if nxt is None:
+                        break
+                    key, payload = nxt
+                    pending[pool.submit(_pool_call, fn, payload)] = key
+                if not pending:
+                    return
+                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for fut in done:
+                    key = pending.pop(fut)
+                    yield key, fut.result()
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+
+# -- dask -----------------------------------------------------------------------------------
+
+def _dask_call(fn: Callable[[Any, Any], Any], shared: Any, payload: Any) -> Any:
+    return fn(shared, payload)
+
+
+class DaskRunner:
+    """Evaluate tasks on a Dask distributed cluster.
+
+    Parameters
+    ----------
+    scheduler : str, optional
+        Address of a running scheduler (``tcp://HOST:PORT``). When omitted, a
+        ``LocalCluster`` with ``jobs`` single-threaded worker processes is started and torn
+        down with the runner.
+    jobs : int
+        Workers of the ``LocalCluster`` (ignored with ``scheduler``).
+    timeout : float
+        Seconds to wait for the scheduler to answer and for at least one worker.
+
+    Notes
+    -----
+    Workers must be able to import ``detente`` (install the package on every machine of the
+    cluster; see ``docs/scale.md``). At most ``2 × workers`` tasks are in flight.
+    """
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | None = None, *, jobs: int = 2, timeout: float = 60.0) -> None:
+        self.scheduler = scheduler
+        self.workers = int(jobs)
+        self.timeout = timeout
+        self._cluster: Any = None
+        self._client: Any = None
+
+    def __enter__(self) -> DaskRunner:
+        from distributed import Client, LocalCluster
+
+        try:
+            if self.scheduler is None:
+                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                             processes=True, dashboard_address=None,
+                                             silence_logs=40)
+                self._client = Client(self._cluster, timeout=self.timeout)
+            else:
+                self._client = Client(self.scheduler, timeout=self.timeout)
+                self._client.wait_for_workers(1, timeout=self.timeout)
+        except (OSError, TimeoutError) as exc:
+            self.__exit__()
+            raise OptionsError(
+                f"cannot reach the Dask scheduler at {self.scheduler}",
+                [Problem(str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+                         path="--scheduler",
+                         allowed="the tcp://HOST:PORT printed by `dask scheduler`, with at least "
+                                 "one `dask worker` connected")]) from None
+        self.workers = max(1, len(self._client.scheduler_info(n_workers=-1).get("workers", {})))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def map_unordered(self, fn: Callable[[Any, Any], Any], shared: Any,
+                      tasks: Iterable[Task]) -> Iterator[tuple[Any, Any]]:
+        from distributed import as_completed
+
+        client = self._client
+        if client is None:
+            raise RuntimeError("use DaskRunner as a context manager")
+        shared_f = client.scatter(shared, broadcast=True, hash=False)
+        it = iter(tasks)
+        limit = 2 * self.workers
+        keys: dict[str, Any] = {}
+        ac = as_completed()
+        try:
+            def submit_one() -> bool:
+                nxt = next(it, None)
+                if nxt is None:
+                    return False
+                key, payload = nxt
+                fut = client.submit(_dask_call, fn, shared_f, payload, pure=False)
+                keys[fut.key] = key
+                ac.add(fut)
+                return True
+
+            for _ in range(limit):
+                if not submit_one():
+                    break
+            for fut in ac:
+                key = keys.pop(fut.key)
+                result = fut.result()
+                fut.release()
+                submit_one()
+                yield key, result
+        finally:
+            for fut in list(ac.futures):
+                fut.cancel()
+            ac.clear()
+
+
+def make_runner(executor: str = "local", *, jobs: int = 1, scheduler: str | None = None) -> Runner:
+    """The runner named on the command line: ``local``, ``pool`` or ``dask``.
+
+    ``--scheduler`` implies ``dask``; ``--jobs N > 1`` with ``local`` implies ``pool``.
+    """
+    if scheduler is not None:
+        executor = "dask"
+    if executor == "local" and jobs > 1:
+        executor = "pool"
+    if executor == "local":
+        return LocalRunner()
+    if executor == "pool":
+        return PoolRunner(jobs)
+    if executor == "dask":
+        return DaskRunner(scheduler, jobs=max(jobs, 1))
+    raise OptionsError(f"unknown executor {executor!r}",
+                       [Problem("not an executor", path="--executor",
+                                allowed="local, pool or dask")])
