@@ -249,4 +249,6 @@ def forecast(
         draws=int(draws),
         seed=used_seed,
         options={**dataclasses.asdict(opts), **mc_settings},
+        actor_names={a.id: str(getattr(a, "name", None) or a.id)
+                     for a in getattr(scen, "actors", ())},
     )

@@ -156,6 +156,41 @@ class IssueResult:
         """The offers actors took, in round order (the moves that happened)."""
         return self.offers[self.offers["accepted"]].reset_index(drop=True)
 
+    def movers(self) -> pd.DataFrame:
+        """Actors that moved: ``actor, start, end, moves, travelled`` sorted by distance travelled."""
+        steps = np.abs(np.diff(self.positions, axis=0))  # (rounds, n)
+        frame = pd.DataFrame({
+            "actor": list(self.actor_ids),
+            "start": self.positions[0],
+            "end": self.positions[-1],
+            "moves": (steps > 0).sum(axis=0),
+            "travelled": steps.sum(axis=0),
+        })
+        moved = frame[frame["moves"] > 0]
+        return moved.sort_values("travelled", ascending=False, kind="stable").reset_index(drop=True)
+
+    def key_moves(self, top: int = 3, names: Mapping[str, str] | None = None) -> list[str]:
+        """The ``top`` largest accepted moves in words, largest first.
+
+        E.g. ``"round 2: China compromises toward United States on sanctions: 30 → 42"``.
+        ``names`` maps actor ids to display names (ids are used otherwise).
+        """
+        acc = self.accepted_offers()
+        if acc.empty:
+            return []
+        size = (acc["offered_position"] - acc["receiver_position"]).abs()
+        acc = acc.assign(size=size).sort_values(["size", "round"], ascending=[False, True],
+                                                kind="stable").head(top)
+        label = dict(names or {})
+        verbs = {"confrontation": "loses a confrontation to", "compromise": "compromises toward",
+                 "capitulation": "capitulates to"}
+        return [
+            f"round {row.round}: {label.get(row.receiver, row.receiver)} "
+            f"{verbs.get(row.kind, row.kind + ' with')} {label.get(row.proposer, row.proposer)} "
+            f"on {self.issue_id}: {row.receiver_position:.3g} → {row.offered_position:.3g}"
+            for row in acc.itertuples()
+        ]
+
     def rounds_frame(self) -> pd.DataFrame:
         """Per-round summary: ``round, median, mean``."""
         return pd.DataFrame({
@@ -271,6 +306,8 @@ class Forecast:
     options : dict
         The engine options that produced the result (``dataclasses.asdict`` of the options),
         plus the Monte Carlo settings.
+    actor_names : dict of str to str
+        Display names by actor id (for sentences; may be empty).
     """
 
     model: str
@@ -281,6 +318,7 @@ class Forecast:
     draws: int
     seed: int | None
     options: Mapping[str, Any]
+    actor_names: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def issue_ids(self) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from detente.cli._app import app
 
 # Command modules (each registers on ``app`` when imported).
 from detente.cli import scenario_cmds  # noqa: E402,F401  isort: skip
+from detente.cli import forecast_cmd  # noqa: E402,F401  isort: skip
 from detente.cli import history_cmd  # noqa: E402,F401  isort: skip
 
 

@@ -1,0 +1,117 @@
+"""``detente forecast``: where the bargaining on each issue ends up (thin over detente.forecast)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich import box
+from rich.table import Table
+
+from detente.cli._app import app, console, fail
+from detente.errors import DetenteError, OptionsError, Problem
+
+# fmt: off
+ScenarioArg = Annotated[str, typer.Argument(
+    help="An embedded scenario id (see `detente scenarios`) or a .yaml / .csv file.")]
+ModelOpt = Annotated[str, typer.Option("--model", help="Bargaining engine (bdm).")]
+RoundsOpt = Annotated[int | None, typer.Option("--rounds", help="Rounds to run (default 10).")]
+PolicyOpt = Annotated[str | None, typer.Option("--policy", help="Apply this policy id first.")]
+DrawsOpt = Annotated[int, typer.Option("--draws", help="Monte Carlo draws over the ranges (0 = none).")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Root seed of the draws (recorded if omitted).")]
+PerturbOpt = Annotated[float, typer.Option("--perturbation", help="Global ± points added to positions and saliences in draws.")]
+IssueOpt = Annotated[str | None, typer.Option("--issue", help="Only this issue.")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Engine option KEY=VALUE, e.g. capitulation=never, q=0.5 (repeatable).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+# fmt: on
+
+
+@app.command("forecast")
+def forecast_cmd(
+    scenario: ScenarioArg,
+    model: ModelOpt = "bdm",
+    rounds: RoundsOpt = None,
+    policy: PolicyOpt = None,
+    draws: DrawsOpt = 0,
+    seed: SeedOpt = None,
+    perturbation: PerturbOpt = 0.0,
+    issue: IssueOpt = None,
+    settings: SetOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Forecast the bargaining outcome per issue: start median, forecast, cycle range, who moves."""
+    from detente.bargaining.forecast import forecast
+
+    try:
+        result = forecast(scenario, model=model, rounds=rounds, policy=policy, draws=draws,
+                          seed=seed, options=_parse_settings(settings), issue=issue,
+                          perturbation=perturbation)
+    except DetenteError as err:
+        fail(err)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _render(result)
+
+
+def _parse_settings(settings: list[str] | None) -> dict[str, object] | None:
+    """``["q=0.5", "t=none"]`` → ``{"q": 0.5, "t": None}``; numbers and none are converted."""
+    if not settings:
+        return None
+    out: dict[str, object] = {}
+    for item in settings:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise_error = OptionsError(f"--set {item!r} is not KEY=VALUE",
+                                       [Problem(f"cannot read {item!r}", path="--set",
+                                                allowed="KEY=VALUE, e.g. capitulation=never")])
+            fail(raise_error)
+        value: object = raw.strip()
+        if raw.strip().lower() == "none":
+            value = None
+        else:
+            for cast in (int, float):
+                try:
+                    value = cast(raw)
+                    break
+                except ValueError:
+                    continue
+        out[key.strip()] = value
+    return out
+
+
+def _render(result) -> None:
+    """One table per issue: the numbers, who moves, and the largest moves in words."""
+    head = f"{result.model.upper()} forecast: {result.scenario_id}"
+    if result.policy_id:
+        head += f", policy {result.policy_id}"
+    console.print(f"[bold]{head}[/]", highlight=False)
+    names = result.actor_names
+    for issue_id, res in result.results.items():
+        table = Table(box=box.SIMPLE_HEAD, show_header=False, title=issue_id, title_justify="left",
+                      title_style="bold")
+        table.add_column("what", style="dim", no_wrap=True)
+        table.add_column("value", overflow="fold")
+        table.add_row("start median", f"{res.start_median:.1f}")
+        table.add_row("forecast", f"[bold]{res.forecast:.1f}[/]")
+        table.add_row("cycle range", f"{res.cycle_low:.1f} – {res.cycle_high:.1f}")
+        if result.draws:
+            dist = result.distributions[issue_id]
+            q = dist.quantiles((0.05, 0.5, 0.95))
+            table.add_row("draws: median, 90%",
+                          f"{q[0.5]:.1f}  ({q[0.05]:.1f} – {q[0.95]:.1f})")
+            table.add_row("P(above start)", f"{dist.p_moves_up():.0%}")
+        movers = res.movers()
+        who = ", ".join(f"{names.get(m.actor, m.actor)} {m.start:.0f}→{m.end:.0f} ({m.moves}×)"
+                        for m in movers.itertuples()) or "nobody"
+        table.add_row("who moves", who)
+        for k, sentence in enumerate(res.key_moves(top=3, names=names)):
+            table.add_row("largest moves" if k == 0 else "", sentence)
+        console.print(table)
+    last = next(iter(result.results.values())).rounds_run
+    note = (f"forecast = median of the per-round median-voter position over rounds "
+            f"{result.options.get('burn_in', 0) + 1}–{last} (the model can cycle)")
+    if result.draws:
+        note += f"; {result.draws} draws, seed {result.seed}"
+    console.print(note, style="dim", highlight=False)
