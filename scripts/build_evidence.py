@@ -10,7 +10,7 @@ provocation texts) are *not* copied.
 
 Usage::
 
-    .venv/bin/python scripts/build_evidence.py [--reference ../shared/reference]
+    .venv/bin/python scripts/build_evidence.py [--reference ../shared/reference] [--out DIR]
 
 Each file is written atomically (temporary file, then ``os.replace``).
 """
@@ -65,7 +65,7 @@ DIPLOMACY_LABELS: dict[tuple[str, str], str] = {
     ("2008-07-10", "talks"): "Six-Party heads of delegation; verification in principle",
     ("2008-12-08", "breakdown"): "Last Six-Party meeting fails on verification",
     ("2009-04-14", "breakdown"): "DPRK quits Six-Party Talks",
-    ("2011", "summit"): "Kim Jong Il visits Russia",
+    ("2011", "summit"): "Kim Jong Il trip to Russia",
     ("2012-02-29", "agreement"): "Leap Day agreement",
     ("2012-04-13", "breakdown"): "Leap Day deal collapses",
     ("2018-04-27", "summit"): "Inter-Korean summit 3 (Panmunjom)",
@@ -311,6 +311,10 @@ def main(argv: list[str] | None = None) -> int:
         "--reference", type=Path, default=REPO_ROOT.parent / "shared" / "reference",
         help="the shared reference folder (contains history/)",
     )
+    parser.add_argument(
+        "--out", type=Path, default=OUT_DIR,
+        help="where to write the CSVs (default: the package data folder)",
+    )
     args = parser.parse_args(argv)
     history = args.reference / "history"
     if not (history / "raw" / "nagix_test.en.json").is_file():
@@ -327,8 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         "leaders.csv": build_leaders(),
     }
     for name, frame in outputs.items():
-        _write_csv(frame, OUT_DIR / name)
-        print(f"wrote {OUT_DIR / name} ({len(frame)} rows)")
+        _write_csv(frame, args.out / name)
+        print(f"wrote {args.out / name} ({len(frame)} rows)")
     return 0
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich import box
 from rich.table import Table
 
 from detente.cli._app import app, console, fail
@@ -65,16 +66,21 @@ def history(
     if as_json:
         typer.echo(json.dumps(summary.reset_index().to_dict(orient="records"), indent=1))
         return
-    table = Table(title=f"DPRK record {first}–{last} (launch events = distinct launch days, CNS)")
-    headers = {
-        "launch_events": "launch events", "missiles": "missiles", "nuclear_tests": "nuclear tests",
-        "talks_months": "talks mo.", "unsc_resolutions": "UNSC res.", "unsc_vetoes": "vetoes",
-        "dialogue_months": "dialogue mo.", "stalemate_months": "stalemate mo.",
-        "crisis_months": "crisis mo.", "us_policy": "US policy",
-    }
-    table.add_column("year", justify="right")
-    for column, header in headers.items():
-        table.add_column(header, justify="left" if column == "us_policy" else "right")
+    table = Table(
+        title=f"DPRK record {first}–{last}",
+        caption="launch days = distinct launch dates (CNS); months with talks, UNSC resolution/veto; "
+        "regime months: dialogue/stalemate/crisis",
+        box=box.SIMPLE_HEAD,
+    )
+    for header in ("year", "launch\ndays", "mis-\nsiles", "nuc.\ntests", "talks\nmo.",
+                   "UNSC\nres/veto", "regime\nd/s/c"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("US policy", overflow="fold", min_width=16)
     for year, row in summary.iterrows():
-        table.add_row(str(year), *(str(row[c]) for c in headers))
+        table.add_row(
+            str(year), str(row["launch_events"]), str(row["missiles"]), str(row["nuclear_tests"]),
+            str(row["talks_months"]), f"{row['unsc_resolutions']}/{row['unsc_vetoes']}",
+            f"{row['dialogue_months']}/{row['stalemate_months']}/{row['crisis_months']}",
+            row["us_policy"],
+        )
     console.print(table)

@@ -26,7 +26,7 @@ UNCODED_POLICY = "not coded"
 
 
 def _parse_month(text: str, field: str) -> pd.Period:
-    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d{2}", text):
+    if not isinstance(text, str) or not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text):
         raise OptionsError(
             f"monthly_panel: {field} {text!r} is not a month",
             [Problem(f"{text!r} is not a month", path=field, allowed="YYYY-MM, e.g. 2018-06")],
