@@ -364,7 +364,6 @@ class RunStore:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        t0 = time.perf_counter()
         con = self._con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -374,6 +373,12 @@ class RunStore:
             raise
         else:
             con.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _timed(self) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
         finally:
             self.seconds_writing += time.perf_counter() - t0
 
@@ -426,8 +431,8 @@ class RunStore:
     def add_table(self, run_id: str, name: str, frame: pd.DataFrame) -> None:
         """Store a whole result table (replacing one of the same name) in one transaction."""
         self._writable()
-        cells, columns = _to_long(run_id, name, frame)
-        with self._transaction() as con:
+        with self._timed(), self._transaction() as con:
+            cells, columns = _to_long(run_id, name, frame)
             con.execute("DELETE FROM results WHERE run_id = ? AND tbl = ?", [run_id, name])
             con.execute("DELETE FROM result_tables WHERE run_id = ? AND name = ?", [run_id, name])
             con.execute("INSERT INTO result_tables VALUES (?, ?, ?, ?)",
@@ -442,8 +447,8 @@ class RunStore:
         written in one transaction, so after a crash a chunk is either fully stored or absent.
         """
         self._writable()
-        cells, columns = _to_long(run_id, name, frame, first_row)
-        with self._transaction() as con:
+        with self._timed(), self._transaction() as con:
+            cells, columns = _to_long(run_id, name, frame, first_row)
             known = con.execute("SELECT columns_json FROM result_tables WHERE run_id = ? AND "
                                 "name = ?", [run_id, name]).fetchone()
             if known is None:

@@ -417,7 +417,9 @@ def analyse(design: Design, evaluations: pd.DataFrame, seed: int, *,
         Y = evaluations[out].to_numpy(dtype=np.float64)
         if Y.shape[0] != design.n_evaluations:
             raise ValueError(f"{out}: {Y.shape[0]} evaluations for {design.n_evaluations} rows")
-        constant = not np.isfinite(Y).all() or float(np.ptp(Y)) == 0.0
+        # an output that does not vary (to rounding) has no variance to apportion
+        constant = (not np.isfinite(Y).all()
+                    or float(np.ptp(Y)) <= 1e-9 * max(1.0, float(np.abs(Y).max())))
         if design.method == "sobol":
             if constant:
                 res = {k: np.zeros(len(names)) for k in ("S1", "S1_conf", "ST", "ST_conf")}
