@@ -292,6 +292,7 @@ def test_low_and_medium_confidence_stances_carry_ranges(korea, pack):
                 continue
             w = half_width[row["confidence"]]
             v = float(row[field])
+            assert q.range is not None, f"{row['actor']}.{issue}.{field}: no range"
             lo, hi = q.range
             assert lo <= v <= hi
             # At least the confidence band (RUS.denuclearisation etc. may be wider, never narrower).
