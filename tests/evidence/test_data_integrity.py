@@ -166,3 +166,27 @@ def test_data_hash_is_stable_and_tracks_content(tmp_path: Path, monkeypatch: pyt
     leaders.write_bytes(leaders.read_bytes().replace(b"Kim Jong Un", b"Kim Jong Um"))
     monkeypatch.setattr(_data, "_data_path", lambda name: tmp_path / name)
     assert evidence.data_hash() != first
+
+
+def test_a_corrupt_data_file_is_reported_by_file_line_and_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bad date in a (damaged) data file gives a DetenteError naming the file, the line and
+    the column, not a traceback from pandas."""
+    from detente.errors import DetenteError
+
+    for name in _data.DATA_FILES:
+        (tmp_path / name).write_bytes(_data._data_path(name).read_bytes())
+    tests_csv = tmp_path / "nuclear_tests.csv"
+    tests_csv.write_text(tests_csv.read_text(encoding="utf-8").replace("2013-02-12", "2013-02-30"),
+                         encoding="utf-8")
+    monkeypatch.setattr(_data, "_data_path", lambda name: tmp_path / name)
+    _data._read.cache_clear()
+    try:
+        with pytest.raises(DetenteError) as info:
+            evidence.nuclear_tests()
+    finally:
+        _data._read.cache_clear()
+    problem = info.value.problems[0]
+    assert (problem.file, problem.line, problem.path) == ("nuclear_tests.csv", 4, "date")
+    assert "2013-02-30" in problem.message
