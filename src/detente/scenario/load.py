@@ -135,12 +135,8 @@ def _model_at(loc: Loc) -> type[BaseModel] | None:
 def _fields_text(model: type[BaseModel] | None) -> str | None:
     if model is None:
         return None
-    required = [n for n, f in model.model_fields.items() if f.is_required()]
-    optional = [n for n, f in model.model_fields.items() if not f.is_required()]
-    text = "fields " + ", ".join(required)
-    if optional:
-        text += " (optional: " + ", ".join(optional) + ")"
-    return text
+    names = [n + ("" if f.is_required() else "?") for n, f in model.model_fields.items()]
+    return "the fields " + ", ".join(names) + " (? = optional)"
 
 
 def _shown(value: Any) -> str:
@@ -182,8 +178,8 @@ def _pydantic_problem(err: Any, origin: Origin) -> Problem:
         return origin.problem(loc, f"{_shown(got)} has the wrong length", "[lo, hi]: two numbers")
     if kind.startswith("date"):
         return origin.problem(loc, f"{_shown(got)} is not a date", "a date YYYY-MM-DD")
-    message = str(err["msg"]).removeprefix("Value error, ")
-    return origin.problem(loc, message)
+    message, _, allowed = str(err["msg"]).removeprefix("Value error, ").partition(" | allowed: ")
+    return origin.problem(loc, message, allowed or None)
 
 
 # --------------------------------------------------------------------------------------------
@@ -211,11 +207,11 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.file or "", p.line or 0))
 
 
-def _build(data: Any, origin: Origin) -> Loaded:
+def _build(data: Any, origin: Origin, doc_line: int = 1) -> Loaded:
     if not isinstance(data, dict):
-        what = "empty" if data is None else f"{type(data).__name__}, not a mapping"
+        what = "empty" if data is None else f"a {type(data).__name__}, not a mapping"
         return Loaded(None, [Problem(
-            f"the document is {what}", file=origin.file, line=1,
+            f"the document is {what}", file=origin.file, line=doc_line,
             allowed="a mapping with id, title, as_of, summary, sources, issues, actors, policies",
         )])
     try:
@@ -279,7 +275,9 @@ def _read_yaml_text(text: str, display: str) -> Loaded:
     except YAMLError as exc:  # pragma: no cover - unmarked ruamel errors are rare
         return Loaded(None, [Problem(f"YAML error: {exc}", file=display)])
     origin = Origin(file=display, tree=tree if isinstance(tree, CommentedMap) else None)
-    return _build(_plain(tree), origin)
+    lc = getattr(tree, "lc", None)
+    doc_line = lc.line + 1 if lc is not None and lc.line is not None else 1
+    return _build(_plain(tree), origin, doc_line)
 
 
 # --------------------------------------------------------------------------------------------
@@ -563,17 +561,24 @@ def validate(id_or_path: str | os.PathLike[str]) -> list[Problem]:
 _QUANTITY_KEYS = {"value", "source", "note", "range"}
 
 
-def _to_nodes(obj: Any, key: str | None = None, in_policy_list: bool = False) -> Any:
-    """Plain dumped data -> ruamel nodes, numbers and levers in compact flow style."""
+def _short(obj: dict[str, Any]) -> bool:
+    """True when a mapping fits on one line in flow style (numbers, levers)."""
+    return sum(len(str(k)) + len(str(v)) + 4 for k, v in obj.items()) <= 88
+
+
+def _to_nodes(obj: Any, key: str | None = None, in_change_list: bool = False) -> Any:
+    """Plain dumped data -> ruamel nodes; short numbers and levers in compact flow style."""
     if isinstance(obj, dict):
         node = CommentedMap()
         for k, v in obj.items():
-            node[k] = _to_nodes(v, k, in_policy_list=k in ("levers", "assumptions", "dynamics"))
-        if (obj and "value" in obj and set(obj) <= _QUANTITY_KEYS) or in_policy_list:
+            node[k] = _to_nodes(v, k)
+        is_quantity = bool(obj) and "value" in obj and set(obj) <= _QUANTITY_KEYS
+        if (is_quantity or in_change_list) and _short(obj):
             node.fa.set_flow_style()
         return node
     if isinstance(obj, list | tuple):
-        seq = CommentedSeq(_to_nodes(v, in_policy_list=in_policy_list) for v in obj)
+        in_changes = key in ("levers", "assumptions", "dynamics")
+        seq = CommentedSeq(_to_nodes(v, in_change_list=in_changes) for v in obj)
         if key in ("range", "chosen_by", "absent"):
             seq.fa.set_flow_style()
         return seq

@@ -59,7 +59,7 @@ OpName = Literal["set", "shift", "scale"]
 def _reject_bool(value: Any) -> Any:
     """YAML ``yes``/``true`` is not a number; pydantic's lax mode would read it as 1.0."""
     if isinstance(value, bool):
-        raise ValueError("a true/false value is not a number")
+        raise ValueError("a true/false value is not a number | allowed: a finite number")
     return value
 
 
@@ -134,7 +134,7 @@ class Source(_Model):
     @classmethod
     def _date_shape(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
-            raise ValueError(f"date {value!r} is not YYYY-MM-DD, YYYY-MM or YYYY")
+            raise ValueError(f"date {value!r} is not a date | allowed: YYYY-MM-DD, YYYY-MM or YYYY")
         return value
 
 
