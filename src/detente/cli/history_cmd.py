@@ -20,12 +20,14 @@ def _events_frame(first_year: int, last_year: int) -> pd.DataFrame:
 
     rows = []
     for ev in evidence.launch_events().itertuples(index=False):
-        what = f"{ev.missiles} × {ev.missile_classes}" + (f", {ev.failures} failed" if ev.failures else "")
+        classes = ev.missile_classes.replace(";", ", ")
+        what = f"{ev.missiles} × {classes}" + (f"; {ev.failures} failed" if ev.failures else "")
         rows.append((ev.date, "launch", what, ev.source))
     for t in evidence.nuclear_tests().itertuples(index=False):
-        yields = f"{t.yield_low_kt:g}" if pd.notna(t.yield_low_kt) else "?"
-        rows.append((t.date.strftime("%Y-%m-%d"), "nuclear test",
-                     f"test {t.test_no}, {yields}–{t.yield_high_kt:g} kt", t.source))
+        yields = (f"{t.yield_low_kt:g}–{t.yield_high_kt:g} kt" if pd.notna(t.yield_low_kt)
+                  else f"< {t.yield_high_kt:g} kt")
+        rows.append((t.date.strftime("%Y-%m-%d"), "nuclear test", f"test {t.test_no}, {yields}",
+                     t.source))
     for d in evidence.diplomacy_events().itertuples(index=False):
         rows.append((d.date_start, d.type, f"{d.label} ({d.parties})", d.source))
     for s in evidence.sanctions().itertuples(index=False):
