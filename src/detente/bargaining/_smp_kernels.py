@@ -18,8 +18,8 @@ multiply-adds into FMA instructions, matching KTAB's x86-64 build.
 Cost
 ----
 KTAB evaluates about N⁴ terms per turn, most only for its database (SPEC §5, §13). Here a turn
-costs O(N³): the tensor ``A`` (built once per state, layout ``At[n, h, j] = A^h(n, j)``), one
-third-party sweep over all (initiator, target) pairs at once (N passes over (N, N) arrays),
+costs O(N³) time and O(N²) memory: the tensor ``A`` is never stored, only its (N, N) slices
+are computed where needed (SPEC §13); one third-party sweep over all (initiator, target) pairs at once (N passes over (N, N) arrays),
 and the queue votes.
 
 Axis conventions
@@ -46,7 +46,11 @@ BARGAIN_EPSILON = 1e-6
 #: Positions closer than this (Euclidean, on [0, 1]^M) are one position for reporting (SPEC §7).
 EQUIVALENCE_TOLERANCE = 1e-3
 #: Bound on the number of (voter, option, option) cells built at once in a coalition vote.
-_VOTE_CHUNK_CELLS = 2_000_000
+_VOTE_CHUNK_CELLS = 1 << 18
+#: Bound on the (third party, initiator, target) cells of one challenge block.
+_CHALLENGE_BLOCK_CELLS = 1 << 16
+#: Votes with at least this many (option, option) cells loop over voters instead.
+_VOTE_LOOP_CELLS = 4096
 
 
 # --------------------------------------------------------------------------- §2 distance, utility
@@ -115,58 +119,81 @@ def coalition_strengths(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
     ----------
     w : ndarray of shape (V,)
         Voter weights.
-    u : ndarray of shape (V, K)
-        ``u[v, m]``: utility to voter v of option m.
+    u : ndarray of shape (..., V, K)
+        ``u[..., v, m]``: utility to voter v of option m; leading axes are independent votes.
     rule : str
         Voting rule (:func:`vote`).
 
     Returns
     -------
-    ndarray of shape (K, K)
+    ndarray of shape (..., K, K)
         ``C[m, m']``: strength of the coalition preferring m to m'; ``1e-8`` plus the
         positive votes, summed over voters in order. For a pair m > m' KTAB computes one vote
         ``q = V(w, u_m, u_m')`` and credits ``q`` to C[m, m'] or ``−q`` to C[m', m]; the same is
-        done here, so asymmetric voting rules behave as in KTAB.
+        done here, so asymmetric voting rules behave as in KTAB. (For the proportional rule
+        ``−V(w, u_m', u_m)`` equals ``V(w, u_m, u_m')`` bit for bit, so no mirroring is needed.)
     """
-    n_voters, n_options = u.shape
+    *batch, n_voters, n_options = u.shape
     lower = np.tril(np.ones((n_options, n_options), dtype=bool), -1)  # m > m'
-    strength = np.full((n_options, n_options), COALITION_FLOOR)
-    chunk = max(1, _VOTE_CHUNK_CELLS // max(1, n_options * n_options))
-    for start in range(0, n_voters, chunk):
-        stop = min(n_voters, start + chunk)
-        uc = u[start:stop]
-        q = vote(w[start:stop, None, None], uc[:, :, None], uc[:, None, :], rule)  # (v, m, m')
-        # credit for m over m': q where m > m', and -q of the mirrored pair where m < m'
-        credit = np.where(lower, q, -np.swapaxes(q, 1, 2))
-        np.maximum(credit, 0.0, out=credit)
-        stacked = np.concatenate([strength[None], credit], axis=0)
-        strength = np.add.accumulate(stacked, axis=0)[-1]  # sequential over voters
-    np.fill_diagonal(strength, COALITION_FLOOR)
+    strength = np.full((*batch, n_options, n_options), COALITION_FLOOR)
+    cells = max(1, int(np.prod(batch, dtype=np.int64)) * n_options * n_options)
+
+    def credit(q: np.ndarray) -> np.ndarray:
+        if rule != "proportional":
+            # credit for m over m': q where m > m', minus the mirrored pair's q where m < m'
+            q = np.where(lower, q, -np.swapaxes(q, -1, -2))
+        return np.maximum(q, 0.0, out=q)
+
+    if cells >= _VOTE_LOOP_CELLS:
+        # large votes: one voter at a time, in place (cache-resident, sequential by design)
+        q = np.empty_like(strength)
+        for v in range(n_voters):
+            uv = u[..., v, :]
+            if rule == "proportional":
+                np.subtract(uv[..., :, None], uv[..., None, :], out=q)
+                q *= w[v]
+            else:
+                q = vote(w[v], uv[..., :, None], uv[..., None, :], rule)
+            strength += credit(q)
+    else:
+        # small votes: all voters of a chunk at once, summed with a sequential accumulate
+        chunk = max(1, _VOTE_CHUNK_CELLS // cells)
+        for start in range(0, n_voters, chunk):
+            stop = min(n_voters, start + chunk)
+            uc = u[..., start:stop, :]
+            q = credit(vote(w[start:stop, None, None], uc[..., :, :, None],
+                            uc[..., :, None, :], rule))       # (..., v, m, m')
+            q[..., 0, :, :] += strength                   # running total + the chunk's first voter
+            np.add.accumulate(q, axis=-3, out=q)          # then sequential over voters
+            strength = q[..., -1, :, :].copy()
+    diag = np.arange(n_options)
+    strength[..., diag, diag] = COALITION_FLOOR
     return strength
 
 
 def victory_probabilities(strength: np.ndarray, law: str) -> np.ndarray:
-    """Pairwise victory probabilities ``P[m, m']`` from coalition strengths (SPEC §3, §12).
+    """Pairwise victory probabilities ``P[..., m, m']`` from coalition strengths (SPEC §3, §12).
 
     ``law`` is KTAB's VictoryProbModel: ``linear`` (default), ``square``, ``quartic``,
     ``octic`` (``f(C) = C^2, C^4, C^8``) or ``binary``. The diagonal is 0.5.
     """
     c_fwd = strength
-    c_bwd = strength.T
+    c_bwd = np.swapaxes(strength, -1, -2)
     if law == "binary":
         ratio = c_fwd / (c_fwd + c_bwd)
         g = (ratio * 2.1 - 1.0) / 0.1
-        first = np.where(c_fwd >= 1.1 * c_bwd, 1.0, np.where(c_bwd >= 1.1 * c_fwd, 1e-6, g))
-        second = np.where(c_fwd >= 1.1 * c_bwd, 1e-6, np.where(c_bwd >= 1.1 * c_fwd, 1.0, 1.0 - g))
+        win = c_fwd >= 1.1 * c_bwd
+        lose = c_bwd >= 1.1 * c_fwd
+        first = np.where(win, 1.0, np.where(lose, 1e-6, g))
+        second = np.where(win, 1e-6, np.where(lose, 1.0, 1.0 - g))
         prob = first / (first + second)
     else:
-        power = {"linear": 1, "square": 2, "quartic": 4, "octic": 8}[law]
         f_fwd, f_bwd = c_fwd, c_bwd
-        for _ in range({1: 0, 2: 1, 4: 2, 8: 3}[power]):
+        for _ in range({"linear": 0, "square": 1, "quartic": 2, "octic": 3}[law]):
             f_fwd, f_bwd = f_fwd * f_fwd, f_bwd * f_bwd
         prob = f_fwd / (f_fwd + f_bwd)
-    prob = np.array(prob, copy=True)
-    np.fill_diagonal(prob, 0.5)
+    diag = np.arange(strength.shape[-1])
+    prob[..., diag, diag] = 0.5
     return prob
 
 
@@ -174,9 +201,10 @@ def conditional_pce(prob: np.ndarray) -> np.ndarray:
     """Conditional probabilistic Condorcet election ("scalar PCE", SPEC §3 step 3).
 
     ``g_m = 1.0 · Π_m' P[m, m']`` (left to right, diagonal 0.5 included), ``π = g / Σ g``.
+    ``prob`` may carry leading batch axes.
     """
-    g = np.multiply.accumulate(prob, axis=1)[:, -1]
-    total = np.add.accumulate(g)[-1]
+    g = np.multiply.accumulate(prob, axis=-1)[..., -1]
+    total = np.add.accumulate(g, axis=-1)[..., -1:]
     return g / total
 
 
@@ -218,20 +246,29 @@ def scalar_pce(w: np.ndarray, u: np.ndarray, rule: str, law: str, pce: str) -> n
     Parameters
     ----------
     w : ndarray of shape (V,)
-    u : ndarray of shape (V, K)
-        ``u[v, m]``: utility to voter v of option m.
+    u : ndarray of shape (..., V, K)
+        ``u[..., v, m]``: utility to voter v of option m; leading axes are independent votes.
 
     Returns
     -------
-    ndarray of shape (K,)
+    ndarray of shape (..., K)
     """
     strength = coalition_strengths(w, u, rule)
     prob = victory_probabilities(strength, law)
     if pce == "conditional":
         return conditional_pce(prob)
     if pce == "markov-uniform":
-        return markov_uniform_pce(prob)
-    return markov_incentive_pce(strength, prob)
+        return _per_vote(markov_uniform_pce, prob)
+    return _per_vote(markov_incentive_pce, strength, prob)
+
+
+def _per_vote(func, *arrays: np.ndarray) -> np.ndarray:
+    """Apply an unbatched (K, K) -> (K,) PCE over leading batch axes."""
+    batch = arrays[0].shape[:-2]
+    k = arrays[0].shape[-1]
+    flat = [a.reshape(-1, k, k) for a in arrays]
+    out = np.stack([func(*parts) for parts in zip(*flat, strict=True)])
+    return out.reshape(*batch, k)
 
 
 # --------------------------------------------------------------------------- §4 risk, tensor
@@ -266,35 +303,56 @@ def estimated_risk(risk: np.ndarray, adjust: str) -> np.ndarray:
 class StateTerms:
     """Everything a state needs once per turn (SPEC §4).
 
+    The perspective utility tensor ``A^h(i, j) = U(D[i, j], Rh[h, i])`` (SPEC §4 step 6) is
+    never stored: it is N³ numbers, but each use needs only an (N, N) slice, which costs
+    O(N²) to compute from ``D`` and ``Rh`` (SPEC §13). The slices are computed with the
+    spec's arithmetic, so they are the tensor's numbers bit for bit.
+
     Attributes
     ----------
     distance : ndarray of shape (N, N)
-        ``D[i, j] = d_i(x_j)``.
+        ``D[i, j] = d_i(x_j)`` (always in [0, 1] for valid input, SPEC §2).
     pi_risk : ndarray of shape (N,)
         Scalar-PCE win probabilities used for the risk attitudes (capability-weighted votes).
     risk : ndarray of shape (N,)
         ``R_i``.
-    tensor : ndarray of shape (N, N, N)
-        ``At[n, h, j] = A^h(n, j) = U(D[n, j], Rh[h, n])``: h's estimate of the utility to n of
-        j's position.
+    risk_est : ndarray of shape (N, N)
+        ``Rh[h, i]``: h's estimate of i's risk attitude.
     """
 
     distance: np.ndarray
     pi_risk: np.ndarray
     risk: np.ndarray
-    tensor: np.ndarray
+    risk_est: np.ndarray
+
+    def utility(self, est, of, pos) -> np.ndarray:
+        """``A^est(of, pos)`` for broadcastable index arrays (SPEC §4 step 6)."""
+        d = self.distance[of, pos]
+        return (1.0 - d) * (1.0 + d * self.risk_est[est, of])
+
+    def slab(self, n: int, out: np.ndarray | None = None) -> np.ndarray:
+        """``slab[h, j] = A^h(n, j)``: every estimator's view of actor n's utilities, (N, N)."""
+        d = self.distance[n]
+        out = np.multiply(self.risk_est[:, n : n + 1], d[None, :], out=out)
+        out += 1.0
+        out *= (1.0 - d)[None, :]
+        return out
 
     def own(self) -> np.ndarray:
         """``own[a, n] = A^a(a, n)``: each actor's own-perspective utility table, (N, N)."""
-        n = self.tensor.shape[0]
-        idx = np.arange(n)
-        return self.tensor[idx, idx, :]
+        idx = np.arange(self.risk.shape[0])
+        return self.utility(idx[:, None], idx[:, None], idx[None, :])
+
+    def estimator_view(self, h: int) -> np.ndarray:
+        """``view[a, j] = A^h(a, j)``: h's estimate of every actor's utilities, (N, N)."""
+        d = self.distance
+        return (1.0 - d) * (1.0 + d * self.risk_est[h][:, None])
 
 
 def state_terms(x: np.ndarray, xi: np.ndarray, s: np.ndarray, c: np.ndarray,
                 rule: str, law: str, pce: str, big_r_range: str,
                 big_r_adjust: str) -> StateTerms:
-    """Risk attitudes and the perspective utility tensor of one state (SPEC §4).
+    """Risk attitudes of one state and what the perspective utilities need (SPEC §4).
 
     Parameters
     ----------
@@ -304,19 +362,13 @@ def state_terms(x: np.ndarray, xi: np.ndarray, s: np.ndarray, c: np.ndarray,
         Capabilities (voter weights of the risk vote: capability only, no salience).
     """
     distance = weighted_distance(xi, x, s)           # (N, N): D[i, j] = d_i(x_j)
+    if not np.all(distance <= 1.0):  # impossible on [0, 1]^M; U's d > 1 branch never applies
+        raise ValueError("salience-weighted distance above 1: positions outside [0, 1]")
     u0 = 1.0 - distance                              # U(D, 0) = (1 − d)(1 + d·0), exactly
     pi = scalar_pce(c, u0, rule, law, pce)           # options: all N positions, no merging
     risk = risk_attitudes(pi, big_r_range)
-    r_est = estimated_risk(risk, big_r_adjust)       # (h, i)
-    # At[n, h, j] = (1 − D[n, j]) (1 + D[n, j] Rh[h, n])
-    tensor = distance[:, None, :] * r_est.T[:, :, None]
-    tensor += 1.0
-    tensor *= u0[:, None, :]
-    if not np.all(distance <= 1.0):
-        dist3 = np.broadcast_to(distance[:, None, :], tensor.shape)
-        far = (1.0 - dist3) * (1.0 + r_est.T[:, :, None])
-        tensor = np.where(dist3 <= 1.0, tensor, far)
-    return StateTerms(distance=distance, pi_risk=pi, risk=risk, tensor=tensor)
+    return StateTerms(distance=distance, pi_risk=pi, risk=risk,
+                      risk_est=estimated_risk(risk, big_r_adjust))
 
 
 # --------------------------------------------------------------------------- §5 challenges
@@ -346,14 +398,14 @@ def assess_all_challenges(terms: StateTerms, sigma: np.ndarray, c: np.ndarray, r
     All N(N−1) pairs are evaluated together; the loop runs over third parties n in ascending
     order so each pair's strengths T_ij, T_ji are sequential sums as in KTAB.
     """
-    tensor = terms.tensor
     n_actors = c.shape[0]
     idx = np.arange(n_actors)
+    ii, jj = idx[:, None], idx[None, :]
     weight = sigma * c
-    own = tensor[idx, idx, :]                           # own[i, j] = A^i(i, j)
+    own = terms.own()                                   # own[i, j] = A^i(i, j)
     a_ii = own[idx, idx]                                # A^i(i, i)
-    a_ji = tensor[:, idx, idx].T                        # [i, j] = A^i(j, i) = At[j, i, i]
-    a_jj = tensor[idx[None, :], idx[:, None], idx[None, :]]  # [i, j] = A^i(j, j) = At[j, i, j]
+    a_ji = terms.utility(ii, jj, ii)                    # [i, j] = A^i(j, i)
+    a_jj = terms.utility(ii, jj, jj)                    # [i, j] = A^i(j, j)
     e_i = vote(weight[:, None], a_ii[:, None], own, rule)      # ≥ 0
     e_j = vote(weight[None, :], a_ji, a_jj, rule)              # ≤ 0
     t_ij = np.full((n_actors, n_actors), PRINCIPAL_FLOOR)
@@ -363,24 +415,37 @@ def assess_all_challenges(terms: StateTerms, sigma: np.ndarray, c: np.ndarray, r
         t_ji += np.maximum(-e, 0.0)
     b_i = t_ij.copy()
     b_j = t_ji.copy()
-    for n in range(n_actors):                                  # third parties in order
-        slab = tensor[n]                                       # slab[h, j] = A^h(n, j)
-        a = slab[idx, idx][:, None]                            # A^i(n, i)
-        b = slab                                               # A^i(n, j)
-        z = slab[:, n][:, None]                                # A^i(n, n)
-        e = vote(weight[n], a, b, rule)
+    # Third parties n = 0..N-1 in blocks: each block is one (n, i, j) array program, and the
+    # block's votes are added to T_ij, T_ji with a sequential accumulate over n, so every
+    # pair's sums run over n in ascending order exactly as in SPEC §5 step 2.
+    one_minus_d = 1.0 - terms.distance
+    block = max(1, _CHALLENGE_BLOCK_CELLS // (n_actors * n_actors))
+    for first in range(0, n_actors, block):
+        ns = np.arange(first, min(n_actors, first + block))
+        d = terms.distance[ns][:, None, :]                    # (nb, 1, j): D[n, j]
+        slab = d * terms.risk_est[:, ns].T[:, :, None]       # (nb, h, j): D[n, j] Rh[h, n]
+        slab += 1.0
+        slab *= one_minus_d[ns][:, None, :]                  # A^h(n, j) = (1 − d)(1 + d Rh)
+        a = slab[:, idx, idx][:, :, None]                     # A^i(n, i)
+        b = slab                                              # A^i(n, j)
+        z = slab[np.arange(ns.size), :, ns][:, :, None]       # A^i(n, n)
+        w_n = weight[ns][:, None, None]
+        e = vote(w_n, a, b, rule)
         l_i = b_i + np.maximum(e, 0.0)
-        l_j = b_j + np.maximum(-e, 0.0)
+        l_j = b_j - np.minimum(e, 0.0)                        # B_j − e if e < 0, else B_j
         rho = l_i / (l_i + l_j)
         rho_c = 1.0 - rho
         g1, g2, g3, g4 = _third_party_values(a, b, z, commit)
-        join_i = rho * g1 + rho_c * g2
-        join_j = rho * g3 + rho_c * g4
-        t = vote(weight[n], join_i, join_j, rule)
-        t[n, :] = 0.0                                          # n is the initiator
-        t[:, n] = 0.0                                          # n is the target
-        t_ij += np.maximum(t, 0.0)
-        t_ji += np.maximum(-t, 0.0)
+        t = vote(w_n, rho * g1 + rho_c * g2, rho * g3 + rho_c * g4, rule)
+        k = np.arange(ns.size)
+        t[k, ns, :] = 0.0                                     # n is the initiator
+        t[k, :, ns] = 0.0                                     # n is the target
+        gain_i = np.maximum(t, 0.0)
+        gain_i[0] += t_ij
+        t_ij = np.add.accumulate(gain_i, axis=0, out=gain_i)[-1].copy()
+        gain_j = np.maximum(-t, 0.0, out=t)
+        gain_j[0] += t_ji
+        t_ji = np.add.accumulate(gain_j, axis=0, out=gain_j)[-1].copy()
     total = t_ij + t_ji
     p = t_ij / total
     p_c = t_ji / total
@@ -407,12 +472,9 @@ def assess_challenges(terms: StateTerms, sigma: np.ndarray, c: np.ndarray, rule:
     -------
     p, gain : ndarrays of shape (P,)
     """
-    tensor = terms.tensor
     n_actors = c.shape[0]
     weight = sigma * c
-
-    def util(est, of, pos):  # A^est(of, pos) = At[of, est, pos]
-        return tensor[of, est, pos]
+    util = terms.utility  # util(est, of, pos) = A^est(of, pos)
 
     e_i = vote(weight[i], util(h, i, i), util(h, i, j), rule)
     e_j = vote(weight[j], util(h, j, i), util(h, j, j), rule)
@@ -560,19 +622,29 @@ def unique_positions(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def win_probabilities(terms: StateTerms, c: np.ndarray, x: np.ndarray, rule: str, law: str,
-                      pce: str, estimator: int | None = None) -> np.ndarray:
+                      pce: str, estimator: int | None = None,
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each actor's reported win probability in a state (SPEC §10.2; §10.3 with ``estimator``).
 
     Voters a with weights c_a vote over the unique positions with utilities ``A^a(a, r_q)``
     (own perspective) or ``A^h(a, r_q)`` for ``estimator = h``.
+
+    Returns
+    -------
+    actor_prob : ndarray of shape (N,)
+        Probability of the class each actor reports (actors sharing a position share it).
+    reps : int ndarray of shape (U,)
+        Representative actor of each unique position.
+    class_prob : ndarray of shape (U,)
+        Probability that each unique position wins (sums to 1).
     """
     reps, actor_class = unique_positions(x)
     if estimator is None:
         util = terms.own()[:, reps]
     else:
-        util = terms.tensor[:, estimator, :][:, reps]
+        util = terms.estimator_view(estimator)[:, reps]
     pi = scalar_pce(c, util, rule, law, pce)
-    return pi[actor_class]
+    return pi[actor_class], reps, pi
 
 
 def state_distance(x_new: np.ndarray, x_old: np.ndarray) -> float:
@@ -614,6 +686,12 @@ class SMPTrace:
         ``"converged"`` (ratio < 0.02 at t ≥ 2) or ``"turn-limit"``.
     per_estimator : ndarray of shape (T + 1, N, N) or None
         ``[t, h, i]``: win probability of actor i's position in h's estimate (SPEC §10.3).
+    classes : list of T + 1 tuples ``(reps, class_prob)``
+        Per state, the unique positions' representatives and their win probabilities.
+    bargain_queue_prob : list of T ndarrays of shape (B_t, 2)
+        Per bargain, its probability in the initiator's queue vote and in the target's.
+    status_quo_prob : ndarray of shape (T, N)
+        Probability of the status quo in each actor's queue vote (1 with an empty queue).
     """
 
     positions: np.ndarray
@@ -628,6 +706,9 @@ class SMPTrace:
     fractional_change: np.ndarray
     stop_reason: str
     per_estimator: np.ndarray | None
+    classes: list[tuple[np.ndarray, np.ndarray]]
+    bargain_queue_prob: list[np.ndarray]
+    status_quo_prob: np.ndarray
 
 
 class DegenerateStateError(ArithmeticError):
@@ -671,6 +752,9 @@ def simulate(c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rule: str = "propo
     win_prob, risk_hist, per_est = [], [], []
     targets, chal_p, chal_gain, bargains_hist, adopted_hist, adopted_p = [], [], [], [], [], []
     fractions: list[float] = []
+    classes: list[tuple[np.ndarray, np.ndarray]] = []
+    queue_prob: list[np.ndarray] = []
+    sq_prob: list[np.ndarray] = []
     first_step = 0.0
     stop_reason = "turn-limit"
 
@@ -678,10 +762,12 @@ def simulate(c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rule: str = "propo
         terms = state_terms(x_state, x_state, s, c, rule, law, pce, big_r_range, big_r_adjust)
         if not np.all(np.isfinite(terms.risk)):
             raise DegenerateStateError("all actors have the same win probability")
-        win_prob.append(win_probabilities(terms, c, x_state, rule, law, pce))
+        actor_prob, reps, class_prob = win_probabilities(terms, c, x_state, rule, law, pce)
+        win_prob.append(actor_prob)
+        classes.append((reps, class_prob))
         risk_hist.append(terms.risk)
         if per_estimator:
-            per_est.append(np.stack([win_probabilities(terms, c, x_state, rule, law, pce, h)
+            per_est.append(np.stack([win_probabilities(terms, c, x_state, rule, law, pce, h)[0]
                                      for h in range(n_actors)]))
         return terms
 
@@ -732,29 +818,43 @@ def simulate(c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rule: str = "propo
         new_x = x.copy()
         chosen = np.full(n_actors, -1)
         chosen_p = np.ones(n_actors)
+        status_p = np.ones(n_actors)
+        b_prob = np.full((b_init.size, 2), np.nan)
         involved = np.zeros(n_actors, dtype=bool)
         involved[b_init] = True
         involved[b_tgt] = True
         # one uniform per queue, in actor order, drawn up front (stochastic transitions)
         draws = rng.uniform(size=n_actors) if transitions == "stochastic" else None
-        for k in np.flatnonzero(involved):
-            mine = np.flatnonzero((b_init == k) | (b_tgt == k))
-            util = np.column_stack([u_sq, u_b[:, mine]])
-            pi = scalar_pce(c, util, rule, law, pce)
+        queues = {k: np.flatnonzero((b_init == k) | (b_tgt == k))
+                  for k in np.flatnonzero(involved)}
+        for length in sorted({q.size for q in queues.values()}):
+            owners = np.array([k for k, q in queues.items() if q.size == length])
+            members = np.stack([queues[k] for k in owners])             # (G, length)
+            util = np.concatenate([np.broadcast_to(u_sq[None, :, None],
+                                                   (owners.size, n_actors, 1)),
+                                   u_b[:, members].transpose(1, 0, 2)], axis=2)  # (G, N, K)
+            pi = scalar_pce(c, util, rule, law, pce)                    # (G, K)
             if draws is None:
-                m = int(np.argmax(pi))                 # first maximal option
-            else:                                      # inverse CDF in queue order
-                m = int(np.searchsorted(np.add.accumulate(pi), draws[k] * pi.sum(),
-                                        side="right"))
-                m = min(m, pi.size - 1)
-            chosen_p[k] = pi[m]
-            if m == 0:
-                continue
-            b = mine[m - 1]
-            chosen[k] = b
-            new_x[k] = b_yi[b] if b_init[b] == k else b_yj[b]
+                pick = np.argmax(pi, axis=1)                            # first maximal option
+            else:                                                       # inverse CDF, queue order
+                cdf = np.add.accumulate(pi, axis=1)
+                pick = np.minimum((cdf <= (draws[owners] * cdf[:, -1])[:, None]).sum(axis=1),
+                                  length)
+            for g, k in enumerate(owners):
+                status_p[k] = pi[g, 0]
+                for m_opt, b_opt in enumerate(members[g], start=1):
+                    b_prob[b_opt, 0 if b_init[b_opt] == k else 1] = pi[g, m_opt]
+                m = int(pick[g])
+                chosen_p[k] = pi[g, m]
+                if m == 0:
+                    continue
+                b = members[g, m - 1]
+                chosen[k] = b
+                new_x[k] = b_yi[b] if b_init[b] == k else b_yj[b]
         adopted_hist.append(chosen)
         adopted_p.append(chosen_p)
+        queue_prob.append(b_prob)
+        sq_prob.append(status_p)
 
         # §9 stopping rule
         step = state_distance(new_x, x)
@@ -781,4 +881,7 @@ def simulate(c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rule: str = "propo
         fractional_change=np.array(fractions),
         stop_reason=stop_reason,
         per_estimator=np.stack(per_est) if per_estimator else None,
+        classes=classes,
+        bargain_queue_prob=queue_prob,
+        status_quo_prob=np.stack(sq_prob),
     )
