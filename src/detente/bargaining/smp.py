@@ -1,0 +1,677 @@
+"""KTAB's Spatial Model of Politics (SMP): a multi-dimensional bargaining engine.
+
+The model of KTAB ``smpc`` (KAPSARC Toolkit for Behavioral Analysis; Wise, Lester, Efird et
+al., the public mirror ``lsyaseen/KTAB`` at c57b72a0) as specified in
+``reference/bargaining/smp/SPEC.md``: actors hold positions in [0, 100]^M and saliences per
+dimension; every turn each actor assesses challenging every other (a probabilistic Condorcet
+election with third parties, SPEC §5), proposes a bargain to its best target (§6.2), and every
+actor adopts the option its queue vote prefers (§6.4). The run stops when the state moves less
+than 2 % of its first step (§9). With default options the positions equal KTAB's bit for bit on
+KTAB's six shipped examples (tests/bargaining/test_smp_reference.py).
+
+Options (KTAB's names in brackets; defaults are KTAB's CSV defaults)
+--------------------------------------------------------------------
+=========================  ==============================================================  ============
+field                      meaning                                                         default
+=========================  ==============================================================  ============
+``voting_rule``            [VotingRule] vote of weight w between utilities a, b (§12):     proportional
+                           proportional ``w(a−b)``, binary, prop-bin, prop-cubic, cubic,
+                           asym-prospect
+``victory_law``            [VictoryProbModel] P(m beats m') from coalition strengths:      linear
+                           linear, square, quartic, octic, binary
+``pce``                    [PCEModel] conditional, markov-uniform, markov-incentive        conditional
+``risk_range``             [BigRRange] map of win probabilities to risk attitudes:         mid
+                           mid [−0.5, 1], min [0, 1], max [−1, 1]
+``risk_adjust``            [BigRAdjust] h's estimate of i's risk attitude:                 one-third
+                           one-third ``(2R_h+R_i)/3``, none, half, two-thirds, full
+``third_party_commit``     [ThirdPartyCommit] semi, full, none                             semi
+``bargain_interpolation``  [InterVecBrgn] s2p2 (weights s²P²), s1p1, s2pmax                s2p2
+``bargain_model``          [BargnModel] init-only, init-rcvr, pw-comp                      init-only
+``fix_ktab_quirks``        use the probability (not KTAB's expected-gain slot) for the     False
+                           target's view, and the target's own capability in pw-comp
+``transitions``            [StateTransitions] deterministic (arg-max) or stochastic        deterministic
+``transition_seed``        seed of the stochastic transitions (PCG64, not KTAB's PRNG)     KTAB's seed
+``rounds``                 turn limit                                                      100
+``stop_ratio``             stop when the step is below this share of the first step       0.02
+``burn_in``                kept for the common engine interface; SMP converges, unused     0
+=========================  ==============================================================  ============
+
+Saliences across issues
+-----------------------
+KTAB needs an actor's saliences to sum to at most 100 (an attention budget, SPEC §1); a détente
+scenario rates each issue 0–100 on its own. :func:`ktab_saliences` applies one rule
+everywhere: **an actor whose ratings sum to more than 100 spreads 100 points of attention over
+its issues in proportion to its ratings; an actor within the budget keeps its ratings.** KTAB
+CSV files always satisfy the budget (their loader enforces it), so their numbers pass unchanged,
+and so does every one-issue run. The saliences used are part of the result
+(:attr:`SMPRun.salience`, :attr:`SMPIssueResult.salience_used`).
+
+References
+----------
+.. [1] KTAB SMP specification, ``reference/bargaining/smp/SPEC.md`` (sections cited as §n).
+.. [2] B. Wise et al., *KTAB: the KAPSARC Toolkit for Behavioral Analysis*, KAPSARC, 2015–2017.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from detente.bargaining import _smp_kernels as K
+from detente.bargaining.result import OFFER_COLUMNS, IssueResult
+from detente.errors import OptionsError, Problem, ScenarioError
+
+#: KTAB's default PRNG seed (SPEC §11), used for stochastic transitions unless one is given.
+KTAB_SEED = 0xD67CC16FE69C185C
+
+#: Name of the salience conversion rule, recorded in results and options.
+SALIENCE_RULE = "attention budget: ratings summing above 100 are scaled to shares of 100"
+
+
+@dataclass(frozen=True)
+class SMPOptions:
+    """Settings of the SMP engine (validated on construction; see the module table).
+
+    Raises
+    ------
+    OptionsError
+        A field is out of range; the message names the field and the allowed values.
+    """
+
+    rounds: int = 100
+    burn_in: int = 0
+    voting_rule: str = "proportional"
+    victory_law: str = "linear"
+    pce: str = "conditional"
+    risk_range: str = "mid"
+    risk_adjust: str = "one-third"
+    third_party_commit: str = "semi"
+    bargain_interpolation: str = "s2p2"
+    bargain_model: str = "init-only"
+    fix_ktab_quirks: bool = False
+    transitions: str = "deterministic"
+    transition_seed: int = KTAB_SEED
+    stop_ratio: float = 0.02
+
+    _CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "voting_rule": ("proportional", "binary", "prop-bin", "prop-cubic", "cubic",
+                        "asym-prospect"),
+        "victory_law": ("linear", "square", "quartic", "octic", "binary"),
+        "pce": ("conditional", "markov-uniform", "markov-incentive"),
+        "risk_range": ("mid", "min", "max"),
+        "risk_adjust": ("one-third", "none", "half", "two-thirds", "full"),
+        "third_party_commit": ("semi", "full", "none"),
+        "bargain_interpolation": ("s2p2", "s1p1", "s2pmax"),
+        "bargain_model": ("init-only", "init-rcvr", "pw-comp"),
+        "transitions": ("deterministic", "stochastic"),
+    }
+
+    def __post_init__(self) -> None:
+        problems = []
+        for name, allowed in self._CHOICES.items():
+            value = getattr(self, name)
+            if value not in allowed:
+                problems.append(Problem(f"{value!r} is not a known choice", path=f"smp.{name}",
+                                        allowed=" | ".join(allowed)))
+
+        def bad_int(v: Any) -> bool:
+            return isinstance(v, bool) or not isinstance(v, int | np.integer)
+
+        if bad_int(self.rounds) or not 2 <= self.rounds <= 10_000:
+            problems.append(Problem(f"rounds {self.rounds!r} out of range", path="smp.rounds",
+                                    allowed="an integer from 2 to 10000 (KTAB: 100)"))
+        if bad_int(self.burn_in) or self.burn_in < 0:
+            problems.append(Problem(f"burn_in {self.burn_in!r} out of range",
+                                    path="smp.burn_in", allowed="an integer ≥ 0"))
+        if bad_int(self.transition_seed) or self.transition_seed < 0:
+            problems.append(Problem(f"transition_seed {self.transition_seed!r} is not a "
+                                    "non-negative integer", path="smp.transition_seed",
+                                    allowed="an integer ≥ 0"))
+        if not isinstance(self.fix_ktab_quirks, bool):
+            problems.append(Problem(f"fix_ktab_quirks {self.fix_ktab_quirks!r} is not a bool",
+                                    path="smp.fix_ktab_quirks", allowed="true | false"))
+        ratio = self.stop_ratio
+        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 < ratio < 1:
+            problems.append(Problem(f"stop_ratio {ratio!r} out of range", path="smp.stop_ratio",
+                                    allowed="a number in (0, 1) (KTAB: 0.02)"))
+        if problems:
+            raise OptionsError("invalid SMP options", problems)
+
+    def kernel_kwargs(self) -> dict[str, Any]:
+        """The options in the kernel's vocabulary (:func:`_smp_kernels.simulate`)."""
+        return {
+            "rule": self.voting_rule, "law": self.victory_law, "pce": self.pce,
+            "big_r_range": self.risk_range, "big_r_adjust": self.risk_adjust,
+            "commit": self.third_party_commit, "scheme": self.bargain_interpolation,
+            "bargain_model": self.bargain_model, "fix_ktab_quirks": self.fix_ktab_quirks,
+            "transitions": self.transitions, "max_turns": int(self.rounds),
+            "stop_ratio": float(self.stop_ratio),
+        }
+
+
+# ------------------------------------------------------------------------------------ saliences
+def ktab_saliences(salience: np.ndarray) -> np.ndarray:
+    """Convert per-issue 0–100 ratings to KTAB saliences summing to at most 100 per actor.
+
+    The rule (one rule, used for every scenario and every Monte Carlo draw): an actor whose
+    ratings sum to ``S > 100`` gets ``100 · s_k / S`` on issue k (shares of a full attention
+    budget); an actor with ``S ≤ 100`` keeps its ratings. Both branches agree at S = 100, so
+    the conversion is continuous. KTAB CSV files satisfy ``S ≤ 100`` (KTAB's own input rule)
+    and one-issue runs always do, so their numbers pass unchanged.
+
+    Parameters
+    ----------
+    salience : ndarray of shape (..., n, d)
+        Ratings on 0–100 (0 where the actor is absent from an issue).
+
+    Returns
+    -------
+    ndarray of shape (..., n, d)
+        Saliences on KTAB's 0–100 scale, each actor's row summing to at most 100.
+    """
+    sal = np.asarray(salience, dtype=float)
+    total = sal.sum(axis=-1, keepdims=True)
+    over = total > 100.0
+    scaled = 100.0 * sal / np.where(over, total, 1.0)
+    return np.where(over, np.minimum(scaled, 100.0), sal)
+
+
+# ------------------------------------------------------------------------------------ validation
+def check_inputs(capability: np.ndarray, position: np.ndarray, salience: np.ndarray,
+                 actor_ids: tuple[str, ...], dim_ids: tuple[str, ...],
+                 file: str | None = None) -> None:
+    """KTAB's input rules (SPEC §1) plus the two the model needs, as one ScenarioError.
+
+    Rules: 3 ≤ N ≤ 250 actors; M ≥ 1 dimensions; positions and saliences in [0, 100]; an
+    actor's saliences sum to at most 100; capability in (0, 1e8] (KTAB's reader accepts 0, but
+    its model then fails: a vote weight must be > 0); every actor cares about something (total
+    salience > 0). All numbers finite.
+    """
+    n, m = position.shape
+    problems: list[Problem] = []
+
+    def bad(msg: str, path: str, allowed: str) -> None:
+        problems.append(Problem(msg, file=file, path=path, allowed=allowed))
+
+    if not 3 <= n <= 250:
+        bad(f"{n} actors take part; KTAB's SMP needs 3 to 250", "actors",
+            "3 to 250 actors (add actors, or drop some)")
+    if m < 1:
+        bad("no dimensions", "issues", "at least one issue")
+    for a in range(n):
+        who = actor_ids[a] if a < len(actor_ids) else str(a)
+        cap = capability[a]
+        if not np.isfinite(cap) or not 0.0 < cap <= 1e8:
+            bad(f"capability {cap!r} of {who} is outside (0, 1e8]",
+                f"actors[{a}].capability", "a number above 0 and at most 1e8")
+        for k in range(m):
+            dim = dim_ids[k] if k < len(dim_ids) else str(k)
+            x, s = position[a, k], salience[a, k]
+            if not np.isfinite(x) or not 0.0 <= x <= 100.0:
+                bad(f"position {x!r} of {who} is outside [0, 100]",
+                    f"actors[{a}].stances.{dim}.position", "a number from 0 to 100")
+            if not np.isfinite(s) or not 0.0 <= s <= 100.0:
+                bad(f"salience {s!r} of {who} is outside [0, 100]",
+                    f"actors[{a}].stances.{dim}.salience", "a number from 0 to 100")
+        total = float(np.sum(salience[a]))
+        if np.isfinite(total) and total > 100.0 + 1e-9:
+            bad(f"saliences of {who} sum to {total:g}, above 100",
+                f"actors[{a}].stances", "saliences summing to at most 100 (KTAB's rule); "
+                "détente scenarios are converted by smp.ktab_saliences")
+        if np.isfinite(total) and total <= 0.0:
+            bad(f"{who} has salience 0 on every issue, so it has no vote weight",
+                f"actors[{a}].stances", "a salience above 0 on at least one issue, or drop "
+                "the actor")
+    if problems:
+        raise ScenarioError(f"input breaks {len(problems)} of KTAB's SMP rule(s)", problems)
+
+
+# ------------------------------------------------------------------------------------ results
+@dataclass(frozen=True)
+class SMPRun:
+    """One SMP run over all its dimensions (the engine's native result).
+
+    Attributes
+    ----------
+    actor_ids : tuple of str, length N
+    dim_ids : tuple of str, length M
+    capability : ndarray of shape (N,)
+    salience : ndarray of shape (N, M)
+        Saliences used, on KTAB's 0–100 scale (after :func:`ktab_saliences` for scenarios).
+    positions : ndarray of shape (T + 1, N, M)
+        Positions on 0–100 (``x · 100.0``, SPEC §10.1); row 0 is the input.
+    win_prob : ndarray of shape (T + 1, N)
+        Each actor's win probability per state (KTAB prints it with 4 decimals, SPEC §10.2).
+    risk : ndarray of shape (T + 1, N)
+        Risk attitudes R_i per state (SPEC §4).
+    challenges : pandas.DataFrame
+        One row per initiator per turn: ``turn, initiator, target, p, gain`` (the initiator's
+        own estimate that it prevails and its expected gain, SPEC §5–6.1).
+    bargains : pandas.DataFrame
+        One row per bargain: ``turn, initiator, target, p_used, initiator_<dim>…,
+        target_<dim>…, prob_initiator_queue, prob_target_queue, initiator_adopted,
+        target_adopted`` (coordinates on 0–100; SPEC §6.2–6.4).
+    status_quo_prob : ndarray of shape (T, N)
+        Probability the status quo won each actor's queue vote.
+    fractional_change : ndarray of shape (T,)
+        KTAB's "fractional change compared to first step" per turn (SPEC §9).
+    stop_reason : str
+        ``"converged"`` or ``"turn-limit"``.
+    outcome_positions : ndarray of shape (U, M)
+        Unique positions of the final state (SPEC §7), 0–100.
+    outcome_prob : ndarray of shape (U,)
+        Probability that each wins (the final state's Condorcet election, SPEC §10.2).
+    expected_path : ndarray of shape (T + 1, M)
+        Probability-weighted expected outcome of every state.
+    per_estimator : ndarray of shape (T + 1, N, N) or None
+        ``[t, h, i]``: h's estimate of i's win probability (SPEC §10.3), when requested.
+    """
+
+    actor_ids: tuple[str, ...]
+    dim_ids: tuple[str, ...]
+    capability: np.ndarray
+    salience: np.ndarray
+    positions: np.ndarray
+    win_prob: np.ndarray
+    risk: np.ndarray
+    challenges: pd.DataFrame
+    bargains: pd.DataFrame
+    status_quo_prob: np.ndarray
+    fractional_change: np.ndarray
+    stop_reason: str
+    outcome_positions: np.ndarray
+    outcome_prob: np.ndarray
+    expected_path: np.ndarray
+    per_estimator: np.ndarray | None = None
+
+    @property
+    def turns(self) -> int:
+        """Number of turns run (``positions`` has one more state)."""
+        return int(self.positions.shape[0] - 1)
+
+    @property
+    def expected_outcome(self) -> np.ndarray:
+        """Probability-weighted expected outcome per dimension, shape (M,)."""
+        return self.expected_path[-1]
+
+    @property
+    def modal_position(self) -> np.ndarray:
+        """The most likely final position (first of equals), shape (M,)."""
+        return self.outcome_positions[int(np.argmax(self.outcome_prob))]
+
+    @property
+    def modal_probability(self) -> float:
+        """Its probability."""
+        return float(np.max(self.outcome_prob))
+
+    def forecast_frame(self) -> pd.DataFrame:
+        """Per dimension: ``dim, start, expected, modal, modal_prob``."""
+        return pd.DataFrame({
+            "dim": list(self.dim_ids),
+            "start": self.expected_path[0],
+            "expected": self.expected_outcome,
+            "modal": self.modal_position,
+            "modal_prob": self.modal_probability,
+        })
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy frame: ``turn, actor, dim, position, win_prob`` (KTAB's VectorPosition table)."""
+        t, n, m = self.positions.shape
+        return pd.DataFrame({
+            "turn": np.repeat(np.arange(t), n * m),
+            "actor": np.tile(np.repeat(np.array(self.actor_ids, dtype=object), m), t),
+            "dim": np.tile(np.array(self.dim_ids, dtype=object), t * n),
+            "position": self.positions.ravel(),
+            "win_prob": np.repeat(self.win_prob.ravel(), m),
+        })
+
+
+@dataclass(frozen=True)
+class SMPIssueResult(IssueResult):
+    """One dimension of an SMP run, in the result family every engine shares.
+
+    The common fields mean: ``positions`` the actors' coordinates on this dimension per state;
+    ``median``/``mean`` the capability×salience-weighted median voter and mean per state (as for
+    BDM, for comparison); ``forecast`` the SMP's **probability-weighted expected outcome** of the
+    final state; ``cycle_low``/``cycle_high`` the range of the expected outcome over the states
+    after the input; ``offers`` two rows per bargain, one per party: ``receiver`` is that party,
+    ``proposer`` its counterpart, ``kind`` ``"settles as initiator"`` or ``"settles as target"``,
+    ``offered_position`` the bargain's coordinate for the receiver, ``eu_receiver`` the bargain's
+    probability in the receiver's queue vote, ``eu_proposer`` the initiator's own estimate ``p``
+    that it prevails, ``accepted`` whether the receiver adopted it; ``risk_exponent`` the risk
+    attitudes R_i used in each turn.
+
+    Attributes
+    ----------
+    expected_path : ndarray of shape (turns + 1,)
+        Expected outcome of every state on this dimension.
+    modal_position : float
+        This dimension's coordinate of the most likely final position.
+    modal_probability : float
+        Probability of that position.
+    win_prob : ndarray of shape (turns + 1, n)
+        Actors' win probabilities per state (shared across the run's dimensions).
+    salience_used : ndarray of shape (n,)
+        KTAB-scale saliences on this dimension after :func:`ktab_saliences`.
+    stop_reason : str
+    """
+
+    expected_path: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    modal_position: float = float("nan")
+    modal_probability: float = float("nan")
+    win_prob: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    salience_used: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    stop_reason: str = ""
+
+
+# ------------------------------------------------------------------------------------ the run
+def run_smp(
+    capability: np.ndarray,
+    position: np.ndarray,
+    salience: np.ndarray,
+    options: SMPOptions | Mapping[str, Any] | None = None,
+    *,
+    actor_ids: tuple[str, ...] | None = None,
+    dim_ids: tuple[str, ...] | None = None,
+    per_estimator: bool = False,
+    file: str | None = None,
+) -> SMPRun:
+    """Run KTAB's SMP on arrays in KTAB's units.
+
+    Parameters
+    ----------
+    capability : ndarray of shape (N,)
+        Capabilities ("Power"/"Influence"), used as given (SPEC §0).
+    position : ndarray of shape (N, M)
+        Positions on 0–100.
+    salience : ndarray of shape (N, M)
+        Saliences on 0–100, each actor's row summing to at most 100 (KTAB's rule; use
+        :func:`ktab_saliences` for per-issue ratings).
+    options : SMPOptions or mapping, optional
+    actor_ids, dim_ids : tuple of str, optional
+        Names for the output (default ``"0"…``).
+    per_estimator : bool
+        Also compute every actor's estimate of every win probability (SPEC §10.3; O(N⁴)).
+    file : str, optional
+        Input file named in error messages.
+
+    Returns
+    -------
+    SMPRun
+
+    Raises
+    ------
+    ScenarioError
+        The input breaks one of KTAB's rules (:func:`check_inputs`), or the state is
+        degenerate (every actor equally likely to win, so risk attitudes are undefined).
+    """
+    opts = _options(options)
+    cap = np.asarray(capability, dtype=float)
+    pos = np.asarray(position, dtype=float)
+    sal = np.asarray(salience, dtype=float)
+    n, m = pos.shape
+    ids = tuple(actor_ids) if actor_ids is not None else tuple(str(i) for i in range(n))
+    dims = tuple(dim_ids) if dim_ids is not None else tuple(f"dim{k}" for k in range(m))
+    check_inputs(cap, pos, sal, ids, dims, file)
+    rng = (np.random.default_rng(opts.transition_seed)
+           if opts.transitions == "stochastic" else None)
+    try:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            trace = K.simulate(cap, pos / 100.0, sal / 100.0, rng=rng,
+                               per_estimator=per_estimator, **opts.kernel_kwargs())
+    except K.DegenerateStateError as err:
+        raise ScenarioError(
+            "SMP cannot run: every actor is equally likely to win, so risk attitudes are 0/0",
+            [Problem("all actors' positions are equivalent for the vote (identical actors or "
+                     "identical positions)", file=file, path="actors",
+                     allowed="actors that differ in position or capability")],
+        ) from err
+    return _package(trace, ids, dims, cap, sal)
+
+
+def _options(options: SMPOptions | Mapping[str, Any] | None) -> SMPOptions:
+    if options is None:
+        return SMPOptions()
+    if isinstance(options, SMPOptions):
+        return options
+    if isinstance(options, Mapping):
+        known = {f.name for f in dataclasses.fields(SMPOptions)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise OptionsError("unknown smp options: " + ", ".join(unknown),
+                               [Problem(f"unknown option {k!r}", path=f"smp.{k}",
+                                        allowed=", ".join(sorted(known))) for k in unknown])
+        return SMPOptions(**options)
+    raise OptionsError("SMP options must be a mapping or SMPOptions",
+                       [Problem(f"got {type(options).__name__}", path="options",
+                                allowed="dict or SMPOptions")])
+
+
+def _package(trace: K.SMPTrace, ids: tuple[str, ...], dims: tuple[str, ...],
+             cap: np.ndarray, sal: np.ndarray) -> SMPRun:
+    """Turn the kernel's trace into an :class:`SMPRun` on the 0–100 scale."""
+    positions = trace.positions * 100.0
+    turns = positions.shape[0] - 1
+    expected = np.stack([cp @ positions[t, reps] for t, (reps, cp) in enumerate(trace.classes)])
+    reps, class_prob = trace.classes[-1]
+    m = positions.shape[2]
+    chal_rows = []
+    for t in range(turns):
+        for i in np.flatnonzero(trace.target[t] >= 0):
+            chal_rows.append((t + 1, ids[i], ids[trace.target[t, i]],
+                              trace.challenge_p[t, i], trace.challenge_gain[t, i]))
+    challenges = pd.DataFrame(chal_rows, columns=["turn", "initiator", "target", "p", "gain"])
+    rows = []
+    for t, (barg, qprob) in enumerate(zip(trace.bargains, trace.bargain_queue_prob,
+                                          strict=True)):
+        for b in range(barg.shape[0]):
+            i, j = int(barg[b, 0]), int(barg[b, 1])
+            rows.append({
+                "turn": t + 1, "initiator": ids[i], "target": ids[j], "p_used": barg[b, 2],
+                **{f"initiator_{d}": barg[b, 3 + k] * 100.0 for k, d in enumerate(dims)},
+                **{f"target_{d}": barg[b, 3 + m + k] * 100.0 for k, d in enumerate(dims)},
+                "prob_initiator_queue": qprob[b, 0], "prob_target_queue": qprob[b, 1],
+                "initiator_adopted": bool(trace.adopted[t, i] == b),
+                "target_adopted": bool(trace.adopted[t, j] == b),
+            })
+    columns = ["turn", "initiator", "target", "p_used",
+               *(f"initiator_{d}" for d in dims), *(f"target_{d}" for d in dims),
+               "prob_initiator_queue", "prob_target_queue", "initiator_adopted",
+               "target_adopted"]
+    return SMPRun(
+        actor_ids=ids, dim_ids=dims, capability=cap.copy(), salience=sal.copy(),
+        positions=positions, win_prob=trace.win_prob, risk=trace.risk,
+        challenges=challenges, bargains=pd.DataFrame(rows, columns=columns),
+        status_quo_prob=trace.status_quo_prob, fractional_change=trace.fractional_change,
+        stop_reason=trace.stop_reason, outcome_positions=positions[-1, reps],
+        outcome_prob=class_prob, expected_path=expected, per_estimator=trace.per_estimator,
+    )
+
+
+# ------------------------------------------------------------------------------------ scenario face
+def weighted_median(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Lowest position minimising ``Σ_k w_k |x_k − y|``: the weighted median voter.
+
+    Parameters
+    ----------
+    x, w : ndarrays of shape (B, n)
+
+    Returns
+    -------
+    ndarray of shape (B,)
+
+    Notes
+    -----
+    Computed by sorting (not by BDM's all-pairs search): the first sorted position at which the
+    cumulative weight reaches half the total minimises the sum of weighted distances.
+    """
+    order = np.argsort(x, axis=1, kind="stable")
+    xs = np.take_along_axis(x, order, axis=1)
+    ws = np.take_along_axis(w, order, axis=1)
+    cum = np.cumsum(ws, axis=1)
+    half = cum[:, -1:] / 2.0
+    first = np.argmax(cum >= half * (1 - 1e-12), axis=1)
+    return xs[np.arange(x.shape[0]), first]
+
+
+def run_scenario_arrays(capability: np.ndarray, position: np.ndarray, salience: np.ndarray,
+                        present: np.ndarray, actor_ids: tuple[str, ...],
+                        issue_ids: tuple[str, ...], options: SMPOptions,
+                        ) -> tuple[SMPRun, np.ndarray]:
+    """Run the SMP on one draw of a détente scenario's arrays (ratings per issue, 0–100).
+
+    Actors absent from every issue of the run are left out (they have no vote weight). An
+    actor absent from one issue of a multi-issue run sits, on that issue, at the
+    capability×salience-weighted median of those present, with salience 0 (it takes no side).
+
+    Returns
+    -------
+    run : SMPRun
+    taking_part : bool ndarray of shape (n,)
+        The actors that took part (rows of ``run``).
+    """
+    present = np.asarray(present, dtype=bool)
+    taking_part = present.any(axis=1)
+    pos = np.array(position, dtype=float)
+    sal = np.where(present, np.asarray(salience, dtype=float), 0.0)
+    for k in range(pos.shape[1]):
+        if not present[:, k].all():
+            w = capability[present[:, k]] * sal[present[:, k], k]
+            centre = weighted_median(pos[present[:, k], k][None, :], w[None, :])[0]
+            pos[~present[:, k], k] = centre
+    keep = np.flatnonzero(taking_part)
+    run = run_smp(capability[keep], pos[keep], ktab_saliences(sal[keep]), options,
+                  actor_ids=tuple(actor_ids[i] for i in keep), dim_ids=tuple(issue_ids))
+    return run, taking_part
+
+
+def issue_results(run: SMPRun, present: np.ndarray, burn_in: int = 0) -> dict[str, SMPIssueResult]:
+    """Split an :class:`SMPRun` into one :class:`SMPIssueResult` per dimension.
+
+    ``present`` (n_run, M) says which of the run's actors take part in each issue; the others
+    are left out of that issue's result.
+    """
+    out: dict[str, SMPIssueResult] = {}
+    for k, dim in enumerate(run.dim_ids):
+        mask = np.asarray(present[:, k], dtype=bool)
+        ids = tuple(a for a, keep in zip(run.actor_ids, mask, strict=True) if keep)
+        pos = run.positions[:, mask, k]
+        w = np.broadcast_to(run.capability[mask] * run.salience[mask, k], pos.shape)
+        median = weighted_median(pos, w)
+        total = w.sum(axis=1)
+        mean = np.where(total > 0, (w * pos).sum(axis=1) / np.where(total > 0, total, 1.0),
+                        pos.mean(axis=1))
+        path = run.expected_path[:, k]
+        window = path[min(burn_in + 1, run.turns):] if run.turns else path
+        out[dim] = SMPIssueResult(
+            model="smp", issue_id=dim, actor_ids=ids, positions=pos, median=median, mean=mean,
+            forecast=float(path[-1]), cycle_low=float(window.min()),
+            cycle_high=float(window.max()), offers=_offers(run, dim, k, mask),
+            risk_exponent=run.risk[:-1][:, mask],
+            extras={"win_prob": run.win_prob[:, mask],
+                    "fractional_change": run.fractional_change},
+            burn_in=burn_in, expected_path=path, modal_position=float(run.modal_position[k]),
+            modal_probability=run.modal_probability, win_prob=run.win_prob[:, mask],
+            salience_used=run.salience[mask, k], stop_reason=run.stop_reason,
+        )
+    return out
+
+
+def _offers(run: SMPRun, dim: str, k: int, mask: np.ndarray) -> pd.DataFrame:
+    """The bargains on dimension ``dim`` as rows of the common offers table (two per bargain)."""
+    index = {a: i for i, a in enumerate(run.actor_ids)}
+    rows = []
+    for b in run.bargains.itertuples(index=False):
+        rec = b._asdict()
+        i, j, t = rec["initiator"], rec["target"], rec["turn"]
+        for side, who, other in (("initiator", i, j), ("target", j, i)):
+            if not mask[index[who]]:
+                continue
+            rows.append({
+                "round": t, "receiver": who, "proposer": other, "kind": f"settles as {side}",
+                "receiver_position": run.positions[t - 1, index[who], k],
+                "proposer_position": run.positions[t - 1, index[other], k],
+                "offered_position": rec[f"{side}_{dim}"],
+                "eu_receiver": rec[f"prob_{side}_queue"],
+                "eu_proposer": rec["p_used"],
+                "accepted": rec[f"{side}_adopted"],
+            })
+    return pd.DataFrame(rows, columns=list(OFFER_COLUMNS))
+
+
+def run_scenario(scenario: Any, options: SMPOptions | Mapping[str, Any] | None = None,
+                 issue: str | None = None) -> SMPRun:
+    """The SMP's native multi-dimensional run on a Scenario's point values.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`detente.load_scenario` (YAML, plain CSV or KTAB CSV).
+    options : SMPOptions or mapping, optional
+    issue : str, optional
+        Run on this issue alone (one dimension).
+    """
+    arrays = scenario.arrays(issue=issue)
+    run, _ = run_scenario_arrays(np.asarray(arrays.capability, dtype=float),
+                                 np.asarray(arrays.position, dtype=float),
+                                 np.asarray(arrays.salience, dtype=float),
+                                 np.asarray(arrays.present, dtype=bool),
+                                 tuple(arrays.actor_ids), tuple(arrays.issue_ids),
+                                 _options(options))
+    return run
+
+
+# ------------------------------------------------------------------------------------ engine
+def _point_results(inputs: Any, options: SMPOptions) -> dict[str, IssueResult]:
+    """Detailed run on draw 0 of ``inputs`` (an EngineInputs batch), per issue."""
+    run, taking_part = run_scenario_arrays(
+        inputs.capability[0], inputs.position[0], inputs.salience[0], inputs.present,
+        tuple(inputs.actor_ids), tuple(inputs.issue_ids), options)
+    return dict(issue_results(run, np.asarray(inputs.present)[taking_part], options.burn_in))
+
+
+def _median_paths(inputs: Any, options: SMPOptions) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per issue and draw: ``(start median-voter position, final expected outcome)``.
+
+    The SMP converges, so its summary is the final state's expected outcome; the path handed
+    to the common summariser is therefore two states long (``rounds_run = 1``), and column 0 is
+    the input's capability×salience-weighted median voter (the same start as BDM reports).
+    Draws run one after the other: the turn structure depends on the data.
+    """
+    n_draws = inputs.n_draws
+    present = np.asarray(inputs.present, dtype=bool)
+    paths = {d: np.empty((n_draws, 2)) for d in inputs.issue_ids}
+    for b in range(n_draws):
+        run, taking_part = run_scenario_arrays(
+            inputs.capability[b], inputs.position[b], inputs.salience[b], present,
+            tuple(inputs.actor_ids), tuple(inputs.issue_ids), options)
+        for k, res in issue_results(run, present[taking_part], options.burn_in).items():
+            paths[k][b] = (res.median[0], res.forecast)
+    return {d: (p, np.ones(n_draws, dtype=int)) for d, p in paths.items()}
+
+
+def _bytes_per_draw(n_actors: int, options: SMPOptions) -> int:
+    """Working memory of one run: a few dozen (N, N) tables and 64k-cell blocks."""
+    return int(40 * n_actors * n_actors * 8 + 16 * (1 << 16) * 8)
+
+
+def _engine() -> Any:
+    from detente.bargaining.forecast import Engine  # the registry module imports engines lazily
+
+    return Engine(
+        name="smp",
+        title="KTAB Spatial Model of Politics (multi-dimensional, probabilistic Condorcet)",
+        options_type=SMPOptions,
+        point_results=_point_results,
+        median_paths=_median_paths,
+        bytes_per_draw=_bytes_per_draw,
+    )
+
+
+#: The engine as :mod:`detente.bargaining.forecast` registers it (``"smp"``).
+ENGINE = _engine()
