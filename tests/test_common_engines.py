@@ -18,7 +18,7 @@ import pytest
 from detente.bargaining.forecast import forecast
 from detente.scenario import load_scenario
 
-ENGINE_NAMES = ["bdm"]
+ENGINE_NAMES = ["bdm", "smp"]
 XFAIL: dict[tuple[str, str], str] = {}
 
 

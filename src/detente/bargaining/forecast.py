@@ -76,6 +76,7 @@ class Engine:
 #: name -> "module:attribute" of its :class:`Engine` (imported on first use).
 ENGINES: dict[str, str] = {
     "bdm": "detente.bargaining.bdm:ENGINE",
+    "smp": "detente.bargaining.smp:ENGINE",
 }
 
 
