@@ -19,6 +19,8 @@ from detente.scenario.model import Lever, Quantity, Scenario
 ScenarioArg = Annotated[str, typer.Argument(
     help="An embedded scenario id (see `detente scenarios`) or a .yaml / .csv file.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the canonical JSON instead.")]
+NotesOpt = Annotated[bool, typer.Option("--notes/--no-notes",
+                                        help="List every number with its source and note.")]
 # fmt: on
 
 
@@ -34,7 +36,7 @@ def scenarios_cmd() -> None:
 
 
 @app.command("show")
-def show_cmd(scenario: ScenarioArg, as_json: JsonOpt = False) -> None:
+def show_cmd(scenario: ScenarioArg, as_json: JsonOpt = False, notes: NotesOpt = True) -> None:
     """Show a scenario: issues, actors × issues (position / salience), policies, sources."""
     from detente.scenario import load_scenario
 
@@ -45,7 +47,7 @@ def show_cmd(scenario: ScenarioArg, as_json: JsonOpt = False) -> None:
     if as_json:
         typer.echo(json.dumps(scn.model_dump(mode="json"), indent=2, ensure_ascii=False))
         return
-    for part in _render(scn):
+    for part in _render(scn, console.width, notes):
         console.print(part)
 
 
@@ -78,12 +80,12 @@ def _num(x: float) -> str:
 def _quantity_text(q: Quantity) -> str:
     text = _num(q.value)
     if q.range is not None:
-        text += f" [{_num(q.range[0])}–{_num(q.range[1])}]"
+        text += f"\n[{_num(q.range[0])}–{_num(q.range[1])}]"
     return text
 
 
-def _render(scn: Scenario) -> list[RenderableType]:
-    """Issues, the actors × issues table, policies, sources and per-number notes."""
+def _render(scn: Scenario, width: int, notes: bool = True) -> list[RenderableType]:
+    """Issues, the actors × issues table, policies, per-number sources and notes, sources."""
     parts: list[RenderableType] = []
     head = Text(scn.title, style="bold")
     head.append(f"  ({scn.id}" + (f", as of {scn.as_of.isoformat()}" if scn.as_of else "") + ")",
@@ -92,73 +94,125 @@ def _render(scn: Scenario) -> list[RenderableType]:
     if scn.summary:
         parts.append(Text(scn.summary.strip()))
 
-    issues = Table("issue", "name", "0 means", "100 means", box=box.SIMPLE_HEAD,
-                   title="Issues (0–100 scales)", title_justify="left")
+    issues = Table("issue", "scale", box=box.SIMPLE_HEAD, title="Issues (0–100 scales)",
+                   title_justify="left", show_header=False)
     for issue in scn.issues:
-        low = issue.low + (f"  (50: {issue.mid})" if issue.mid else "")
-        issues.add_row(issue.id, issue.name, low, issue.high)
+        scale = Text(issue.name, style="bold")
+        scale.append(f"\n  0: {issue.low}")
+        if issue.mid:
+            scale.append(f"\n 50: {issue.mid}")
+        scale.append(f"\n100: {issue.high}")
+        if issue.status_quo is not None:
+            scale.append(f"\nnow: {_num(issue.status_quo.value)} (status quo)", style="dim")
+        if issue.absent:
+            scale.append(f"\nabsent: {', '.join(issue.absent)}", style="dim")
+        issues.add_row(Text(issue.id, style="bold cyan"), scale)
     parts.append(issues)
-
-    grid = Table(box=box.SIMPLE_HEAD, title="Actors × issues: position / salience",
-                 title_justify="left", caption="absent: — ; \\[lo–hi] = range for uncertainty runs",
-                 caption_justify="left")
-    grid.add_column("actor")
-    grid.add_column("capability", justify="right")
-    for issue in scn.issues:
-        grid.add_column(issue.id, justify="right")
-    for actor in scn.actors:
-        cells = [Text(actor.id, style="bold"), _quantity_text(actor.capability)]
-        for issue in scn.issues:
-            stance = actor.stances.get(issue.id)
-            if stance is None or actor.id in issue.absent:
-                cells.append(Text("—", style="dim"))
-            else:
-                cells.append(f"{_num(stance.position.value)} / {_num(stance.salience.value)}")
-        grid.add_row(*cells)
-    parts.append(grid)
-
-    if scn.policies:
-        policies = Table("policy", "chosen by", "levers", "assumptions (analyst)", "dynamics",
-                         box=box.SIMPLE_HEAD, title="Policies", title_justify="left")
-        for p in scn.policies:
-            levers = "\n".join(_change_text(c) for c in p.levers) or "—"
-            assumed = "\n".join(_change_text(c) for c in p.assumptions) or "—"
-            dyn = "\n".join(f"{d.name} = {_num(d.value)}" for d in p.dynamics) or "—"
-            policies.add_row(f"{p.id}\n[dim]{p.name}[/]", ", ".join(p.chosen_by), levers,
-                             assumed, dyn)
-        parts.append(policies)
-
-    numbers = Table("number", "value", "source", "note", box=box.SIMPLE_HEAD,
-                    title="Numbers, sources and rationale", title_justify="left")
-    for actor in scn.actors:
-        numbers.add_row(f"{actor.id} capability", _quantity_text(actor.capability),
-                        actor.capability.source or _UNSOURCED, actor.capability.note or "")
-        for issue_id, stance in actor.stances.items():
-            for field in ("position", "salience"):
-                q: Quantity = getattr(stance, field)
-                numbers.add_row(f"{actor.id} {issue_id} {field}", _quantity_text(q),
-                                q.source or _UNSOURCED, q.note or "")
-    for name, q in scn.dynamics.items():
-        numbers.add_row(f"dynamics {name}", _quantity_text(q), q.source or _UNSOURCED,
-                        q.note or "")
-    parts.append(numbers)
-
+    parts.append(_grid(scn, width))
+    parts.extend(_policies(scn))
+    if notes:
+        parts.append(_numbers(scn))
     if scn.sources:
-        sources = Table("id", "title", "publisher", "date", "address", box=box.SIMPLE_HEAD,
+        sources = Table("source", "document", "address", box=box.SIMPLE_HEAD,
                         title="Sources", title_justify="left")
-        for s in scn.sources:
-            sources.add_row(s.id, s.title, s.publisher or "", s.date or "", s.address or "")
+        for src in scn.sources:
+            doc = Text(src.title)
+            meta = ", ".join(x for x in (src.publisher, src.date) if x)
+            if meta:
+                doc.append(f" ({meta})", style="dim")
+            sources.add_row(Text(src.id, style="cyan"), doc, src.address or "")
         parts.append(sources)
     return parts
 
 
-_UNSOURCED = "[red]unsourced[/]"
+def _grid(scn: Scenario, width: int) -> Table:
+    """Position / salience per actor and issue; transposed when actors-as-rows is too wide."""
+    cells = {
+        (a.id, i.id): (Text("—", style="dim") if (st := a.stances.get(i.id)) is None
+                       or a.id in i.absent
+                       else f"{_num(st.position.value)} / {_num(st.salience.value)}")
+        for a in scn.actors for i in scn.issues
+    }
+    cell_w = 9
+    wide = max(len(a.id) for a in scn.actors) + 12 + sum(
+        max(len(i.id), cell_w) + 3 for i in scn.issues)
+    title = "Actors × issues: position / salience (0–100)"
+    caption = "— = absent; capability in the file's units (only ratios matter)"
+    if wide <= width:
+        grid = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", caption=caption,
+                     caption_justify="left")
+        grid.add_column("actor", no_wrap=True)
+        grid.add_column("capability", justify="right", no_wrap=True)
+        for issue in scn.issues:
+            grid.add_column(issue.id, justify="right", no_wrap=True)
+        for a in scn.actors:
+            grid.add_row(Text(a.id, style="bold"), _num(a.capability.value),
+                         *(cells[(a.id, i.id)] for i in scn.issues))
+        return grid
+    grid = Table(box=box.SIMPLE_HEAD, title=title + ", issues as rows", title_justify="left",
+                 caption=caption, caption_justify="left")
+    grid.add_column("issue", no_wrap=True)
+    for a in scn.actors:
+        grid.add_column(a.id, justify="right", no_wrap=True)
+    grid.add_row(Text("capability", style="dim"),
+                 *(Text(_num(a.capability.value), style="dim") for a in scn.actors))
+    for i in scn.issues:
+        grid.add_row(Text(i.id, style="bold"), *(cells[(a.id, i.id)] for a in scn.actors))
+    return grid
+
+
+def _policies(scn: Scenario) -> list[RenderableType]:
+    parts: list[RenderableType] = []
+    for p in scn.policies:
+        table = Table("kind", "change", "rationale", box=box.SIMPLE_HEAD, title_justify="left",
+                      title=f"Policy {p.id}: {p.name} (chosen by {', '.join(p.chosen_by)})",
+                      caption=p.summary.strip() if p.summary else None, caption_justify="left")
+        for c in p.levers:
+            table.add_row("lever", _change_text(c), c.rationale or "")
+        for c in p.assumptions:
+            table.add_row(Text("assumed", style="yellow"), _change_text(c), c.rationale or "")
+        for d in p.dynamics:
+            table.add_row("dynamics", f"{d.name} = {_num(d.value)}", d.rationale or "")
+        if not (p.levers or p.assumptions or p.dynamics):
+            table.add_row(Text("—", style="dim"), "no changes: the baseline", "")
+        parts.append(table)
+    return parts
+
+
+def _numbers(scn: Scenario) -> Table:
+    table = Table("number", "value", "source", "note", box=box.SIMPLE_HEAD,
+                  title="Numbers, sources and rationale ([lo–hi] = range for uncertainty runs)",
+                  title_justify="left")
+    for actor in scn.actors:
+        table.add_row(Text(f"{actor.id} capability", style="bold"),
+                      _quantity_text(actor.capability), _source_text(actor.capability),
+                      actor.capability.note or "")
+        for issue_id, stance in actor.stances.items():
+            for field in ("position", "salience"):
+                q: Quantity = getattr(stance, field)
+                table.add_row(f"{actor.id} {issue_id} {field}", _quantity_text(q),
+                              _source_text(q), q.note or "")
+        table.add_section()
+    for name, q in scn.dynamics.items():
+        table.add_row(f"dynamics {name}", _quantity_text(q), _source_text(q), q.note or "")
+    return table
+
+
+def _source_text(q: Quantity) -> Text:
+    if q.source is None:
+        return Text("unsourced", style="red")
+    return Text(q.source, style="cyan", overflow="fold")
 
 
 def _change_text(c: Lever) -> str:
     where = c.actor + (f".{c.issue}" if c.issue else "")
-    sign = {"set": "=", "shift": "+=", "scale": "×="}[c.op]
-    text = f"{where}.{c.field} {sign} {_num(c.value)}"
+    if c.op == "set":
+        amount = f"= {_num(c.value)}"
+    elif c.op == "shift":
+        amount = f"{'+' if c.value >= 0 else '−'}{_num(abs(c.value))}"
+    else:
+        amount = f"×{_num(c.value)}"
+    text = f"{where}.{c.field} {amount}"
     rng = getattr(c, "range", None)
     if rng is not None:
         text += f" [{_num(rng[0])}, {_num(rng[1])}]"
