@@ -33,7 +33,9 @@ field                      meaning                                              
 ``transition_seed``        seed of the stochastic transitions (PCG64, not KTAB's PRNG)     KTAB's seed
 ``rounds``                 turn limit                                                      100
 ``stop_ratio``             stop when the step is below this share of the first step       0.02
-``burn_in``                kept for the common engine interface; SMP converges, unused     0
+``burn_in``                states skipped in the cycle range of the expected outcome       0
+``salience_rule``          budget (:func:`ktab_saliences`) or as-is (ratings must already  budget
+                           sum to at most 100 per actor, as in KTAB CSV files)
 =========================  ==============================================================  ============
 
 Saliences across issues
@@ -97,6 +99,7 @@ class SMPOptions:
     transitions: str = "deterministic"
     transition_seed: int = KTAB_SEED
     stop_ratio: float = 0.02
+    salience_rule: str = "budget"
 
     _CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
         "voting_rule": ("proportional", "binary", "prop-bin", "prop-cubic", "cubic",
@@ -109,6 +112,7 @@ class SMPOptions:
         "bargain_interpolation": ("s2p2", "s1p1", "s2pmax"),
         "bargain_model": ("init-only", "init-rcvr", "pw-comp"),
         "transitions": ("deterministic", "stochastic"),
+        "salience_rule": ("budget", "as-is"),
     }
 
     def __post_init__(self) -> None:
@@ -545,7 +549,8 @@ def run_scenario_arrays(capability: np.ndarray, position: np.ndarray, salience: 
             centre = weighted_median(pos[present[:, k], k][None, :], w[None, :])[0]
             pos[~present[:, k], k] = centre
     keep = np.flatnonzero(taking_part)
-    run = run_smp(capability[keep], pos[keep], ktab_saliences(sal[keep]), options,
+    sal_ktab = ktab_saliences(sal[keep]) if options.salience_rule == "budget" else sal[keep]
+    run = run_smp(capability[keep], pos[keep], sal_ktab, options,
                   actor_ids=tuple(actor_ids[i] for i in keep), dim_ids=tuple(issue_ids))
     return run, taking_part
 
@@ -586,8 +591,7 @@ def _offers(run: SMPRun, dim: str, k: int, mask: np.ndarray) -> pd.DataFrame:
     """The bargains on dimension ``dim`` as rows of the common offers table (two per bargain)."""
     index = {a: i for i, a in enumerate(run.actor_ids)}
     rows = []
-    for b in run.bargains.itertuples(index=False):
-        rec = b._asdict()
+    for rec in run.bargains.to_dict(orient="records"):
         i, j, t = rec["initiator"], rec["target"], rec["turn"]
         for side, who, other in (("initiator", i, j), ("target", j, i)):
             if not mask[index[who]]:

@@ -15,7 +15,7 @@ from detente.errors import DetenteError, OptionsError, Problem
 # fmt: off
 ScenarioArg = Annotated[str, typer.Argument(
     help="An embedded scenario id (see `detente scenarios`) or a .yaml / .csv file.")]
-ModelOpt = Annotated[str, typer.Option("--model", help="Bargaining engine (bdm).")]
+ModelOpt = Annotated[str, typer.Option("--model", help="Bargaining engine: bdm, smp, or all (BDM and SMP side by side).")]
 RoundsOpt = Annotated[int | None, typer.Option("--rounds", help="Rounds to run (default 10).")]
 PolicyOpt = Annotated[str | None, typer.Option("--policy", help="Apply this policy id first.")]
 DrawsOpt = Annotated[int, typer.Option("--draws", help="Monte Carlo draws over the ranges (0 = none).")]
@@ -43,6 +43,19 @@ def forecast_cmd(
     """Forecast the bargaining outcome per issue: start median, forecast, cycle range, who moves."""
     from detente.bargaining.forecast import forecast
 
+    if model == "all":  # every engine on the same inputs, one side-by-side table per issue
+        try:
+            both = {m: forecast(scenario, model=m, rounds=rounds, policy=policy, draws=draws,
+                                seed=seed, issue=issue, perturbation=perturbation)
+                    for m in ("bdm", "smp")}
+        except DetenteError as err:
+            fail(err)
+        if as_json:
+            typer.echo(json.dumps({m: f.to_dict() for m, f in both.items()}, indent=2,
+                                  ensure_ascii=False))
+            return
+        _render_side_by_side(both)
+        return
     try:
         result = forecast(scenario, model=model, rounds=rounds, policy=policy, draws=draws,
                           seed=seed, options=_parse_settings(settings), issue=issue,
@@ -96,6 +109,9 @@ def _render(result) -> None:
         table.add_row("start median", f"{res.start_median:.1f}")
         table.add_row("forecast", f"[bold]{res.forecast:.1f}[/]")
         table.add_row("cycle range", f"{res.cycle_low:.1f} – {res.cycle_high:.1f}")
+        if hasattr(res, "modal_position"):  # SMP: the most likely final position
+            table.add_row("most likely", f"{res.modal_position:.1f} "
+                          f"(p = {res.modal_probability:.2f}; stop: {res.stop_reason})")
         if result.draws:
             dist = result.distributions[issue_id]
             q = dist.quantiles((0.05, 0.5, 0.95))
@@ -112,6 +128,36 @@ def _render(result) -> None:
     last = next(iter(result.results.values())).rounds_run
     note = (f"forecast = median of the per-round median-voter position over rounds "
             f"{result.options.get('burn_in', 0) + 1}–{last} (the model can cycle)")
+    if result.model == "smp":
+        note = (f"forecast = probability-weighted expected outcome after {last} turns; "
+                f"saliences: {result.options.get('salience_rule', '')} rule")
     if result.draws:
         note += f"; {result.draws} draws, seed {result.seed}"
     console.print(note, style="dim", highlight=False)
+
+
+def _render_side_by_side(results) -> None:
+    """One table per issue with a column per engine, so agreement is visible at a glance."""
+    models = list(results)
+    first = results[models[0]]
+    console.print(f"[bold]Bargaining forecasts: {first.scenario_id}[/]", highlight=False)
+    for issue_id in first.results:
+        table = Table(box=box.SIMPLE_HEAD, title=issue_id, title_justify="left",
+                      title_style="bold")
+        table.add_column("", style="dim", no_wrap=True)
+        for m in models:
+            table.add_column(m.upper(), justify="right")
+        rows = [("start median", lambda r, d: f"{r.start_median:.1f}"),
+                ("forecast", lambda r, d: f"[bold]{r.forecast:.1f}[/]"),
+                ("range", lambda r, d: f"{r.cycle_low:.1f} – {r.cycle_high:.1f}"),
+                ("rounds run", lambda r, d: f"{r.rounds_run}")]
+        if first.draws:
+            rows.append(("draws: 5–95%", lambda r, d: "{:.1f} – {:.1f}".format(
+                *d.quantiles((0.05, 0.95)).values())))
+        for label, cell in rows:
+            table.add_row(label, *(cell(results[m].results[issue_id],
+                                        results[m].distributions.get(issue_id)) for m in models))
+        gap = abs(results[models[0]].results[issue_id].forecast
+                  - results[models[-1]].results[issue_id].forecast)
+        table.add_row("models differ by", f"{gap:.1f} points", *[""] * (len(models) - 1))
+        console.print(table)
