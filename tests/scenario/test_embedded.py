@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from detente.scenario import load_scenario, scenarios, validate
-from detente.scenarios import embedded_ids
+from detente.scenario.embedded import embedded_ids
 
 IDS = embedded_ids()
 
@@ -22,3 +22,11 @@ def test_embedded_scenario_is_clean(scenario_id: str) -> None:
     problems = validate(scenario_id)
     assert [p.format() for p in problems if p.severity == "error"] == []
     assert [p.format() for p in problems if p.message.startswith("unsourced number")] == []
+
+
+def test_public_scenarios_survives_importing_the_data_package() -> None:
+    # detente/scenarios/ (package data) and detente.scenarios() (the API) share a name.
+    import detente
+    import detente.scenarios
+
+    assert detente.scenarios() == scenarios()

@@ -184,3 +184,37 @@ def test_read_scenario_reports_errors_and_warnings_together(tmp_path: Path) -> N
     assert loaded.scenario is None
     assert [p.path for p in loaded.errors] == ["issues[0].status_quo.value"]
     assert [p.path for p in loaded.warnings] == ["actors[2].capability"]
+
+
+def test_public_api_names() -> None:
+    import detente
+
+    assert detente.load_scenario is load_scenario
+    from detente.scenario import scenarios
+
+    assert detente.scenarios() == scenarios()
+
+
+def test_direct_construction_checks_the_rules() -> None:
+    # A negative capability breaks "capability > 0" also without a file.
+    from detente.errors import ScenarioError
+
+    data = {"id": "x", "title": "t",
+            "issues": [{"id": "a", "name": "A", "low": "none", "high": "all"}],
+            "actors": [{"id": "B", "name": "B", "capability": -1,
+                        "stances": {"a": {"position": 5, "salience": 5}}}]}
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.model_validate(data)
+    assert [p.path for p in caught.value.problems] == ["actors[0].capability.value"]
+
+
+def test_quantity_given_as_text_is_not_a_number(tmp_path: Path) -> None:
+    text = MINI.read_text(encoding="utf-8").replace(
+        "capability: {value: 7.3, source: nmc-v6, note: same construction as USA}",
+        'capability: "seven"')
+    path = tmp_path / "text.yaml"
+    path.write_text(text, encoding="utf-8")
+    line = next(k + 1 for k, t in enumerate(text.splitlines()) if 'capability: "seven"' in t)
+    [problem] = validate(path)
+    assert (problem.line, problem.path, problem.message) == (
+        line, "actors[2].capability", "'seven' is not a number")

@@ -7,7 +7,10 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from detente.errors import ScenarioError
@@ -120,3 +123,24 @@ def test_unknown_policy_id(mini) -> None:
 def test_scenario_is_frozen(mini) -> None:
     with pytest.raises(ValidationError):  # assignment to a frozen model
         mini.actors[0].capability.value = 1.0  # type: ignore[misc]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    actor=st.sampled_from(["DPRK", "ROK"]),
+    issue=st.sampled_from(["talks", "sanctions"]),
+    field=st.sampled_from(["position", "salience"]),
+    amount=st.floats(-150, 150, allow_nan=False),
+)
+def test_assumed_shift_equals_clipped_sum(actor: str, issue: str, field: str,
+                                          amount: float) -> None:
+    # Independent derivation: numpy's clip of (baseline + amount) to [0, 100].
+    mini = load_scenario(MINI)
+    baseline = getattr(mini.actor(actor).stances[issue], field).value
+    policy = Policy(id="p", name="P", chosen_by=["USA"], assumptions=[
+        Assumption(actor=actor, issue=issue, field=field, op="shift", value=amount,
+                   rationale="r")])
+    after = apply(policy, mini)
+    assert getattr(after.actor(actor).stances[issue], field).value == float(
+        np.clip(baseline + amount, 0.0, 100.0))
+    assert getattr(mini.actor(actor).stances[issue], field).value == baseline

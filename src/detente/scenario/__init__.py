@@ -43,7 +43,7 @@ def scenarios() -> list[tuple[str, str]]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    from detente.scenarios import embedded_ids, embedded_text
+    from detente.scenario.embedded import embedded_ids, embedded_text
 
     out = []
     for scenario_id in embedded_ids():

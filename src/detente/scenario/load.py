@@ -24,6 +24,7 @@ import io
 import os
 import re
 import tempfile
+import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,7 +114,7 @@ def _model_at(loc: Loc) -> type[BaseModel] | None:
             if origin is dict:
                 tp = typing.get_args(tp)[1]
                 break
-            if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+            if origin in (typing.Union, types.UnionType):
                 args = [a for a in typing.get_args(tp) if a is not type(None)]
                 tp = args[0]
                 continue
@@ -170,7 +171,8 @@ def _pydantic_problem(err: Any, origin: Origin) -> Problem:
         model = _model_at(loc)
         want = "a mapping" + (f" with {_fields_text(model)}" if model else "")
         if model is not None and "value" in model.model_fields:
-            want = "a number, or " + want
+            return origin.problem(loc, f"{_shown(got)} is not a number",
+                                  "a number, or " + want)
         return origin.problem(loc, f"{_shown(got)} has the wrong shape", want)
     if kind in ("list_type", "tuple_type"):
         return origin.problem(loc, f"{_shown(got)} is not a list", "a list [ ... ]")
@@ -504,7 +506,7 @@ def read_scenario(id_or_path: str | os.PathLike[str]) -> Loaded:
     Loaded
         The scenario (None if any error) and the problems, errors and warnings, by line.
     """
-    from detente.scenarios import embedded_ids, embedded_text
+    from detente.scenario.embedded import embedded_ids, embedded_text
 
     name = os.fspath(id_or_path)
     path = Path(name)

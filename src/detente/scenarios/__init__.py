@@ -1,39 +1,28 @@
-"""Embedded scenarios: the ``*.yaml`` files of this package, addressed by their id.
+"""Embedded scenarios (package data): the ``*.yaml`` files in this folder, by id.
 
-A scenario's id is its file name without ``.yaml`` (``korea-2023.yaml`` -> ``korea-2023``); the
-YAML's own ``id`` field should match it. Files are read through :mod:`importlib.resources`, so
-they work from an installed wheel as well as from a source tree.
+The lookup lives in :mod:`detente.scenario.embedded`, which reads this folder without importing
+this module. Importing it anyway (``import detente.scenarios``) binds ``detente.scenarios`` to
+this module instead of the public function :func:`detente.scenario.scenarios`; so that
+``detente.scenarios()`` keeps working either way, this module is callable and returns the same
+``(id, title)`` list.
 """
 
 from __future__ import annotations
 
-from importlib import resources
+import sys
+import types
+from typing import Any
+
+from detente.scenario.embedded import embedded_ids, embedded_text
 
 
-def _files() -> dict[str, resources.abc.Traversable]:
-    folder = resources.files(__name__)
-    return {
-        entry.name.removesuffix(".yaml"): entry
-        for entry in folder.iterdir()
-        if entry.name.endswith(".yaml") and entry.is_file()
-    }
+class _CallableModule(types.ModuleType):
+    def __call__(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        from detente.scenario import scenarios
+
+        return scenarios(*args, **kwargs)
 
 
-def embedded_ids() -> list[str]:
-    """Ids of the embedded scenarios, sorted."""
-    return sorted(_files())
-
-
-def embedded_text(scenario_id: str) -> tuple[str, str]:
-    """``(YAML text, displayed file name)`` of the embedded scenario ``scenario_id``.
-
-    Raises
-    ------
-    KeyError
-        No embedded scenario has that id.
-    """
-    entry = _files()[scenario_id]
-    return entry.read_text(encoding="utf-8"), str(entry)
-
+sys.modules[__name__].__class__ = _CallableModule
 
 __all__ = ["embedded_ids", "embedded_text"]
