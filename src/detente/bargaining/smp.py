@@ -232,7 +232,9 @@ def check_inputs(capability: np.ndarray, position: np.ndarray, salience: np.ndar
                 f"actors[{a}].stances", "a salience above 0 on at least one issue, or drop "
                 "the actor")
     if problems:
-        raise ScenarioError(f"input breaks {len(problems)} of KTAB's SMP rule(s)", problems)
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise ScenarioError(f"input breaks KTAB's SMP rules: {problems[0].message}{more}",
+                            problems)
 
 
 # ------------------------------------------------------------------------------------ results
