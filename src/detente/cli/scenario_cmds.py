@@ -108,7 +108,7 @@ def _render(scn: Scenario, width: int, notes: bool = True) -> list[RenderableTyp
             scale.append(f"\nabsent: {', '.join(issue.absent)}", style="dim")
         issues.add_row(Text(issue.id, style="bold cyan"), scale)
     parts.append(issues)
-    parts.append(_grid(scn, width))
+    parts.extend(_grid(scn, width))
     parts.extend(_policies(scn))
     if notes:
         parts.append(_numbers(scn))
@@ -125,40 +125,61 @@ def _render(scn: Scenario, width: int, notes: bool = True) -> list[RenderableTyp
     return parts
 
 
-def _grid(scn: Scenario, width: int) -> Table:
-    """Position / salience per actor and issue; transposed when actors-as-rows is too wide."""
-    cells = {
-        (a.id, i.id): (Text("—", style="dim") if (st := a.stances.get(i.id)) is None
-                       or a.id in i.absent
-                       else f"{_num(st.position.value)} / {_num(st.salience.value)}")
-        for a in scn.actors for i in scn.issues
-    }
-    cell_w = 9
-    wide = max(len(a.id) for a in scn.actors) + 12 + sum(
-        max(len(i.id), cell_w) + 3 for i in scn.issues)
+def _grid(scn: Scenario, width: int) -> list[Table]:
+    """Position / salience per actor and issue.
+
+    Actors are rows; when the issues do not fit the terminal, the table is transposed if that
+    fits, else split into several tables of consecutive issues.
+    """
+    cells: dict[tuple[str, str], str | Text] = {}
+    for a in scn.actors:
+        for i in scn.issues:
+            st = a.stances.get(i.id)
+            absent = st is None or a.id in i.absent
+            cells[(a.id, i.id)] = (Text("—", style="dim") if absent or st is None
+                                   else f"{_num(st.position.value)} / {_num(st.salience.value)}")
+    cell_w = max(len(str(c)) for c in cells.values())
+    actor_w = max(len(a.id) for a in scn.actors)
+    issue_w = [max(len(i.id), cell_w) + 3 for i in scn.issues]
+    fixed = actor_w + 3 + 13  # actor and capability columns with padding
+    by_issue = max(max(len(i.id) for i in scn.issues), 10) + 3 + sum(
+        max(len(a.id), cell_w) + 3 for a in scn.actors)
     title = "Actors × issues: position / salience (0–100)"
     caption = "— = absent; capability in the file's units (only ratios matter)"
-    if wide <= width:
-        grid = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", caption=caption,
-                     caption_justify="left")
-        grid.add_column("actor", no_wrap=True)
+    if fixed + sum(issue_w) > width and by_issue <= width:
+        grid = Table(box=box.SIMPLE_HEAD, title=title + ", issues as rows",
+                     title_justify="left", caption=caption, caption_justify="left")
+        grid.add_column("issue", no_wrap=True)
+        for a in scn.actors:
+            grid.add_column(a.id, justify="right", no_wrap=True)
+        grid.add_row(Text("capability", style="dim"),
+                     *(Text(_num(a.capability.value), style="dim") for a in scn.actors))
+        for i in scn.issues:
+            grid.add_row(Text(i.id, style="bold"), *(cells[(a.id, i.id)] for a in scn.actors))
+        return [grid]
+    chunks: list[list[int]] = [[]]
+    used = fixed
+    for k, w in enumerate(issue_w):
+        if chunks[-1] and used + w > width:
+            chunks.append([])
+            used = fixed
+        chunks[-1].append(k)
+        used += w
+    tables = []
+    for n, chunk in enumerate(chunks):
+        part = f" ({n + 1}/{len(chunks)})" if len(chunks) > 1 else ""
+        grid = Table(box=box.SIMPLE_HEAD, title=title + part, title_justify="left",
+                     caption=caption if n == len(chunks) - 1 else None, caption_justify="left")
+        grid.add_column("actor", no_wrap=True, min_width=actor_w)
         grid.add_column("capability", justify="right", no_wrap=True)
-        for issue in scn.issues:
+        issues = [scn.issues[k] for k in chunk]
+        for issue in issues:
             grid.add_column(issue.id, justify="right", no_wrap=True)
         for a in scn.actors:
             grid.add_row(Text(a.id, style="bold"), _num(a.capability.value),
-                         *(cells[(a.id, i.id)] for i in scn.issues))
-        return grid
-    grid = Table(box=box.SIMPLE_HEAD, title=title + ", issues as rows", title_justify="left",
-                 caption=caption, caption_justify="left")
-    grid.add_column("issue", no_wrap=True)
-    for a in scn.actors:
-        grid.add_column(a.id, justify="right", no_wrap=True)
-    grid.add_row(Text("capability", style="dim"),
-                 *(Text(_num(a.capability.value), style="dim") for a in scn.actors))
-    for i in scn.issues:
-        grid.add_row(Text(i.id, style="bold"), *(cells[(a.id, i.id)] for a in scn.actors))
-    return grid
+                         *(cells[(a.id, i.id)] for i in issues))
+        tables.append(grid)
+    return tables
 
 
 def _policies(scn: Scenario) -> list[RenderableType]:
