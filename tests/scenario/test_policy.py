@@ -125,6 +125,9 @@ def test_scenario_is_frozen(mini) -> None:
         mini.actors[0].capability.value = 1.0  # type: ignore[misc]
 
 
+_MINI = load_scenario(MINI)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     actor=st.sampled_from(["DPRK", "ROK"]),
@@ -135,7 +138,7 @@ def test_scenario_is_frozen(mini) -> None:
 def test_assumed_shift_equals_clipped_sum(actor: str, issue: str, field: str,
                                           amount: float) -> None:
     # Independent derivation: numpy's clip of (baseline + amount) to [0, 100].
-    mini = load_scenario(MINI)
+    mini = _MINI
     baseline = getattr(mini.actor(actor).stances[issue], field).value
     policy = Policy(id="p", name="P", chosen_by=["USA"], assumptions=[
         Assumption(actor=actor, issue=issue, field=field, op="shift", value=amount,
