@@ -24,9 +24,13 @@ def test_embedded_scenario_is_clean(scenario_id: str) -> None:
     assert [p.format() for p in problems if p.message.startswith("unsourced number")] == []
 
 
-def test_public_scenarios_survives_importing_the_data_package() -> None:
-    # detente/scenarios/ (package data) and detente.scenarios() (the API) share a name.
+def test_public_scenarios_is_the_function_not_the_data_folder() -> None:
+    # detente/scenarios/ is a plain data folder (no __init__.py), read through
+    # importlib.resources; it must never shadow the public function detente.scenarios().
     import detente
-    import detente.scenarios
+    from detente.scenario.embedded import embedded_ids
 
+    assert callable(detente.scenarios)
     assert detente.scenarios() == scenarios()
+    assert [sid for sid, _title in detente.scenarios()] == embedded_ids()
+    assert "korea-2023" in embedded_ids()

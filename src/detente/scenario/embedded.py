@@ -4,9 +4,9 @@ A scenario's id is its file name without ``.yaml`` (``korea-2023.yaml`` -> ``kor
 YAML's own ``id`` field must match it. Files are read through :mod:`importlib.resources`, so they
 work from an installed wheel as well as from a source tree.
 
-The folder is addressed from the ``detente`` package rather than by importing the
-``detente.scenarios`` subpackage: importing it would bind the name ``detente.scenarios`` to the
-module and shadow the public function :func:`detente.scenarios` (see ``detente/__init__.py``).
+The folder is plain package data (no ``__init__.py``), addressed from the ``detente`` package:
+it is never imported as a module, so it cannot shadow the public function
+:func:`detente.scenarios`.
 """
 
 from __future__ import annotations
