@@ -48,9 +48,9 @@ EQUIVALENCE_TOLERANCE = 1e-3
 #: Bound on the number of (voter, option, option) cells built at once in a coalition vote.
 _VOTE_CHUNK_CELLS = 1 << 18
 #: Bound on the (third party, initiator, target) cells of one challenge block.
-_CHALLENGE_BLOCK_CELLS = 1 << 16
+_CHALLENGE_BLOCK_CELLS = 1 << 15
 #: Votes with at least this many (option, option) cells loop over voters instead.
-_VOTE_LOOP_CELLS = 4096
+_VOTE_LOOP_CELLS = 64
 
 
 # --------------------------------------------------------------------------- §2 distance, utility
@@ -416,8 +416,8 @@ def assess_all_challenges(terms: StateTerms, sigma: np.ndarray, c: np.ndarray, r
     b_i = t_ij.copy()
     b_j = t_ji.copy()
     # Third parties n = 0..N-1 in blocks: each block is one (n, i, j) array program, and the
-    # block's votes are added to T_ij, T_ji with a sequential accumulate over n, so every
-    # pair's sums run over n in ascending order exactly as in SPEC §5 step 2.
+    # block's votes are then added to T_ij, T_ji one n at a time, so every pair's sums run
+    # over n in ascending order exactly as in SPEC §5 step 2.
     one_minus_d = 1.0 - terms.distance
     block = max(1, _CHALLENGE_BLOCK_CELLS // (n_actors * n_actors))
     for first in range(0, n_actors, block):
@@ -441,11 +441,10 @@ def assess_all_challenges(terms: StateTerms, sigma: np.ndarray, c: np.ndarray, r
         t[k, ns, :] = 0.0                                     # n is the initiator
         t[k, :, ns] = 0.0                                     # n is the target
         gain_i = np.maximum(t, 0.0)
-        gain_i[0] += t_ij
-        t_ij = np.add.accumulate(gain_i, axis=0, out=gain_i)[-1].copy()
-        gain_j = np.maximum(-t, 0.0, out=t)
-        gain_j[0] += t_ji
-        t_ji = np.add.accumulate(gain_j, axis=0, out=gain_j)[-1].copy()
+        gain_j = np.minimum(t, 0.0, out=t)
+        for r in range(ns.size):                              # sequential over n
+            t_ij += gain_i[r]
+            t_ji -= gain_j[r]
     total = t_ij + t_ji
     p = t_ij / total
     p_c = t_ji / total
