@@ -95,13 +95,29 @@ POLICY_EFFECTS: dict[str, dict[tuple[str, str, str], float]] = {
 #: Sensitivity bands policies.md states explicitly, as ranges on the changed number:
 #: (policy, actor, issue, field) -> (lo, hi).
 POLICY_BANDS = {
-    # "DPRK.RUSTECH sal −0 to −15" on a baseline of 90.
-    ("engagement-with-incentives", "DPRK", "rustech", "salience"): (75, 90),
-    # "DPRK.INCENT sal −5 to +10" on a baseline of 40.
-    ("engagement-with-incentives", "DPRK", "incentives", "salience"): (35, 50),
+    # policies.md bands, as (op, lo, hi). A shift band combines with the baseline number's own
+    # range by interval arithmetic (docs/scenario-format.md, "Applying a policy"); a set band
+    # replaces it.
+    # "DPRK.RUSTECH sal −0 to −15".
+    ("engagement-with-incentives", "DPRK", "rustech", "salience"): ("shift", -15, 0),
+    # "DPRK.INCENT sal −5 to +10".
+    ("engagement-with-incentives", "DPRK", "incentives", "salience"): ("shift", -5, 10),
     # "DPRK.TALKS pos 10→50 ... Use 30–60 as a sensitivity band".
-    ("summit-diplomacy", "DPRK", "talks", "position"): (30, 60),
+    ("summit-diplomacy", "DPRK", "talks", "position"): ("set", 30, 60),
 }
+
+
+def _expected_band(korea, key) -> tuple[float, float]:
+    """The range the policy should leave on a number, derived from policies.md's band and the
+    baseline number's own range (not from the code under test)."""
+    _pid, actor, issue, field = key
+    op, lo, hi = POLICY_BANDS[key]
+    if op == "set":
+        return (lo, hi)
+    base = _number(korea, actor, issue, field)
+    base_lo, base_hi = base.range if base.range is not None else (base.value, base.value)
+    return (min(max(base_lo + lo, 0.0), 100.0), min(max(base_hi + hi, 0.0), 100.0))
+
 
 #: Registry names of the dynamics levers (docs/scenario-format.md).
 DYNAMICS_NAMES = {"talks_offer", "incentives_offer", "summit_offer", "sanctions_pressure",
@@ -369,9 +385,11 @@ def test_each_policy_applies_as_policies_md_says(korea, policy_id):
     for (actor, issue, field), expected in POLICY_EFFECTS[policy_id].items():
         got = _number(after, actor, issue, field).value
         assert got == pytest.approx(expected), (policy_id, actor, issue, field)
-    for (pid, actor, issue, field), band in POLICY_BANDS.items():
+    for key in POLICY_BANDS:
+        pid, actor, issue, field = key
         if pid == policy_id:
-            assert tuple(_number(after, actor, issue, field).range) == pytest.approx(band)
+            assert (tuple(_number(after, actor, issue, field).range)
+                    == pytest.approx(_expected_band(korea, key)))
     # Numbers no policy row mentions keep their baseline value.
     touched = set(POLICY_EFFECTS[policy_id])
     for actor in korea.actors:

@@ -82,6 +82,26 @@ def test_assumption_range_is_clipped_to_the_scale(mini) -> None:
     assert (pos.value, pos.range) == (5, (0, 10))
 
 
+def test_assumption_range_combines_with_the_numbers_own_range(mini) -> None:
+    # docs/scenario-format.md, "Applying a policy": interval arithmetic, so a policy run is
+    # never surer than the baseline. DPRK capability 2.3 with range [1.5, 4] (mini-2023.yaml).
+    def assumed(op: str, value: float, rng: tuple[float, float]):
+        policy = Policy(id="a", name="A", chosen_by=["USA"], assumptions=[
+            Assumption(actor="DPRK", field="capability", op=op, value=value, range=rng,
+                       rationale="r")])
+        return apply(policy, mini).actor("DPRK").capability
+
+    # shift +2 in [0, 5]: value 4.3, range [1.5 + 0, 4 + 5] = [1.5, 9]
+    cap = assumed("shift", 2, (0, 5))
+    assert (cap.value, tuple(cap.range)) == (pytest.approx(4.3), pytest.approx((1.5, 9.0)))
+    # scale x2 in [1, 3]: value 4.6, range [1.5 * 1, 4 * 3] = [1.5, 12]
+    cap = assumed("scale", 2, (1, 3))
+    assert (cap.value, tuple(cap.range)) == (pytest.approx(4.6), pytest.approx((1.5, 12.0)))
+    # set 10 in [5, 20]: the old number and its range are gone
+    cap = assumed("set", 10, (5, 20))
+    assert (cap.value, tuple(cap.range)) == (10, (5, 20))
+
+
 @pytest.mark.parametrize(("change", "path"), [
     (Lever(actor="DPRK", issue="talks", field="position", op="set", value=50, rationale="r"),
      "policy.levers[0].actor"),       # a lever on an actor outside chosen_by

@@ -4,8 +4,9 @@ docs/scenario-format.md, "Applying a policy": ``set`` replaces a number, ``shift
 ``scale`` multiplies it; a changed position or salience is clipped to [0, 100] and a capability
 kept above 0. A lever's new number is sourced ``policy:<id>``, an assumption's
 ``assumption:<id>``, each with the rationale as its note, so every output can say which policy
-changed what and which changes were only assumed. An assumption's ``range`` becomes the changed
-number's range (mapped through the same operation), so Monte Carlo runs sample it.
+changed what and which changes were only assumed. An assumption's ``range`` is combined with the
+changed number's own range (interval arithmetic through the same operation; a ``set`` replaces
+it), so Monte Carlo runs sample both uncertainties.
 """
 
 from __future__ import annotations
@@ -52,8 +53,16 @@ def _change(quantity: dict[str, Any], change: Lever, policy_id: str) -> dict[str
         "note": change.rationale,
     }
     if is_assumption and change.range is not None:
-        # The assumption's own uncertainty replaces the number's range.
-        lo, hi = (_clip(field, _operate(change.op, value, r)) for r in change.range)
+        if change.op == "set":
+            # A set discards the old number, and with it the old number's uncertainty.
+            lo, hi = (_clip(field, r) for r in change.range)
+        else:
+            # Both uncertainties count: the number's own range [lo, hi] moves by the assumed
+            # change's range (interval arithmetic; shift and scale by factors ≥ 0 are monotone).
+            # Replacing it instead would make a policy run look surer than the baseline.
+            base_lo, base_hi = quantity.get("range") or (value, value)
+            lo = _clip(field, _operate(change.op, base_lo, change.range[0]))
+            hi = _clip(field, _operate(change.op, base_hi, change.range[1]))
         new["range"] = [min(lo, new_value), max(hi, new_value)]
     elif change.op != "set" and quantity.get("range") is not None:
         # The number's prior uncertainty moves with it (shift/scale are monotone for factors ≥ 0).
