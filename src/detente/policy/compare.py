@@ -1,0 +1,552 @@
+"""``compare``: policies side by side, bargaining joined to the fitted dynamics.
+
+For each policy: the bargaining forecast (default engine SMP, the only engine with linkage
+between issues) with its Monte Carlo distribution, the BDM cross-check issue by issue, and the
+dynamic model's simulation driven through the bridge rules of :mod:`detente.policy.bridge`.
+
+Common random numbers
+---------------------
+The root seed gives one :class:`numpy.random.SeedSequence` child per *stage*, keyed by the stage
+name (:data:`STAGES`), never by a policy's position in the list:
+
+- ``bargaining``: every policy (and the status quo) is run on the same uniforms for the ranges,
+  so the sampled inputs differ only where the policy changed them
+  (:mod:`detente.bargaining.montecarlo` draws all uniforms up front);
+- ``cross_check``: the same for the BDM cross-check;
+- ``posterior_pick``: which posterior draw is paired with bargaining draw *i*;
+- ``dynamics``: the simulation's random stream, the same under every policy.
+
+So policy differences are not sampling noise, the listed order of the policies changes nothing,
+and a policy compared with itself gives identical distributions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detente.errors import OptionsError, Problem
+from detente.policy.bridge import (
+    INDEX_LABEL,
+    BridgeSettings,
+    polarisation,
+    scenario_index,
+    shift_entry_into_dialogue,
+    status_quo_unsc_rate,
+    talks_log_odds_shift,
+    unsc_rate_under_policy,
+)
+from detente.policy.levers import PolicyChange, policy_changes, resolve_policies
+
+#: Seed-sequence child index of each stage (a fixed key: adding a policy never shifts a stream).
+STAGES: dict[str, int] = {"bargaining": 0, "cross_check": 1, "posterior_pick": 2, "dynamics": 3}
+
+#: Default Monte Carlo draws (chosen so the default run meets the speed targets of
+#: ``benchmarks/bench_compare.py``; see ``benchmarks/results/compare.md``).
+DEFAULT_DRAWS = 64
+
+#: The quantiles every summary reports: 80 % and 50 % central intervals and the median.
+QUANTILES: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75, 0.9)
+
+#: Issues whose forecast spread makes the polarisation component of the scenario index.
+POLARISATION_ISSUES: tuple[str, ...] = ("deterrence", "rustech")
+
+#: Issues the bridge reads.
+TALKS_ISSUE, SANCTIONS_ISSUE = "talks", "sanctions"
+
+STATUS_QUO_ID = "status-quo"
+
+
+def stage_seed(root: int, stage: str) -> int:
+    """The 32-bit seed of ``stage`` under root seed ``root`` (keyed by stage, not by order)."""
+    seq = np.random.SeedSequence(entropy=int(root), spawn_key=(STAGES[stage],))
+    return int(seq.generate_state(1, dtype=np.uint32)[0])
+
+
+def _q(values: np.ndarray, axis: int = 0) -> np.ndarray:
+    return np.quantile(np.asarray(values, dtype=float), QUANTILES, axis=axis)
+
+
+@dataclass(frozen=True)
+class PolicyOutcome:
+    """Everything ``compare`` computed for one policy (or the status quo).
+
+    Attributes
+    ----------
+    policy_id, name, summary : str
+    changes : tuple of PolicyChange
+        Levers, assumptions and dynamics levers, in file order (all shown in every output).
+    bargaining : Forecast
+        The main engine's forecast (point run + Monte Carlo distributions) under the policy.
+    cross_check : Forecast or None
+        The cross-check engine's forecast (BDM, one issue at a time).
+    dialogue_shift : ndarray of shape (n_draws,)
+        Rule B1's per-draw log-odds shift of entering dialogue (0 for the status quo).
+    unsc_resolution_rate : float
+        Rule B2's monthly UNSC sanctions-resolution rate.
+    dynamics_levers : dict of str to float
+        The ``sanctions_pressure`` etc. values of the scenario under the policy.
+    trajectories : Trajectories
+        The dynamic model's simulated months, shape (n_draws, horizon months).
+    index : float
+        Conflict-risk scenario index (0–100; :data:`~detente.policy.bridge.INDEX_LABEL`).
+    index_components : dict of str to float
+    """
+
+    policy_id: str
+    name: str
+    summary: str
+    changes: tuple[PolicyChange, ...]
+    bargaining: Any
+    cross_check: Any
+    dialogue_shift: np.ndarray
+    unsc_resolution_rate: float
+    dynamics_levers: Mapping[str, float]
+    trajectories: Any
+    index: float = float("nan")
+    index_components: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def assumptions(self) -> tuple[PolicyChange, ...]:
+        return tuple(c for c in self.changes if c.kind == "assumption")
+
+    # --- dynamics summaries -------------------------------------------------------------
+    def yearly_totals(self, series: str = "launch_events") -> np.ndarray:
+        """Per-draw totals of ``series`` per horizon year, shape (n_draws, years)."""
+        arr = getattr(self.trajectories, series)
+        n_draws, n_months = arr.shape
+        return arr[:, : n_months - n_months % 12].reshape(n_draws, -1, 12).sum(axis=2)
+
+    def p_nuclear_within(self, months: int | None = None) -> float:
+        """P(at least one nuclear test within ``months`` (default: the horizon))."""
+        n = self.trajectories.nuclear_prob.shape[1] if months is None else months
+        return self.trajectories.p_nuclear_within(n)
+
+    def p_dialogue_within(self, months: int = 12, start_regime: int | None = None) -> float:
+        """Share of simulated paths with at least one dialogue month in the first ``months``."""
+        from detente.dynamics.priors import DIALOGUE
+
+        return float(np.mean((self.trajectories.regime[:, :months] == DIALOGUE).any(axis=1)))
+
+    def p_dialogue_starts_by_year(self, start_regime: int) -> np.ndarray:
+        """P(a move into dialogue happens during horizon year k), shape (years,).
+
+        ``start_regime`` is the regime of the last observed month (the previous month of the
+        first simulated one).
+        """
+        from detente.dynamics.priors import DIALOGUE
+
+        regime = self.trajectories.regime
+        n_draws, n_months = regime.shape
+        prev = np.concatenate([np.full((n_draws, 1), start_regime), regime[:, :-1]], axis=1)
+        starts = (regime == DIALOGUE) & (prev != DIALOGUE)
+        years = n_months // 12
+        return starts[:, : years * 12].reshape(n_draws, years, 12).any(axis=2).mean(axis=0)
+
+    def crisis_share(self) -> float:
+        from detente.dynamics.priors import CRISIS
+
+        return float(np.mean(self.trajectories.regime == CRISIS))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Policies compared on one scenario (the result of :func:`compare`).
+
+    Attributes
+    ----------
+    scenario : Scenario
+        The scenario as written (the status quo).
+    outcomes : tuple of PolicyOutcome
+        One per requested policy, in the order requested.
+    status_quo : PolicyOutcome
+        The scenario with no policy applied: the reference of every bridge rule.
+    horizon_years, draws, seed : int
+    engine, cross_check_engine : str
+    bridge : BridgeSettings
+    posterior : Posterior
+        The fitted dynamic model used (prior vs posterior in the report).
+    start_month : str
+        First simulated month ``YYYY-MM``.
+    """
+
+    scenario: Any
+    outcomes: tuple[PolicyOutcome, ...]
+    status_quo: PolicyOutcome
+    horizon_years: int
+    draws: int
+    seed: int
+    engine: str
+    cross_check_engine: str | None
+    bridge: BridgeSettings
+    posterior: Any
+    start_month: str
+
+    @property
+    def policy_ids(self) -> tuple[str, ...]:
+        return tuple(o.policy_id for o in self.outcomes)
+
+    def outcome(self, policy_id: str) -> PolicyOutcome:
+        for o in (*self.outcomes, self.status_quo):
+            if o.policy_id == policy_id:
+                return o
+        raise KeyError(policy_id)
+
+    @property
+    def year_labels(self) -> list[str]:
+        start = pd.Period(self.start_month, freq="M")
+        return [f"{start + 12 * k}…{start + 12 * k + 11}" for k in range(self.horizon_years)]
+
+    # --- tables --------------------------------------------------------------------------
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per policy: the headline numbers of the comparison table."""
+        rows = []
+        start_regime = int(self.posterior.state.regime)
+        for o in self.outcomes:
+            launches = o.yearly_totals().sum(axis=1)
+            ql = _q(launches)
+            talks = o.bargaining.distributions[TALKS_ISSUE].forecast
+            qt = _q(talks)
+            rows.append({
+                "policy": o.policy_id,
+                "name": o.name,
+                "launch_events_median": ql[2], "launch_events_q10": ql[0],
+                "launch_events_q90": ql[4],
+                "p_nuclear_test": o.p_nuclear_within(),
+                "p_dialogue_12m": o.p_dialogue_within(12),
+                "p_dialogue_starts_year1": float(o.p_dialogue_starts_by_year(start_regime)[0]),
+                "talks_median": qt[2], "talks_q10": qt[0], "talks_q90": qt[4],
+                "unsc_resolution_rate": o.unsc_resolution_rate,
+                "scenario_index": o.index,
+                "n_levers": sum(c.kind == "lever" for c in o.changes),
+                "n_assumptions": len(o.assumptions),
+            })
+        return pd.DataFrame(rows).set_index("policy")
+
+    def yearly_frame(self) -> pd.DataFrame:
+        """Per policy and horizon year: launch events and missiles (median, 50 % and 80 %
+        intervals) and P(dialogue starts in that year)."""
+        rows = []
+        start_regime = int(self.posterior.state.regime)
+        for o in self.outcomes:
+            starts = o.p_dialogue_starts_by_year(start_regime)
+            for series in ("launch_events", "missiles"):
+                q = _q(o.yearly_totals(series))
+                for k, label in enumerate(self.year_labels):
+                    rows.append({"policy": o.policy_id, "year": k + 1, "months": label,
+                                 "quantity": series, "median": q[2, k], "q25": q[1, k],
+                                 "q75": q[3, k], "q10": q[0, k], "q90": q[4, k],
+                                 "p_dialogue_starts": float(starts[k])})
+        return pd.DataFrame(rows)
+
+    def positions_frame(self) -> pd.DataFrame:
+        """Per policy, engine and issue: forecast position (median, 50 % and 80 % intervals)."""
+        rows = []
+        for o in (*self.outcomes,):
+            for fc in (o.bargaining, o.cross_check):
+                if fc is None:
+                    continue
+                for issue_id, dist in fc.distributions.items():
+                    q = _q(dist.forecast)
+                    rows.append({"policy": o.policy_id, "engine": fc.model, "issue": issue_id,
+                                 "start": float(fc.results[issue_id].start_median),
+                                 "point": float(fc.results[issue_id].forecast),
+                                 "median": q[2], "q25": q[1], "q75": q[3], "q10": q[0],
+                                 "q90": q[4]})
+        return pd.DataFrame(rows)
+
+    def assumptions_frame(self) -> pd.DataFrame:
+        """Every change of every policy (levers, assumptions, dynamics levers) with its status."""
+        rows = []
+        for o in self.outcomes:
+            for c in o.changes:
+                rows.append({"policy": o.policy_id, **dataclasses.asdict(c)})
+        cols = ["policy", "kind", "actor", "issue", "field", "op", "value", "range",
+                "rationale", "status"]
+        return pd.DataFrame(rows, columns=cols)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long tidy frame: ``policy, section, key, year, stat, value`` for every number.
+
+        Sections: ``summary``, ``yearly``, ``position:<engine>``, and one row per policy
+        change with section ``lever``, ``assumption`` or ``dynamics`` (``stat`` holds its
+        status, e.g. "assumed" or "recorded, not modelled").
+        """
+        rows: list[dict[str, Any]] = []
+        for policy, row in self.summary_frame().iterrows():
+            for key, value in row.items():
+                if key == "name":
+                    continue
+                rows.append({"policy": policy, "section": "summary", "key": key, "year": 0,
+                             "stat": "value", "value": float(value)})
+        for rec in self.yearly_frame().to_dict(orient="records"):
+            for stat in ("median", "q25", "q75", "q10", "q90"):
+                rows.append({"policy": rec["policy"], "section": "yearly",
+                             "key": rec["quantity"], "year": rec["year"], "stat": stat,
+                             "value": float(rec[stat])})
+            if rec["quantity"] == "launch_events":
+                rows.append({"policy": rec["policy"], "section": "yearly",
+                             "key": "p_dialogue_starts", "year": rec["year"], "stat": "value",
+                             "value": float(rec["p_dialogue_starts"])})
+        for rec in self.positions_frame().to_dict(orient="records"):
+            for stat in ("median", "q25", "q75", "q10", "q90"):
+                rows.append({"policy": rec["policy"], "section": f"position:{rec['engine']}",
+                             "key": rec["issue"], "year": 0, "stat": stat,
+                             "value": float(rec[stat])})
+        for o in self.outcomes:  # every change, assumptions included, in every output
+            for c in o.changes:
+                rows.append({"policy": o.policy_id, "section": c.kind, "key": c.describe(),
+                             "year": 0, "stat": c.status, "value": float(c.value)})
+        return pd.DataFrame(rows, columns=["policy", "section", "key", "year", "stat", "value"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (``detente compare --json``): settings, tables, assumptions."""
+        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+            return [{k: _plain(v) for k, v in r.items()}
+                    for r in frame.reset_index().to_dict(orient="records")]
+
+        return {
+            "scenario": self.scenario.id,
+            "policies": list(self.policy_ids),
+            "horizon_years": self.horizon_years, "draws": self.draws, "seed": self.seed,
+            "engine": self.engine, "cross_check": self.cross_check_engine,
+            "start_month": self.start_month,
+            "bridge": self.bridge.as_dict(),
+            "index_label": INDEX_LABEL,
+            "summary": records(self.summary_frame()),
+            "yearly": records(self.yearly_frame()),
+            "positions": records(self.positions_frame()),
+            "assumptions": records(self.assumptions_frame()),
+        }
+
+    @property
+    def plot(self) -> Any:
+        """Figure functions bound to this comparison: ``comparison.plot.fan_charts(ax=...)``.
+
+        The functions live in :mod:`detente.report.figures` (the only place matplotlib is
+        imported); see :class:`detente.report.figures.ComparisonPlots`.
+        """
+        from detente.report.figures import ComparisonPlots
+
+        return ComparisonPlots(self)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _check_options(horizon_years: Any, draws: Any, seed: Any) -> None:
+    problems = []
+    if isinstance(horizon_years, bool) or not isinstance(horizon_years, int | np.integer) \
+            or not 1 <= horizon_years <= 10:
+        problems.append(Problem(f"horizon_years {horizon_years!r}", path="horizon_years",
+                                allowed="an integer from 1 to 10"))
+    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 2:
+        problems.append(Problem(f"draws {draws!r}", path="draws", allowed="an integer ≥ 2"))
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)
+                             or seed < 0):
+        problems.append(Problem(f"seed {seed!r}", path="seed",
+                                allowed="an integer ≥ 0, or omit it to draw one"))
+    if problems:
+        raise OptionsError("invalid comparison options", problems)
+
+
+def _dynamics_values(scenario: Any) -> dict[str, float]:
+    from detente.scenario import DYNAMICS_LEVERS
+
+    values = {name: spec.neutral for name, spec in DYNAMICS_LEVERS.items()}
+    for name, q in (scenario.dynamics or {}).items():
+        values[name] = float(getattr(q, "value", q))
+    return values
+
+
+def _changes_nothing(policy: Any) -> bool:
+    return not (policy.levers or policy.assumptions or policy.dynamics)
+
+
+def compare(
+    scenario: Any,
+    policies: Sequence[Any] | str | None = None,
+    horizon_years: int = 3,
+    draws: int = DEFAULT_DRAWS,
+    seed: int | None = None,
+    *,
+    engine: str = "smp",
+    cross_check: str | None = "bdm",
+    cross_check_draws: int | None = None,
+    bridge: BridgeSettings | None = None,
+    posterior: Any = None,
+    panel: pd.DataFrame | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Comparison:
+    """Compare policies on a scenario: bargaining forecasts joined to the fitted dynamics.
+
+    Parameters
+    ----------
+    scenario : Scenario, str or Path
+        A Scenario, an embedded id (``"korea-2023"``) or a file path.
+    policies : sequence of (str or Policy), comma-separated str, or None
+        The policies to compare (default: every policy of the scenario).
+    horizon_years : int
+        Years simulated from the month after the posterior's training window (1–10).
+    draws : int
+        Monte Carlo draws of the bargaining inputs, paired one to one with simulated paths.
+    seed : int, optional
+        Root seed (None: drawn from entropy and recorded in the result).
+    engine : str
+        Main bargaining engine (``"smp"``: linkage between issues exists only there).
+    cross_check : str or None
+        Engine run beside it issue by issue (``"bdm"``), or None.
+    cross_check_draws : int, optional
+        Draws of the cross-check (default ``draws``).
+    bridge : BridgeSettings, optional
+        Parameters of the bridge rules and the index (defaults documented on the class).
+    posterior : Posterior, optional
+        A fitted dynamic model; default ``detente.dynamics.fit(until=<scenario as_of month>)``
+        (NUTS, cached on disk).
+    panel : DataFrame, optional
+        The monthly panel (default ``detente.evidence.monthly_panel()``), read for rule B2's
+        base window only, and only up to the posterior's last training month.
+    progress : callable, optional
+        Called with a short message as each stage starts (the CLI shows it; the library never
+        prints).
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    OptionsError, ScenarioError
+        Bad options, unknown policies, or a policy whose levers break the format's rules (e.g.
+        a lever on an actor that is not in ``chosen_by``).
+    """
+    from detente.bargaining.forecast import forecast
+    from detente.bargaining.montecarlo import resolve_seed
+    from detente.dynamics.simulate import simulate
+    from detente.scenario import apply, load_scenario
+
+    _check_options(horizon_years, draws, seed)
+    bridge = BridgeSettings() if bridge is None else bridge
+    if not isinstance(bridge, BridgeSettings):
+        raise OptionsError("bridge must be BridgeSettings", [Problem(
+            f"got {type(bridge).__name__}", path="bridge", allowed="BridgeSettings(...)")])
+    root = resolve_seed(seed)
+    if cross_check == engine:
+        cross_check = None  # a cross-check by the same engine would repeat the main run
+    scen = load_scenario(scenario) if not hasattr(scenario, "arrays") else scenario
+    chosen = resolve_policies(scen, policies)
+    missing = [i for i in (TALKS_ISSUE, SANCTIONS_ISSUE) if i not in {x.id for x in scen.issues}]
+    if missing:
+        raise OptionsError(f"scenario {scen.id!r} lacks the issues the bridge reads", [Problem(
+            f"no issue {i!r}", path="issues", allowed="a scenario with talks and sanctions "
+            "issues (the bridge rules B1, B2 read them)") for i in missing])
+    # Validate every policy before any expensive work (a bad lever fails fast).
+    applied = {p.id: apply(p, scen) for p in chosen}
+    say = progress or (lambda message: None)
+
+    if posterior is None:
+        say("fitting the dynamic model (cached after the first run)")
+        from detente.dynamics.fit import fit
+
+        posterior = fit(until=str(pd.Period(scen.as_of, freq="M")))
+    if panel is None:
+        from detente.evidence import monthly_panel
+
+        panel = monthly_panel()
+    window = panel.loc[(panel.index >= pd.Period(bridge.unsc_base_since, freq="M"))
+                       & (panel.index <= pd.Period(posterior.until, freq="M")), "unsc_resolution"]
+    base_unsc = status_quo_unsc_rate(window.to_numpy())
+
+    seeds = {stage: stage_seed(root, stage) for stage in STAGES}
+    n_cc = int(cross_check_draws or draws)
+    months = int(horizon_years) * 12
+    pick = np.random.default_rng(seeds["posterior_pick"]).integers(
+        0, posterior.n_draws, size=int(draws))
+    paired = {k: np.asarray(v)[pick] for k, v in posterior.samples.items()}
+
+    def bargain(s: Any, policy_id: str | None) -> tuple[Any, Any]:
+        main = forecast(s, model=engine, draws=int(draws), seed=seeds["bargaining"])
+        cc = None
+        if cross_check:
+            cc = forecast(s, model=cross_check, draws=n_cc, seed=seeds["cross_check"])
+        return (dataclasses.replace(main, policy_id=policy_id),
+                None if cc is None else dataclasses.replace(cc, policy_id=policy_id))
+
+    say(f"bargaining: status quo ({engine}, {draws} draws)")
+    sq_main, sq_cc = bargain(scen, None)
+    sq_dyn = _dynamics_values(scen)
+
+    def run(policy_id: str, name: str, summary: str, changes: tuple[PolicyChange, ...],
+            main: Any, cc: Any, dyn: dict[str, float]) -> PolicyOutcome:
+        shift = talks_log_odds_shift(main.distributions[TALKS_ISSUE].forecast,
+                                     sq_main.distributions[TALKS_ISSUE].forecast,
+                                     bridge.beta_talks)
+        rate = unsc_rate_under_policy(base_unsc, main.distributions[SANCTIONS_ISSUE].forecast,
+                                      sq_main.distributions[SANCTIONS_ISSUE].forecast,
+                                      dyn["sanctions_pressure"], sq_dyn["sanctions_pressure"],
+                                      bridge)
+        samples = dict(paired)
+        samples["transition"] = shift_entry_into_dialogue(paired["transition"], shift)
+        bridged = dataclasses.replace(posterior, samples=samples)
+        traj = simulate(bridged, months=months, levers={"unsc_resolution_rate": rate},
+                        draws=int(draws), seed=seeds["dynamics"])
+        return PolicyOutcome(policy_id=policy_id, name=name, summary=summary, changes=changes,
+                             bargaining=main, cross_check=cc, dialogue_shift=shift,
+                             unsc_resolution_rate=rate, dynamics_levers=dyn,
+                             trajectories=traj)
+
+    status_quo = run(STATUS_QUO_ID, "Status quo (the scenario as written)",
+                     "No policy applied: the reference of every bridge rule.", (),
+                     sq_main, sq_cc, sq_dyn)
+    outcomes = []
+    for p in chosen:
+        if _changes_nothing(p):
+            main, cc = (dataclasses.replace(sq_main, policy_id=p.id),
+                        None if sq_cc is None else dataclasses.replace(sq_cc, policy_id=p.id))
+        else:
+            say(f"bargaining: {p.id} ({engine}, {draws} draws)")
+            main, cc = bargain(applied[p.id], p.id)
+        outcomes.append(run(p.id, p.name or p.id, (p.summary or "").strip(), policy_changes(p),
+                            main, cc, _dynamics_values(applied[p.id])))
+
+    # Scenario index (rule I), relative to the status quo's launches.
+    sq_launches = float(status_quo.yearly_totals().sum(axis=1).mean())
+
+    def with_index(o: PolicyOutcome) -> PolicyOutcome:
+        pol = _polarisation(o.bargaining, applied.get(o.policy_id, scen))
+        value, comp = scenario_index(float(o.yearly_totals().sum(axis=1).mean()), sq_launches,
+                                     o.p_nuclear_within(), o.crisis_share(), pol, bridge)
+        return dataclasses.replace(o, index=value, index_components=comp)
+
+    return Comparison(
+        scenario=scen, outcomes=tuple(with_index(o) for o in outcomes),
+        status_quo=with_index(status_quo), horizon_years=int(horizon_years), draws=int(draws),
+        seed=root, engine=engine, cross_check_engine=cross_check, bridge=bridge,
+        posterior=posterior, start_month=str(status_quo.trajectories.months[0]))
+
+
+def _polarisation(fc: Any, scen: Any) -> float:
+    """Mean over :data:`POLARISATION_ISSUES` of the weighted spread of final positions."""
+    arrays = scen.arrays()
+    values = []
+    for issue_id in POLARISATION_ISSUES:
+        if issue_id not in fc.results:
+            continue
+        res = fc.results[issue_id]
+        k = arrays.issue_ids.index(issue_id)
+        idx = [arrays.actor_ids.index(a) for a in res.actor_ids]
+        values.append(polarisation(arrays.capability[idx], arrays.salience[idx, k],
+                                   res.positions[-1]))
+    return float(np.mean(values)) if values else 0.0

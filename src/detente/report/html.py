@@ -1,0 +1,301 @@
+"""The comparison report: one self-contained HTML file (figures embedded, no network).
+
+:func:`render_report` fills the jinja2 template ``templates/report.html.j2`` (package data) with
+the numbers of a :class:`~detente.policy.Comparison`, its claims table and the held-out episode,
+and embeds every figure of :mod:`detente.report.figures` as a base64 PNG. :func:`write_report`
+writes it atomically (temporary file in the same folder, then ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import tempfile
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from detente.errors import OptionsError, Problem
+
+#: Section ids every report contains, in order (the tests check them).
+SECTIONS: tuple[str, ...] = ("question", "scenario", "policies", "fan-charts", "comparison",
+                             "claims", "evidence", "method", "assumptions", "limits")
+
+#: Figure ids every report contains (plus one ``fig-trajectories-<policy>`` per policy and
+#: ``fig-episode`` when the record reaches past the training window).
+FIGURES: tuple[str, ...] = ("fig-positions", "fig-fan", "fig-yearly", "fig-dialogue",
+                            "fig-index", "fig-history", "fig-prior-posterior")
+
+LIMITS: tuple[str, ...] = (
+    "The bargaining engines forecast where positions settle, not when; the bridge rules that "
+    "turn positions into monthly probabilities (B1, B2) are assumptions with stated ranges, "
+    "not estimates.",
+    "The dynamic model is fitted on a few dialogue episodes; its regime effects are wide and "
+    "the prior matters (compare prior and posterior above).",
+    "The conflict-risk index is a scenario index from stated assumptions, never a probability "
+    "of war.",
+    "Assumed responses of non-choosing actors are the analyst's; they are sampled over their "
+    "ranges but their direction is not tested.",
+    "Dynamics levers without a parameter in the model (e.g. exercise_scale) are recorded, not "
+    "modelled.",
+    "The out-of-sample check is one episode (train ≤ the scenario date, score the months "
+    "since), not the full rolling-origin back-test.",
+    "Monte Carlo error: medians move by a few points between seeds at the default number of "
+    "draws; raise --draws for final numbers.",
+)
+
+
+def _b64(png: bytes) -> str:
+    return base64.b64encode(png).decode("ascii")
+
+
+def _fig(draw: Any, figsize: tuple[float, float], **kw: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    from detente.report.figures import to_png
+
+    fig, ax = plt.subplots(figsize=figsize, **kw)
+    draw(ax)
+    return _b64(to_png(fig))
+
+
+def _interval(q: np.ndarray, digits: int = 0) -> str:
+    f = f"{{:.{digits}f}}"
+    return (f"{f.format(q[2])} ({f.format(q[1])}–{f.format(q[3])}; "
+            f"{f.format(q[0])}–{f.format(q[4])})")
+
+
+def _quantity_text(q: Any) -> str:
+    if q is None:
+        return ""
+    value = getattr(q, "value", q)
+    rng = getattr(q, "range", None)
+    text = f"{float(value):g}"
+    if rng is not None:
+        text += f" [{float(rng[0]):g}–{float(rng[1]):g}]"
+    return text
+
+
+def headline(comp: Any) -> list[str]:
+    """The answer in plain words, with its uncertainty (computed from the comparison)."""
+    summary = comp.summary_frame()
+    lines = []
+    best = summary["p_dialogue_12m"].idxmax()
+    worst = summary["p_dialogue_12m"].idxmin()
+    lines.append(
+        f"Chance that US–DPRK dialogue starts within 12 months: from "
+        f"{summary.loc[worst, 'p_dialogue_12m']:.0%} ({worst}) to "
+        f"{summary.loc[best, 'p_dialogue_12m']:.0%} ({best}).")
+    lo = summary["launch_events_median"].idxmin()
+    hi = summary["launch_events_median"].idxmax()
+    lines.append(
+        f"Missile launch events over {comp.horizon_years} years (median, 80 % interval): "
+        f"{summary.loc[lo, 'launch_events_median']:.0f} "
+        f"({summary.loc[lo, 'launch_events_q10']:.0f}–{summary.loc[lo, 'launch_events_q90']:.0f})"
+        f" under {lo} to {summary.loc[hi, 'launch_events_median']:.0f} "
+        f"({summary.loc[hi, 'launch_events_q10']:.0f}–{summary.loc[hi, 'launch_events_q90']:.0f})"
+        f" under {hi}; the intervals overlap widely, so no policy is clearly better on launches.")
+    pn = summary["p_nuclear_test"]
+    lines.append(f"Chance of a nuclear test within {comp.horizon_years} years: "
+                 f"{pn.min():.0%} to {pn.max():.0%} across the policies.")
+    lines.append("These numbers rest on the bargaining model, the bridge rules and the fitted "
+                 "dynamic model together; the claims table says which part carries each "
+                 "conclusion, and the conflict-risk index is a scenario index, not a "
+                 "probability.")
+    return lines
+
+
+def render_report(comp: Any, claims: list[Any] | None = None, episode: Any = None,
+                  panel: pd.DataFrame | None = None) -> str:
+    """The report as one HTML string (figures embedded as base64 PNG).
+
+    Parameters
+    ----------
+    comp : Comparison
+    claims : list of Claim, optional
+        Default :func:`detente.policy.claims_table` of ``comp``.
+    episode : EpisodeScore, optional
+        Default: scored from ``comp``'s status quo against ``panel``.
+    panel : DataFrame, optional
+        The monthly panel (default ``detente.evidence.monthly_panel()``).
+    """
+    import jinja2
+
+    from detente import __version__
+    from detente.policy import INDEX_LABEL, BridgeSettings, claims_table, rules_text
+    from detente.policy.episode import score_episode
+    from detente.report import figures as F
+
+    if panel is None:
+        from detente.evidence import monthly_panel
+
+        panel = monthly_panel()
+    if episode is None:
+        tr = comp.status_quo.trajectories
+        episode = score_episode(tr.launch_events, tr.months, panel, comp.posterior.until)
+    if claims is None:
+        claims = claims_table(comp, panel=panel, episode=episode)
+    scen = comp.scenario
+    import matplotlib.pyplot as plt
+
+    n = len(comp.outcomes)
+    figs = {
+        "positions": _fig(lambda ax: F.position_distributions(comp, ax=ax), (8, 4.8)),
+        "yearly": _fig(lambda ax: F.yearly_intervals(comp, ax=ax), (8, 3.4)),
+        "dialogue": _fig(lambda ax: F.dialogue_odds(comp, ax=ax), (8, 3.2)),
+        "index": _fig(lambda ax: F.scenario_index(comp, ax=ax), (8, 0.6 * n + 1.4)),
+        "history": _fig(lambda ax: F.history(panel, ax=ax, until=comp.posterior.until),
+                        (10, 3.2)),
+    }
+    fig, axes = plt.subplots(1, n, figsize=(3.3 * n, 3.2), sharey=True, squeeze=False)
+    F.fan_charts(comp, axes=axes[0], observed=panel["launch_events"])
+    figs["fan"] = _b64(F.to_png(fig))
+    pp_names = [k for k in ("log_rate_ratio_dialogue", "log_rate_ratio_crisis",
+                            "sanctions_effect", "nuclear_log_odds_dialogue")
+                if k in comp.posterior.samples]
+    fig, axes = plt.subplots(1, max(1, len(pp_names)), figsize=(3 * max(1, len(pp_names)), 2.6),
+                             squeeze=False)
+    F.prior_posterior(comp.posterior, axes=axes[0], names=tuple(pp_names))
+    figs["prior_posterior"] = _b64(F.to_png(fig))
+    if episode is not None:
+        figs["episode"] = _fig(lambda ax: F.episode_scores(episode, ax=ax), (6, 2.2))
+
+    issues = [{"id": i.id, "name": i.name, "low": i.low, "mid": getattr(i, "mid", ""),
+               "high": i.high, "status_quo": _quantity_text(getattr(i, "status_quo", None))}
+              for i in scen.issues]
+    stances = []
+    for a in scen.actors:
+        cap = a.capability
+        stances.append({"actor": a.id, "issue": "capability", "position": _quantity_text(cap),
+                        "salience": "", "source": getattr(cap, "source", "") or "",
+                        "note": getattr(cap, "note", "") or ""})
+        for issue_id, st in a.stances.items():
+            src = " / ".join(dict.fromkeys(filter(None, [
+                getattr(st.position, "source", None), getattr(st.salience, "source", None)])))
+            note = " / ".join(dict.fromkeys(filter(None, [
+                getattr(st.position, "note", None), getattr(st.salience, "note", None)])))
+            stances.append({"actor": a.id, "issue": issue_id,
+                            "position": _quantity_text(st.position),
+                            "salience": _quantity_text(st.salience), "source": src,
+                            "note": note})
+
+    pos = comp.positions_frame()
+    policies = []
+    for o in comp.outcomes:
+        engines = [fc.model for fc in (o.bargaining, o.cross_check) if fc is not None]
+        rows = []
+        for issue_id in o.bargaining.results:
+            cells = []
+            for e in engines:
+                sub = pos[(pos.policy == o.policy_id) & (pos.engine == e) & (pos.issue == issue_id)]
+                cells.append(_interval(sub[["q10", "q25", "median", "q75", "q90"]]
+                                       .to_numpy()[0][[0, 1, 2, 3, 4]][[0, 1, 2, 3, 4]])
+                             if len(sub) else "")
+            rows.append({"issue": issue_id, "cells": cells})
+        moves = []
+        for res in o.bargaining.results.values():
+            moves.extend(res.key_moves(top=1, names=o.bargaining.actor_names))
+        fig = None
+        traj = F.trajectories(comp, o.policy_id)
+        fig = traj[0].figure
+        policies.append({
+            "id": o.policy_id, "name": o.name, "summary": o.summary, "engines": engines,
+            "changes": [{"kind": c.kind, "text": c.describe(), "rationale": c.rationale,
+                         "status": c.status} for c in o.changes],
+            "positions": rows, "moves": moves[:4], "figure": _b64(F.to_png(fig))})
+
+    yearly = []
+    yf = comp.yearly_frame()
+    for (policy, year), grp in yf.groupby(["policy", "year"], sort=False):
+        rec = grp.set_index("quantity")
+        yearly.append({
+            "policy": policy, "year": year, "months": rec.iloc[0]["months"],
+            "launch": _interval(rec.loc["launch_events", ["q10", "q25", "median", "q75", "q90"]]
+                                .to_numpy(dtype=float)),
+            "missiles": _interval(rec.loc["missiles", ["q10", "q25", "median", "q75", "q90"]]
+                                  .to_numpy(dtype=float)),
+            "dialogue": f"{rec.iloc[0]['p_dialogue_starts']:.0%}"})
+
+    summary = []
+    for policy, r in comp.summary_frame().iterrows():
+        summary.append({
+            "policy": policy,
+            "launches": f"{r.launch_events_median:.0f} ({r.launch_events_q10:.0f}–"
+                        f"{r.launch_events_q90:.0f})",
+            "nuclear": f"{r.p_nuclear_test:.0%}", "dialogue": f"{r.p_dialogue_12m:.0%}",
+            "talks": f"{r.talks_median:.0f} ({r.talks_q10:.0f}–{r.talks_q90:.0f})",
+            "unsc": f"{r.unsc_resolution_rate:.4f}", "index": f"{r.scenario_index:.0f}"})
+
+    table = comp.posterior.table()
+    posterior_rows = [{
+        "parameter": name, "prior": r["prior"],
+        "prior_interval": f"{r['prior_q05']:.3g} – {r['prior_q95']:.3g}",
+        "post_median": f"{r['post_median']:.3g}",
+        "post_interval": f"{r['post_q05']:.3g} – {r['post_q95']:.3g}",
+        "source": r["source"], "lever": r["lever"]} for name, r in table.iterrows()]
+    info = comp.posterior.info or {}
+    fit_text = (f"{comp.posterior.method}, {comp.posterior.variant} model, months "
+                f"{comp.posterior.first_month}–{comp.posterior.until}, "
+                f"{comp.posterior.n_draws} draws"
+                + ("" if info.get("converged", True) else " — NOT CONVERGED (see diagnostics)"))
+
+    settings = [{**row, "value": getattr(comp.bridge, row["name"]),
+                 "range": f"{row['range'][0]} – {row['range'][1]}"}
+                for row in BridgeSettings.table()]
+    assumptions = []
+    for o in comp.outcomes:
+        for c in o.changes:
+            if c.kind == "lever":
+                continue
+            assumptions.append({"policy": o.policy_id, "kind": c.kind, "text": c.describe(),
+                                "range": "" if c.range is None else
+                                f"{c.range[0]:g} to {c.range[1]:g}",
+                                "rationale": c.rationale, "status": c.status})
+    episode_q = ""
+    if episode is not None:
+        lo, mid, hi = episode.model_total_q
+        episode_q = f"a median of {mid:.0f} (80 % interval {lo:.0f}–{hi:.0f})"
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(files("detente.report") / "templates")),
+        autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
+    template = env.get_template("report.html.j2")
+    return template.render(
+        title=f"Policy comparison — {scen.title}", version=__version__, scenario=scen,
+        comp=comp,
+        question=("What does each US policy do to the chance of talks, to North Korea's "
+                  f"missile and nuclear testing, and to the risk of conflict over the next "
+                  f"{comp.horizon_years} years?"),
+        headline=headline(comp), issues=issues, stances=stances, policies=policies,
+        figures=figs, yearly=yearly, summary=summary, claims=claims, episode=episode,
+        episode_q=episode_q, posterior_rows=posterior_rows, fit_text=fit_text,
+        rules=rules_text(comp.bridge), settings=settings, assumptions=assumptions,
+        limits=LIMITS, index_label=INDEX_LABEL)
+
+
+def write_report(comp: Any, path: str | Path, **kw: Any) -> Path:
+    """Render the report and write it atomically to ``path`` (a file, or a folder to put
+    ``<scenario>-comparison.html`` in). Returns the file written."""
+    target = Path(path)
+    if target.suffix.lower() != ".html":
+        target = target / f"{comp.scenario.id}-comparison.html"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OptionsError(f"cannot create the report folder {target.parent}", [Problem(
+            str(exc), file=str(target.parent), path="out",
+            allowed="a writable folder")]) from exc
+    html = render_report(comp, **kw)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(html)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

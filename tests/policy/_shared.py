@@ -1,0 +1,40 @@
+"""Objects shared by tests/policy and tests/report, built once per process (functools.cache).
+
+The dynamic fit is the module's fast Laplace fit on months up to 2023-09, cached on disk under
+``$DETENTE_CACHE``, so only the first run pays for it. No test checks fitted values: every
+property tested here holds whatever the posterior says.
+"""
+
+from __future__ import annotations
+
+import functools
+
+
+@functools.cache
+def korea():
+    from detente.scenario import load_scenario
+
+    return load_scenario("korea-2023")
+
+
+@functools.cache
+def posterior():
+    from detente.dynamics.fit import fit
+
+    return fit(until="2023-09", method="laplace")
+
+
+@functools.cache
+def panel():
+    from detente.evidence import monthly_panel
+
+    return monthly_panel()
+
+
+@functools.cache
+def small_comparison():
+    """Every Korea policy, SMP with the BDM cross-check, 12 draws, 2 years, seed 7."""
+    from detente.policy import compare
+
+    return compare(korea(), horizon_years=2, draws=12, seed=7, posterior=posterior(),
+                   panel=panel())
