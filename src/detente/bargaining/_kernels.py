@@ -26,6 +26,12 @@ NONE, CONFRONTATION, COMPROMISE, CAPITULATION = 0, 1, 2, 3
 OFFER_CODE = {"confrontation": CONFRONTATION, "compromise": COMPROMISE,
               "capitulation": CAPITULATION}
 
+#: acceptance priority by offer code (spec §8): confrontation, compromise, capitulation, none
+_PRIORITY = np.array([3, 0, 1, 2], dtype=np.int8)
+
+#: up to this many actors the O(n³) direct sum of P is faster than the sorted prefix sums
+DENSE_MAX_ACTORS = 12
+
 #: relative tolerance under which two median-vote totals count as an exact tie
 _TIE_RTOL = 1e-12
 
@@ -76,9 +82,6 @@ def success_probability(
 
     ``P_ij = Σ_k max(0, v_k(x_i, x_j)) / Σ_k Σ_a Σ_b |v_k(x_a, x_b)|``.
 
-    The denominator equals ``2 Σ_a Σ_b Σ_k max(0, v_k(x_a, x_b))`` because
-    ``|v| = max(0, v) + max(0, −v)`` and ``v_k(b, a) = −v_k(a, b)``; it is computed that way.
-
     ``form="paper"`` (eq. 30/31 as printed): ``P_ij = Σ_{k: Δ_k>0} w_k Δ_k / Σ_k w_k |Δ_k|`` with
     ``Δ_k = |x_k − x_j| − |x_k − x_i|`` (linear, no risk exponent), so P_ij + P_ji = 1.
 
@@ -91,27 +94,100 @@ def success_probability(
     rho : ndarray of shape (B, n) or None
         Voters' risk exponents r_k; None means all 1 (first pass).
     form : {"scholz", "paper"}
+
+    Notes
+    -----
+    The numerator ``S_ij = Σ_k w_k max(0, G_kj − G_ki)`` (``G_ka = (|x_k − x_a|/R)^ρ_k``) is
+    computed in O(n² log n), not O(n³): since ρ_k > 0, voter k prefers i to j exactly when it
+    is nearer to i, i.e. on i's side of the midpoint ``(x_i + x_j)/2``. With voters sorted by
+    position and prefix sums ``H[m, a] = Σ_{first m voters} w_k G_ka``,
+    ``S_ij = H[m_ij, j] − H[m_ij, i]`` if x_i < x_j and
+    ``(H[n, j] − H[m_ij, j]) − (H[n, i] − H[m_ij, i])`` if x_i > x_j, where m_ij counts the
+    voters strictly below the midpoint. :func:`success_probability_dense` is the direct
+    O(n³) sum, kept as an independent check. Both denominators follow from S:
+    ``Σ_k w_k |Δ_k(i, j)| = S_ij + S_ji`` and, because ``|v| = max(0, v) + max(0, −v)``,
+    ``Σ_k Σ_a Σ_b |v_k(x_a, x_b)| = 2 Σ_a Σ_b S_ab``.
     """
+    if x.shape[1] <= DENSE_MAX_ACTORS:
+        return success_probability_dense(x, w, R, rho, form)
+    support = _support(x, w, R, rho if form == "scholz" else None)
+    return _normalise(x, support, form)
+
+
+def success_probability_dense(
+    x: np.ndarray, w: np.ndarray, R: np.ndarray, rho: np.ndarray | None, form: str
+) -> np.ndarray:
+    """:func:`success_probability` by the direct O(n³) sum over (voter, i, j) (spec §4)."""
     dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]  # (B, voter k, actor a)
     if rho is not None and form == "scholz":
         dist = dist ** rho[:, :, None]
-    # gain[b, k, i, j] = G[k, j] − G[k, i]: voter k's preference for i over j
-    gain = dist[:, :, None, :] - dist[:, :, :, None]
+    gain = dist[:, :, None, :] - dist[:, :, :, None]  # (B, k, i, j) = G[k, j] − G[k, i]
+    np.maximum(gain, 0.0, out=gain)  # in place: the allocation costs more than the arithmetic
     B, n = x.shape
-    support = np.matmul(w[:, None, :], np.maximum(gain, 0.0).reshape(B, n, n * n))
-    support = support.reshape(B, n, n)  # (B, i, j) = Σ_k w_k max(0, Δ_k(i, j))
+    support = np.matmul(w[:, None, :], gain.reshape(B, n, n * n))
+    return _normalise(x, support.reshape(B, n, n), form)
+
+
+def _normalise(x: np.ndarray, support: np.ndarray, form: str) -> np.ndarray:
+    """P from the support matrix S (B, i, j) with the form's denominator."""
     if form == "scholz":
         den = 2.0 * support.sum(axis=(1, 2))[:, None, None]
     else:
-        den = support + support.transpose(0, 2, 1)  # Σ_k w_k |Δ_k(i, j)|
+        den = support + support.transpose(0, 2, 1)
     same = x[:, :, None] == x[:, None, :]
     ok = (den > 0) & ~same
     return np.where(ok, support / np.where(ok, den, 1.0), 0.0)
 
 
-def _utility(coef: float, dist: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """``2 − 4 (0.5 + coef·dist)^r`` (eqs. 15, 16, 22, 23); the base is floored at 0."""
-    return 2.0 - 4.0 * np.maximum(0.5 + coef * dist, 0.0) ** r
+def _support(x: np.ndarray, w: np.ndarray, R: np.ndarray, rho: np.ndarray | None) -> np.ndarray:
+    """S_ij = Σ_k w_k max(0, G_kj − G_ki) by sorted prefix sums (see success_probability)."""
+    B, n = x.shape
+    order = np.argsort(x, axis=1, kind="stable")
+    xs = np.take_along_axis(x, order, axis=1)  # voters sorted by position
+    ws = np.take_along_axis(w, order, axis=1)
+    dist = np.abs(xs[:, :, None] - x[:, None, :]) / R[:, None, None]  # (B, sorted voter, a)
+    if rho is not None:
+        dist = dist ** np.take_along_axis(rho, order, axis=1)[:, :, None]
+    H = np.zeros((B, n + 1, n))
+    np.cumsum(ws[:, :, None] * dist, axis=1, out=H[:, 1:])
+    # m_ij = #{k: 2 x_k < x_i + x_j}, exactly, by sorting voters and midpoints together:
+    # doubled voter positions and pair sums, ties putting pair sums first (strict <).
+    sums = (x[:, :, None] + x[:, None, :]).reshape(B, n * n)
+    keys = np.concatenate([sums, 2.0 * xs], axis=1)  # (B, n² + n)
+    is_voter = np.concatenate([np.zeros((B, n * n), np.int8), np.ones((B, n), np.int8)], axis=1)
+    srt = np.lexsort((is_voter, keys), axis=1)
+    below = np.cumsum(np.take_along_axis(is_voter, srt, axis=1), axis=1, dtype=np.intp)
+    counts = np.empty_like(below)
+    np.put_along_axis(counts, srt, below, axis=1)
+    m = counts[:, : n * n]  # voters strictly below each midpoint, (B, n·n) row-major (i, j)
+    flat = H.reshape(B, (n + 1) * n)
+    cols = np.arange(n)
+    idx_j = (m.reshape(B, n, n) * n + cols[None, None, :]).reshape(B, n * n)
+    idx_i = (m.reshape(B, n, n) * n + cols[None, :, None]).reshape(B, n * n)
+    h_j = np.take_along_axis(flat, idx_j, axis=1).reshape(B, n, n)  # H[m_ij, j]
+    h_i = np.take_along_axis(flat, idx_i, axis=1).reshape(B, n, n)  # H[m_ij, i]
+    total = H[:, n, :]  # (B, a)
+    lower = x[:, :, None] < x[:, None, :]  # i below j: voters below the midpoint side with i
+    upper = x[:, :, None] > x[:, None, :]
+    below_side = h_j - h_i
+    above_side = (total[:, None, :] - h_j) - (total[:, :, None] - h_i)
+    support = np.where(lower, below_side, np.where(upper, above_side, 0.0))
+    return np.maximum(support, 0.0)  # rounding in the prefix differences can leave −1e-17
+
+
+def _utility(coef: float, dist: np.ndarray, r: np.ndarray | float) -> np.ndarray:
+    """``2 − 4 (0.5 + coef·dist)^r`` (eqs. 15, 16, 22, 23); the base is floored at 0.
+
+    For the first pass (r = 1 exactly) the power is skipped: ``y ** 1.0 == y`` bit for bit.
+    """
+    base = coef * dist
+    base += 0.5
+    np.maximum(base, 0.0, out=base)
+    if not (isinstance(r, float) and r == 1.0):
+        np.power(base, r, out=base)
+    base *= -4.0
+    base += 2.0
+    return base
 
 
 def expected_utility(
@@ -153,10 +229,7 @@ def expected_utility(
     d = gap / R[:, None, None]
     u_s = _utility(-0.5, d, r)  # eq. 15
     u_f = _utility(0.5, d, r)  # eq. 16
-    s_t = s[:, None, :]
-    eu = s_t * (P * u_s + (1.0 - P) * u_f) + (1.0 - s_t) * u_s  # eq. 6
-    u_sq = 2.0 - 4.0 * 0.5 ** np.asarray(r, dtype=float)  # eq. 24
-    eu = eu - q * u_sq
+    eu = _challenge_branch(P, s[:, None, :], u_s, u_f, _status_quo_utility(r), q)
     if q != 1.0:  # eq. 7, the (1 − Q) branch
         to_mu = np.abs(x - mu[:, None])[:, :, None]  # (B, c, 1)
         d_mu = (to_mu + gap) / R[:, None, None]
@@ -165,6 +238,39 @@ def expected_utility(
         T = (to_mu < gap).astype(float) if t is None else t
         eu = eu - (1.0 - q) * (T * u_b + (1.0 - T) * u_w)
     return eu
+
+
+def _status_quo_utility(r: np.ndarray | float) -> np.ndarray | float:
+    """U_sq = 2 − 4·0.5^r (eq. 24)."""
+    if isinstance(r, float) and r == 1.0:
+        return 0.0
+    return 2.0 - 4.0 * 0.5**r
+
+
+def _challenge_branch(P: np.ndarray, s_target: np.ndarray, u_s: np.ndarray, u_f: np.ndarray,
+                      u_sq: np.ndarray | float, q: float) -> np.ndarray:
+    """``s_t [P U_s + (1 − P) U_f] + (1 − s_t) U_s − Q U_sq`` (eq. 6 and the Q term of eq. 7)."""
+    return s_target * (P * u_s + (1.0 - P) * u_f) + (1.0 - s_target) * u_s - q * u_sq
+
+
+def receiver_view(
+    x: np.ndarray, s: np.ndarray, P: np.ndarray, R: np.ndarray, r: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both EUs of every dyad from the receiver's view at Q = 1 (spec §5.3, Scholz code).
+
+    ``a[i, j] = E^i(U_ij)`` (responder salience s_j, probability P_ij) and
+    ``b[i, j] = E^i(U_ji)`` (responder salience s_i, probability P_ji), both with r_i. Since
+    ``|x_j − x_i| = |x_i − x_j|``, U_s and U_f are the same for a and b and are computed once;
+    the result equals :func:`expected_utility` evaluated twice (it is a pure refactoring).
+    """
+    d = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
+    r_row = r[:, :, None]
+    u_s = _utility(-0.5, d, r_row)  # eq. 15 with r_i
+    u_f = _utility(0.5, d, r_row)  # eq. 16 with r_i
+    u_sq = _status_quo_utility(r_row)  # eq. 24 with r_i
+    a = _challenge_branch(P, s[:, None, :], u_s, u_f, u_sq, 1.0)
+    b = _challenge_branch(P.transpose(0, 2, 1), s[:, :, None], u_s, u_f, u_sq, 1.0)
+    return a, b
 
 
 def risk_exponents(eu_first: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -225,10 +331,8 @@ def classify_offers(
     tension = differ & (a < 0) & (b > 0)
     comp = tension & (b > np.abs(a))
     cap = tension & (b < np.abs(a)) if capitulation else np.zeros_like(comp)
-    kind = np.zeros(a.shape, dtype=np.int8)
-    kind[conf] = CONFRONTATION
-    kind[comp] = COMPROMISE
-    kind[cap] = CAPITULATION
+    kind = np.where(conf, np.int8(CONFRONTATION), np.where(
+        comp, np.int8(COMPROMISE), np.where(cap, np.int8(CAPITULATION), np.int8(NONE))))
     ratio = np.abs(a) / np.where(comp, b, 1.0)
     offered = np.where(comp, xi + (xj - xi) * ratio, np.where(conf | cap, xj, xi))
     return kind, offered
@@ -264,15 +368,14 @@ def choose_offers(
             key = (a * xi + b * xj) / (np.abs(a) + np.abs(b))
         else:  # least_movement
             key = np.abs(offered - xi)
-    proposer = np.full(x.shape, -1, dtype=np.intp)
-    decided = np.zeros(x.shape, dtype=bool)
-    for code, cost in ((CONFRONTATION, gap), (COMPROMISE, key), (CAPITULATION, gap)):
-        mask = kind == code
-        has = mask.any(axis=2) & ~decided
-        best = np.argmin(np.where(mask, cost, np.inf), axis=2)  # first minimum: actor order
-        proposer = np.where(has, best, proposer)
-        decided |= has
-    chosen = np.take_along_axis(offered, np.maximum(proposer, 0)[:, :, None], axis=2)[:, :, 0]
+    # Priority rank per offer (confrontation 0 < compromise 1 < capitulation 2, none 3); each
+    # receiver takes its best-ranked kind, and within it the lowest cost, first in actor order.
+    rank = _PRIORITY[kind]
+    best = rank.min(axis=2)
+    cost = np.where(kind == COMPROMISE, key, gap)
+    pick = np.argmin(np.where(rank == best[:, :, None], cost, np.inf), axis=2)
+    proposer = np.where(best < _PRIORITY[NONE], pick, -1)
+    chosen = np.take_along_axis(offered, pick[:, :, None], axis=2)[:, :, 0]
     return proposer, np.where(proposer >= 0, chosen, x)
 
 
@@ -302,7 +405,7 @@ class RoundState:
 def bdm_round(
     x: np.ndarray, c: np.ndarray, s: np.ndarray, R: np.ndarray, *,
     probability: str, compromise_key: str, capitulation: bool, q: float, t: float | None,
-    perception: str,
+    perception: str, mu: np.ndarray | None = None,
 ) -> RoundState:
     """One round of the model (Appendix steps 1–13; spec §2), all actors simultaneously.
 
@@ -313,17 +416,22 @@ def bdm_round(
     6. classify and choose offers; 7. the new positions (applied by the caller, all at once).
     """
     w = c * s
-    mu = median_voter(x, w)
+    if mu is None:
+        mu = median_voter(x, w)
     p_first = success_probability(x, w, R, None, probability)
     eu_first = expected_utility(x, s, p_first, mu, R, 1.0, q, t)
     security, risk_index, r = risk_exponents(eu_first)
     p_second = success_probability(x, w, R, r, probability)
-    a = expected_utility(x, s, p_second, mu, R, r[:, :, None], q, t)  # E^i(U_ij), r of row i
-    if perception == "receiver":
-        # M[c, t] = E(U_ct) perceived with the target's r_t; b[i, j] = M[j, i] = E^i(U_ji)
-        b_eu = expected_utility(x, s, p_second, mu, R, r[:, None, :], q, t).transpose(0, 2, 1)
-    else:  # own: b[i, j] = E^j(U_ji) = a[j, i]
-        b_eu = a.transpose(0, 2, 1)
+    if perception == "receiver" and q == 1.0:  # the common case, U_s/U_f computed once
+        a, b_eu = receiver_view(x, s, p_second, R, r)
+    else:
+        a = expected_utility(x, s, p_second, mu, R, r[:, :, None], q, t)  # E^i(U_ij), r_i
+        if perception == "receiver":
+            # M[c, t] = E(U_ct) perceived with the target's r_t; b[i, j] = M[j, i] = E^i(U_ji)
+            b_eu = expected_utility(x, s, p_second, mu, R, r[:, None, :], q, t)
+            b_eu = b_eu.transpose(0, 2, 1)
+        else:  # own: b[i, j] = E^j(U_ji) = a[j, i]
+            b_eu = a.transpose(0, 2, 1)
     kind, offered = classify_offers(x, a, b_eu, capitulation)
     proposer, new_x = choose_offers(x, a, b_eu, kind, offered, compromise_key)
     return RoundState(mu, p_first, eu_first, security, risk_index, r, p_second, a, b_eu, kind,
@@ -403,7 +511,8 @@ def simulate(
     for t_ in range(rounds):
         R = R_fixed if range_rule == "fixed" else span(x)
         st = bdm_round(x, c, s, R, probability=probability, compromise_key=compromise_key,
-                       capitulation=capitulation, q=q, t=t, perception=perception)
+                       capitulation=capitulation, q=q, t=t, perception=perception,
+                       mu=median[:, t_])
         new_x = np.where(running[:, None], st.new_x, x)
         r_hist[:, t_] = st.r
         sec_hist[:, t_] = st.security
