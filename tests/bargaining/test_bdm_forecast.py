@@ -126,10 +126,13 @@ def test_draws_without_ranges_are_all_the_point_run(ec_csv):
 def test_same_seed_same_numbers_whatever_the_chunking(mini_path):
     a = forecast(mini_path, draws=300, seed=42)
     b = forecast(mini_path, draws=300, seed=42, chunk_size=7)
+    threads = forecast(mini_path, draws=300, seed=42, chunk_size=40, workers=2)
     c = forecast(mini_path, draws=300, seed=43)
     for issue in ("talks", "sanctions"):
         np.testing.assert_array_equal(a.distributions[issue].forecast,
                                       b.distributions[issue].forecast)
+        np.testing.assert_array_equal(a.distributions[issue].forecast,
+                                      threads.distributions[issue].forecast)
     assert not np.array_equal(a.distributions["talks"].forecast, c.distributions["talks"].forecast)
 
 

@@ -1,0 +1,73 @@
+"""BDM kernels checked against independent algorithms.
+
+- P_ij by sorted prefix sums (used for n > DENSE_MAX_ACTORS) against the direct O(n³) sum of
+  spec §4b / eq. 30–31 (a different algorithm on the same definition);
+- the median voter (weighted-median shortcut) against Scholz's champion procedure written
+  out as in spec §3 (ascending candidates, strict wins replace the champion);
+- the Q < 1 branch of E(U) against a hand computation of eqs. 6–7 and 22–23 for one dyad.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from detente.bargaining import _kernels as K
+
+
+def _inputs(seed: int, B: int, n: int, integer: bool):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 8, (B, n)).astype(float) if integer else rng.uniform(0, 100, (B, n))
+    w = rng.uniform(0.0, 2.0, (B, n))
+    R = np.ptp(x, axis=1)
+    R[R == 0] = 1.0
+    rho = rng.uniform(0.5, 2.0, (B, n))
+    return x, w, R, rho
+
+
+@pytest.mark.parametrize("n", [13, 30, 64])
+@pytest.mark.parametrize("integer", [False, True])
+@pytest.mark.parametrize("form", ["scholz", "paper"])
+def test_sorted_probabilities_equal_direct_sum(n, integer, form):
+    x, w, R, rho = _inputs(n, 3, n, integer)
+    for r in (None, rho):
+        fast = K.success_probability(x, w, R, r, form)
+        direct = K.success_probability_dense(x, w, R, r, form)
+        np.testing.assert_allclose(fast, direct, rtol=0, atol=1e-10)
+
+
+def _champion(x: np.ndarray, w: np.ndarray) -> float:
+    """Spec §3, literally: candidates ascending, V(p, champion) > 0 replaces the champion."""
+    candidates = sorted(set(x.tolist()))
+    champion = candidates[0]
+    for p in candidates[1:]:
+        vote = sum(wk * (abs(xk - champion) - abs(xk - p)) for xk, wk in zip(x, w, strict=True))
+        if vote > 0:
+            champion = p
+    return champion
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_median_voter_is_the_champion_procedure(seed):
+    x, w, _, _ = _inputs(seed, 20, 9, integer=seed % 2 == 0)
+    got = K.median_voter(x, w)
+    expected = [_champion(x[b], w[b]) for b in range(x.shape[0])]
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_q_below_one_branch_by_hand():
+    """Two actors, x = (0, 1), R = 1, μ = 1 (actor 1 carries all the vote weight), Q = 0.5.
+
+    For challenger 0 against target 1: d = 1, |x_0 − μ| = 1 = |x_0 − x_1| so T = 0 (not <),
+    dμ = (1 + 1)/1 = 2. With r = 1: U_s = 2, U_f = −2, U_sq = 0, U_w = 2 − 4(0.5 + 0.5) = −2.
+    E = s_1 [P·2 − (1 − P)·2] + (1 − s_1)·2 − 0.5·0 − 0.5·U_w = s_1 (4P − 2) + 2 − 2 s_1 + 1.
+    """
+    x = np.array([[0.0, 1.0]])
+    s = np.array([[0.5, 0.4]])
+    P = np.array([[[0.0, 0.3], [0.7, 0.0]]])
+    eu = K.expected_utility(x, s, P, np.array([1.0]), np.array([1.0]), 1.0, 0.5, None)
+    s1, p = 0.4, 0.3
+    assert eu[0, 0, 1] == pytest.approx(s1 * (4 * p - 2) + 2 - 2 * s1 + 1.0, abs=1e-12)
+    # With T fixed to 1 the no-challenge branch uses U_b = 2 − 4(0.5 − 0.5) = 2 instead.
+    eu_t1 = K.expected_utility(x, s, P, np.array([1.0]), np.array([1.0]), 1.0, 0.5, 1.0)
+    assert eu_t1[0, 0, 1] == pytest.approx(s1 * (4 * p - 2) + 2 - 2 * s1 - 1.0, abs=1e-12)
