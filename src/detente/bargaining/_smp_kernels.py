@@ -31,6 +31,7 @@ n of actor j's position.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,7 +51,7 @@ _VOTE_CHUNK_CELLS = 1 << 18
 #: Bound on the (third party, initiator, target) cells of one challenge block.
 _CHALLENGE_BLOCK_CELLS = 1 << 15
 #: Votes with at least this many (option, option) cells loop over voters instead.
-_VOTE_LOOP_CELLS = 64
+_VOTE_LOOP_CELLS = 1024
 
 
 # --------------------------------------------------------------------------- §2 distance, utility
@@ -134,9 +135,10 @@ def coalition_strengths(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
         ``−V(w, u_m', u_m)`` equals ``V(w, u_m, u_m')`` bit for bit, so no mirroring is needed.)
     """
     *batch, n_voters, n_options = u.shape
-    lower = np.tril(np.ones((n_options, n_options), dtype=bool), -1)  # m > m'
+    if rule != "proportional":
+        lower = np.tril(np.ones((n_options, n_options), dtype=bool), -1)  # m > m'
     strength = np.full((*batch, n_options, n_options), COALITION_FLOOR)
-    cells = max(1, int(np.prod(batch, dtype=np.int64)) * n_options * n_options)
+    cells = max(1, math.prod(batch) * n_options * n_options)
 
     def credit(q: np.ndarray) -> np.ndarray:
         if rule != "proportional":
@@ -819,16 +821,19 @@ def simulate(c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rule: str = "propo
         chosen_p = np.ones(n_actors)
         status_p = np.ones(n_actors)
         b_prob = np.full((b_init.size, 2), np.nan)
-        involved = np.zeros(n_actors, dtype=bool)
-        involved[b_init] = True
-        involved[b_tgt] = True
         # one uniform per queue, in actor order, drawn up front (stochastic transitions)
         draws = rng.uniform(size=n_actors) if transitions == "stochastic" else None
-        queues = {k: np.flatnonzero((b_init == k) | (b_tgt == k))
-                  for k in np.flatnonzero(involved)}
-        for length in sorted({q.size for q in queues.values()}):
-            owners = np.array([k for k, q in queues.items() if q.size == length])
-            members = np.stack([queues[k] for k in owners])             # (G, length)
+        # queue k: every bargain with k as initiator or target, in bargain (initiator) order
+        n_b = b_init.size
+        owner = np.concatenate([b_init, b_tgt])
+        member = np.concatenate([np.arange(n_b), np.arange(n_b)])
+        order = np.lexsort((member, owner))
+        owner, member = owner[order], member[order]
+        counts = np.bincount(owner, minlength=n_actors)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        for length in np.unique(counts[counts > 0]):
+            owners = np.flatnonzero(counts == length)
+            members = member[starts[owners][:, None] + np.arange(length)]  # (G, length)
             util = np.concatenate([np.broadcast_to(u_sq[None, :, None],
                                                    (owners.size, n_actors, 1)),
                                    u_b[:, members].transpose(1, 0, 2)], axis=2)  # (G, N, K)
@@ -839,17 +844,18 @@ def simulate(c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rule: str = "propo
                 cdf = np.add.accumulate(pi, axis=1)
                 pick = np.minimum((cdf <= (draws[owners] * cdf[:, -1])[:, None]).sum(axis=1),
                                   length)
-            for g, k in enumerate(owners):
-                status_p[k] = pi[g, 0]
-                for m_opt, b_opt in enumerate(members[g], start=1):
-                    b_prob[b_opt, 0 if b_init[b_opt] == k else 1] = pi[g, m_opt]
-                m = int(pick[g])
-                chosen_p[k] = pi[g, m]
-                if m == 0:
-                    continue
-                b = members[g, m - 1]
-                chosen[k] = b
-                new_x[k] = b_yi[b] if b_init[b] == k else b_yj[b]
+            rows = np.arange(owners.size)
+            status_p[owners] = pi[:, 0]
+            side = (b_init[members] != owners[:, None]).astype(int)      # 0 initiator, 1 target
+            b_prob[members, side] = pi[:, 1:]
+            chosen_p[owners] = pi[rows, pick]
+            adopt = pick > 0
+            if adopt.any():
+                who = owners[adopt]
+                b = members[rows[adopt], pick[adopt] - 1]
+                chosen[who] = b
+                as_initiator = (b_init[b] == who)[:, None]
+                new_x[who] = np.where(as_initiator, b_yi[b], b_yj[b])
         adopted_hist.append(chosen)
         adopted_p.append(chosen_p)
         queue_prob.append(b_prob)

@@ -466,33 +466,35 @@ def _package(trace: K.SMPTrace, ids: tuple[str, ...], dims: tuple[str, ...],
     expected = np.stack([cp @ positions[t, reps] for t, (reps, cp) in enumerate(trace.classes)])
     reps, class_prob = trace.classes[-1]
     m = positions.shape[2]
-    chal_rows = []
-    for t in range(turns):
-        for i in np.flatnonzero(trace.target[t] >= 0):
-            chal_rows.append((t + 1, ids[i], ids[trace.target[t, i]],
-                              trace.challenge_p[t, i], trace.challenge_gain[t, i]))
-    challenges = pd.DataFrame(chal_rows, columns=["turn", "initiator", "target", "p", "gain"])
-    rows = []
-    for t, (barg, qprob) in enumerate(zip(trace.bargains, trace.bargain_queue_prob,
-                                          strict=True)):
-        for b in range(barg.shape[0]):
-            i, j = int(barg[b, 0]), int(barg[b, 1])
-            rows.append({
-                "turn": t + 1, "initiator": ids[i], "target": ids[j], "p_used": barg[b, 2],
-                **{f"initiator_{d}": barg[b, 3 + k] * 100.0 for k, d in enumerate(dims)},
-                **{f"target_{d}": barg[b, 3 + m + k] * 100.0 for k, d in enumerate(dims)},
-                "prob_initiator_queue": qprob[b, 0], "prob_target_queue": qprob[b, 1],
-                "initiator_adopted": bool(trace.adopted[t, i] == b),
-                "target_adopted": bool(trace.adopted[t, j] == b),
-            })
-    columns = ["turn", "initiator", "target", "p_used",
-               *(f"initiator_{d}" for d in dims), *(f"target_{d}" for d in dims),
-               "prob_initiator_queue", "prob_target_queue", "initiator_adopted",
-               "target_adopted"]
+    id_arr = np.array(ids, dtype=object)
+    turn_idx, init_idx = np.nonzero(trace.target >= 0)
+    challenges = pd.DataFrame({
+        "turn": turn_idx + 1,
+        "initiator": id_arr[init_idx],
+        "target": id_arr[trace.target[turn_idx, init_idx]],
+        "p": trace.challenge_p[turn_idx, init_idx],
+        "gain": trace.challenge_gain[turn_idx, init_idx],
+    })
+    sizes = [b.shape[0] for b in trace.bargains]
+    barg = (np.concatenate(trace.bargains) if sum(sizes) else np.zeros((0, 3 + 2 * m)))
+    qprob = (np.concatenate(trace.bargain_queue_prob) if sum(sizes) else np.zeros((0, 2)))
+    b_turn = np.repeat(np.arange(turns), sizes)
+    b_local = np.concatenate([np.arange(s) for s in sizes]) if sizes else np.zeros(0, int)
+    b_i = barg[:, 0].astype(int)
+    b_j = barg[:, 1].astype(int)
+    bargains = pd.DataFrame({
+        "turn": b_turn + 1, "initiator": id_arr[b_i], "target": id_arr[b_j],
+        "p_used": barg[:, 2],
+        **{f"initiator_{d}": barg[:, 3 + k] * 100.0 for k, d in enumerate(dims)},
+        **{f"target_{d}": barg[:, 3 + m + k] * 100.0 for k, d in enumerate(dims)},
+        "prob_initiator_queue": qprob[:, 0], "prob_target_queue": qprob[:, 1],
+        "initiator_adopted": trace.adopted[b_turn, b_i] == b_local,
+        "target_adopted": trace.adopted[b_turn, b_j] == b_local,
+    })
     return SMPRun(
         actor_ids=ids, dim_ids=dims, capability=cap.copy(), salience=sal.copy(),
         positions=positions, win_prob=trace.win_prob, risk=trace.risk,
-        challenges=challenges, bargains=pd.DataFrame(rows, columns=columns),
+        challenges=challenges, bargains=bargains,
         status_quo_prob=trace.status_quo_prob, fractional_change=trace.fractional_change,
         stop_reason=trace.stop_reason, outcome_positions=positions[-1, reps],
         outcome_prob=class_prob, expected_path=expected, per_estimator=trace.per_estimator,

@@ -1,0 +1,150 @@
+"""Speed and memory of the SMP engine against KTAB (``make bench``; alone: ``python bench_smp.py``).
+
+For each of KTAB's six shipped cases and for synthetic 50-, 100- and 200-actor one-dimensional
+cases (generated here, deterministically, with the value ranges of KTAB's ``dummyData-a040``
+case) it measures, in process:
+
+- wall time of a whole run (best of a few repeats for the small cases, one run for the big),
+  and CPU time of the same run (less sensitive to other processes on a shared machine);
+- peak traced memory (``tracemalloc``: every NumPy buffer) of a run limited to 3 turns (a turn's
+  working set does not grow with the turn number);
+- the number of turns;
+- the ratio to KTAB's wall time on the same machine class (reference README table: KTAB built
+  with -O2, ``--logmin``), and the pass/fail of the issue's targets.
+
+Baseline measured in the same run: the literal, loop-by-loop reading of the spec in
+``tests/bargaining/test_smp_kernels.py`` (pure Python, O(N³) per turn like the engine, with no
+database work), timed on the first turn of the small cases, against the engine's first turn.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO / "src"))
+
+from detente.bargaining import _smp_kernels as K  # noqa: E402
+from detente.bargaining import smp  # noqa: E402
+
+REFERENCE = REPO.parent / "shared" / "reference" / "bargaining" / "smp"
+
+#: KTAB wall time (s) from the reference README (2 cores, -O2, --logmin); ranges → midpoint.
+KTAB_SECONDS = {
+    "dummyData_3Dim": 0.05, "SOE-Pol-Comp": 0.30, "SOE-Policy": 1.0,
+    "dummyData_6Dim": 2.15, "dummyData-a040": 5.1, "synthetic-50x1": 15.6,
+    "synthetic-100x1": 315.0,
+}
+#: The issue's targets: minimum speed-up over KTAB, or maximum seconds.
+TARGET_RATIO = {"dummyData_6Dim": 20.0, "synthetic-100x1": 200.0}
+TARGET_SECONDS = {"synthetic-100x1": 1.5, "synthetic-200x1": 15.0}
+MEMORY_LIMIT_MB = 2048.0
+SHARED_CASES = ["dummyData_3Dim", "SOE-Pol-Comp", "SOE-Policy", "SOE-Competitive",
+                "dummyData_6Dim", "dummyData-a040"]
+
+
+def synthetic_case(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A one-dimensional case with ``dummyData-a040``'s ranges, fixed by ``n``.
+
+    Capabilities uniform on [0.4, 2.0], positions on [40, 80], saliences on [25, 78], each
+    rounded to 2 decimals as in KTAB's file.
+    """
+    rng = np.random.default_rng(1000 + n)
+    cap = np.round(rng.uniform(0.4, 2.0, n), 2)
+    pos = np.round(rng.uniform(40.0, 80.0, (n, 1)), 2)
+    sal = np.round(rng.uniform(25.0, 78.0, (n, 1)), 2)
+    return cap, pos, sal
+
+
+def ktab_case(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from detente.scenario import load_scenario
+
+    arrays = load_scenario(REFERENCE / "cases" / f"{name}.csv").arrays()
+    return (np.asarray(arrays.capability, float), np.asarray(arrays.position, float),
+            smp.ktab_saliences(arrays.salience))
+
+
+def timed_run(cap, pos, sal, repeats: int) -> tuple[float, float, int]:
+    """Best wall and CPU time of ``repeats`` whole runs, and the number of turns."""
+    best_wall = best_cpu = float("inf")
+    turns = 0
+    for _ in range(repeats):
+        w0, c0 = time.perf_counter(), time.process_time()
+        run = smp.run_smp(cap, pos, sal)
+        best_wall = min(best_wall, time.perf_counter() - w0)
+        best_cpu = min(best_cpu, time.process_time() - c0)
+        turns = run.turns
+    return best_wall, best_cpu, turns
+
+
+def peak_memory_mb(cap, pos, sal) -> float:
+    tracemalloc.start()
+    smp.run_smp(cap, pos, sal, smp.SMPOptions(rounds=3))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def literal_baseline() -> None:
+    """Engine vs the literal loop implementation of the spec, first turn, same run."""
+    path = REPO / "tests" / "bargaining" / "test_smp_kernels.py"
+    if not path.exists():
+        print("literal baseline: tests/bargaining/test_smp_kernels.py not found, skipped")
+        return
+    spec = importlib.util.spec_from_file_location("smp_literal", path)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    print("\nfirst turn: engine vs literal loop reading of the spec (same run, CPU s)")
+    for name in ("dummyData_3Dim", "SOE-Pol-Comp", "SOE-Policy"):
+        cap, pos, sal = ktab_case(name)
+        x, s = pos / 100.0, sal / 100.0
+        c0 = time.process_time()
+        expected = module._naive_turn(cap.tolist(), x.tolist(), s.tolist())
+        naive = time.process_time() - c0
+        c0 = time.process_time()
+        for _ in range(5):
+            trace = K.simulate(cap, x, s, max_turns=1)
+        engine = (time.process_time() - c0) / 5
+        same = np.array_equal(trace.positions[1], np.array(expected))
+        print(f"  {name:16s} literal {naive:8.3f}  engine {engine:7.4f}  "
+              f"ratio {naive / engine:7.1f}x  identical={same}")
+
+
+def main() -> None:
+    rows = []
+    cases = [(name, ktab_case(name), 3) for name in SHARED_CASES]
+    cases += [(f"synthetic-{n}x1", synthetic_case(n), 1 if n >= 100 else 3)
+              for n in (50, 100, 200)]
+    print(f"{'case':18s} {'N×M':>7s} {'turns':>5s} {'wall s':>8s} {'cpu s':>8s} "
+          f"{'peak MB':>8s} {'KTAB s':>7s} {'× KTAB':>8s}  target")
+    for name, (cap, pos, sal), repeats in cases:
+        wall, cpu, turns = timed_run(cap, pos, sal, repeats)
+        mem = peak_memory_mb(cap, pos, sal)
+        ktab = KTAB_SECONDS.get(name)
+        ratio = ktab / wall if ktab else float("nan")
+        verdicts = []
+        if name in TARGET_RATIO:
+            verdicts.append(f"≥{TARGET_RATIO[name]:.0f}× "
+                            f"{'ok' if ratio >= TARGET_RATIO[name] else 'MISSED'}")
+        if name in TARGET_SECONDS:
+            verdicts.append(f"<{TARGET_SECONDS[name]:g} s "
+                            f"{'ok' if wall < TARGET_SECONDS[name] else 'MISSED'}")
+        verdicts.append("mem ok" if mem < MEMORY_LIMIT_MB else "MEM MISSED")
+        n, m = pos.shape
+        print(f"{name:18s} {f'{n}×{m}':>7s} {turns:5d} {wall:8.3f} {cpu:8.3f} {mem:8.1f} "
+              f"{(f'{ktab:.2f}' if ktab else '–'):>7s} "
+              f"{(f'{ratio:.0f}' if ktab else '–'):>8s}  {', '.join(verdicts)}", flush=True)
+        rows.append((name, wall, ratio))
+    literal_baseline()
+
+
+if __name__ == "__main__":
+    main()
