@@ -421,32 +421,62 @@ def assess_all_challenges(terms: StateTerms, sigma: np.ndarray, c: np.ndarray, r
     # block's votes are then added to T_ij, T_ji one n at a time, so every pair's sums run
     # over n in ascending order exactly as in SPEC §5 step 2.
     one_minus_d = 1.0 - terms.distance
+    risk_t = terms.risk_est.T                                 # risk_t[n, h] = Rh[h, n]
     block = max(1, _CHALLENGE_BLOCK_CELLS // (n_actors * n_actors))
+    # work buffers reused by every block (no per-operation allocation)
+    bufs = np.empty((10, min(block, n_actors), n_actors, n_actors))
+    proportional = rule == "proportional"
     for first in range(0, n_actors, block):
         ns = np.arange(first, min(n_actors, first + block))
-        d = terms.distance[ns][:, None, :]                    # (nb, 1, j): D[n, j]
-        slab = d * terms.risk_est[:, ns].T[:, :, None]       # (nb, h, j): D[n, j] Rh[h, n]
+        nb = ns.size
+        slab, e, tmp, l_i, l_j, rho, rho_c, two_b, g2, g4 = (buf[:nb] for buf in bufs)
+        # slab[n, h, j] = A^h(n, j) = (1 − D[n, j]) (1 + D[n, j] Rh[h, n])   (SPEC §4.6)
+        np.multiply(terms.distance[ns][:, None, :], risk_t[ns][:, :, None], out=slab)
         slab += 1.0
-        slab *= one_minus_d[ns][:, None, :]                  # A^h(n, j) = (1 − d)(1 + d Rh)
+        slab *= one_minus_d[ns][:, None, :]
         a = slab[:, idx, idx][:, :, None]                     # A^i(n, i)
         b = slab                                              # A^i(n, j)
-        z = slab[np.arange(ns.size), :, ns][:, :, None]       # A^i(n, n)
+        z = slab[np.arange(nb), :, ns][:, :, None]            # A^i(n, n)
         w_n = weight[ns][:, None, None]
-        e = vote(w_n, a, b, rule)
-        l_i = b_i + np.maximum(e, 0.0)
-        l_j = b_j - np.minimum(e, 0.0)                        # B_j − e if e < 0, else B_j
-        rho = l_i / (l_i + l_j)
-        rho_c = 1.0 - rho
-        g1, g2, g3, g4 = _third_party_values(a, b, z, commit)
-        t = vote(w_n, rho * g1 + rho_c * g2, rho * g3 + rho_c * g4, rule)
-        k = np.arange(ns.size)
-        t[k, ns, :] = 0.0                                     # n is the initiator
-        t[k, :, ns] = 0.0                                     # n is the target
-        gain_i = np.maximum(t, 0.0)
-        gain_j = np.minimum(t, 0.0, out=t)
-        for r in range(ns.size):                              # sequential over n
-            t_ij += gain_i[r]
-            t_ji -= gain_j[r]
+        if proportional:                                      # e = V(w_n, a, b)
+            np.subtract(a, b, out=e)
+            e *= w_n
+        else:
+            e[...] = vote(w_n, a, b, rule)
+        np.maximum(e, 0.0, out=tmp)
+        np.add(b_i, tmp, out=l_i)                             # L_i = B_i + e if e > 0
+        np.minimum(e, 0.0, out=tmp)
+        np.subtract(b_j, tmp, out=l_j)                        # L_j = B_j − e if e < 0
+        np.add(l_i, l_j, out=tmp)
+        np.divide(l_i, tmp, out=rho)                          # ρ = L_i / (L_i + L_j)
+        np.subtract(1.0, rho, out=rho_c)                      # ρ' = 1 − ρ
+        # G1..G4 (SPEC §5.2): semi (a+a)+z, (b+b)+b, (a+a)+a, (b+b)+z; full 3a, 3b, 3a, 3b;
+        # none (a+a)+z, (b+b)+z, (a+a)+z, (b+b)+z
+        two_a = a + a
+        g1 = two_a + (a if commit == "full" else z)
+        g3 = two_a + (z if commit == "none" else a)
+        np.add(b, b, out=two_b)
+        np.add(two_b, z if commit == "none" else b, out=g2)
+        np.add(two_b, b if commit == "full" else z, out=g4)
+        np.multiply(rho_c, g2, out=g2)
+        np.multiply(rho, g1, out=tmp)
+        np.add(tmp, g2, out=g2)                               # Y = ρ G1 + ρ' G2
+        np.multiply(rho_c, g4, out=g4)
+        np.multiply(rho, g3, out=tmp)
+        np.add(tmp, g4, out=g4)                               # X = ρ G3 + ρ' G4
+        if proportional:                                      # t = V(w_n, Y, X)
+            np.subtract(g2, g4, out=tmp)
+            tmp *= w_n
+        else:
+            tmp[...] = vote(w_n, g2, g4, rule)
+        k = np.arange(nb)
+        tmp[k, ns, :] = 0.0                                   # n is the initiator
+        tmp[k, :, ns] = 0.0                                   # n is the target
+        np.maximum(tmp, 0.0, out=e)
+        np.minimum(tmp, 0.0, out=tmp)
+        for r in range(nb):                                   # sequential over n
+            t_ij += e[r]
+            t_ji -= tmp[r]
     total = t_ij + t_ji
     p = t_ij / total
     p_c = t_ji / total
