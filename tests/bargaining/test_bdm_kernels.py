@@ -71,3 +71,22 @@ def test_q_below_one_branch_by_hand():
     # With T fixed to 1 the no-challenge branch uses U_b = 2 − 4(0.5 − 0.5) = 2 instead.
     eu_t1 = K.expected_utility(x, s, P, np.array([1.0]), np.array([1.0]), 1.0, 0.5, 1.0)
     assert eu_t1[0, 0, 1] == pytest.approx(s1 * (4 * p - 2) + 2 - 2 * s1 - 1.0, abs=1e-12)
+
+
+def test_receiver_view_equals_expected_utility_twice():
+    """The Q = 1 fast path (shared U_s, U_f; eq. 6 rearranged) against the generic eqs. 6–7:
+    a[i, j] = E(U_ij) with r_i, and b[i, j] = E(U_ji) with r_i = M[j, i] where M uses the
+    target's exponent."""
+    rng = np.random.default_rng(8)
+    B, n = 4, 9
+    x = rng.uniform(0, 100, (B, n))
+    s = rng.uniform(0, 1, (B, n))
+    P = rng.uniform(0, 0.05, (B, n, n))
+    r = rng.uniform(0.5, 2.0, (B, n))
+    R = np.ptp(x, axis=1)
+    mu = np.median(x, axis=1)
+    a, b = K.receiver_view(x, s, P, R, r)
+    a_ref = K.expected_utility(x, s, P, mu, R, r[:, :, None], 1.0, None)
+    b_ref = K.expected_utility(x, s, P, mu, R, r[:, None, :], 1.0, None).transpose(0, 2, 1)
+    np.testing.assert_allclose(a, a_ref, rtol=0, atol=1e-13)
+    np.testing.assert_allclose(b, b_ref, rtol=0, atol=1e-13)

@@ -261,15 +261,27 @@ def receiver_view(
     ``a[i, j] = E^i(U_ij)`` (responder salience s_j, probability P_ij) and
     ``b[i, j] = E^i(U_ji)`` (responder salience s_i, probability P_ji), both with r_i. Since
     ``|x_j − x_i| = |x_i − x_j|``, U_s and U_f are the same for a and b and are computed once;
-    the result equals :func:`expected_utility` evaluated twice (it is a pure refactoring).
+    the result equals :func:`expected_utility` evaluated twice, up to rounding (eq. 6 is
+    evaluated in the rearranged form ``(U_s − U_sq) − s_t (1 − P)(U_s − U_f)``).
     """
     d = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
     r_row = r[:, :, None]
     u_s = _utility(-0.5, d, r_row)  # eq. 15 with r_i
     u_f = _utility(0.5, d, r_row)  # eq. 16 with r_i
     u_sq = _status_quo_utility(r_row)  # eq. 24 with r_i
-    a = _challenge_branch(P, s[:, None, :], u_s, u_f, u_sq, 1.0)
-    b = _challenge_branch(P.transpose(0, 2, 1), s[:, :, None], u_s, u_f, u_sq, 1.0)
+    # eq. 6 rearranged: s_t [P U_s + (1 − P) U_f] + (1 − s_t) U_s − U_sq
+    #                 = (U_s − U_sq) − s_t (1 − P)(U_s − U_f); the two brackets are shared.
+    gain = u_s - u_sq
+    spread = u_s
+    spread -= u_f  # u_s is not needed any more
+    a = 1.0 - P
+    a *= s[:, None, :]
+    a *= spread
+    np.subtract(gain, a, out=a)
+    b = 1.0 - P.transpose(0, 2, 1)
+    b *= s[:, :, None]
+    b *= spread
+    np.subtract(gain, b, out=b)
     return a, b
 
 

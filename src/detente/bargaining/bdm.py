@@ -335,12 +335,21 @@ def scenario_median_paths(
     dict of issue id to (median_path, rounds_run)
         ``median_path`` of shape (n_draws, rounds + 1), ``rounds_run`` of shape (n_draws,).
     """
+    # Issues with the same participating actors are stacked on the draw axis and run as one
+    # batch (draws never interact, so this only saves numpy call overhead).
+    groups: dict[bytes, list[int]] = {}
+    for k in range(len(inputs.issue_ids)):
+        groups.setdefault(inputs.present[:, k].tobytes(), []).append(k)
     out = {}
-    for k, issue_id in enumerate(inputs.issue_ids):
-        _, c, x, s = inputs.issue(k)
+    B = inputs.n_draws
+    for ks in groups.values():
+        parts = [inputs.issue(k)[1:] for k in ks]
+        c, x, s = (np.concatenate([p[i] for p in parts]) for i in range(3))
         traj = run_bdm(c, x, s / 100.0, options)
-        out[issue_id] = (traj.median, traj.rounds_run)
-    return out
+        for g, k in enumerate(ks):
+            rows = slice(g * B, (g + 1) * B)
+            out[inputs.issue_ids[k]] = (traj.median[rows], traj.rounds_run[rows])
+    return {issue_id: out[issue_id] for issue_id in inputs.issue_ids}
 
 
 def _bytes_per_draw(n_actors: int, options: BDMOptions) -> int:

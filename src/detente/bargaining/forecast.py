@@ -65,7 +65,7 @@ class Engine:
         Batched run: per issue, the median-voter path ``(n_draws, rounds + 1)`` and the last
         round run ``(n_draws,)``.
     bytes_per_draw : callable (n_actors, options) -> int
-        Peak working memory of one draw, used to size chunks.
+        Peak working memory of one draw of one issue, used to size chunks.
     """
 
     name: str
@@ -166,7 +166,9 @@ def run_draws(
     machine's core count.
     """
     if chunk_size is None:
-        per_draw = max(1, engine.bytes_per_draw(len(inputs.actor_ids), options))
+        # engines may stack issues on the draw axis (BDM does), so budget for all of them
+        per_draw = max(1, engine.bytes_per_draw(len(inputs.actor_ids), options)
+                       * max(1, len(inputs.issue_ids)))
         chunk_size = max(1, CHUNK_BYTES // per_draw)
     slices = list(chunk_slices(inputs.n_draws, chunk_size))
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(slices)))
