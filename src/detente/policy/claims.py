@@ -195,7 +195,7 @@ def claims_table(comp: Comparison, panel: pd.DataFrame | None = None,
     # C4 — posterior of the dialogue rate ratio and the episode score
     post = comp.posterior
     if "log_rate_ratio_dialogue" in post.samples:
-        ratio = np.exp(np.asarray(post.samples["log_rate_ratio_dialogue"]))
+        ratio = np.exp(np.clip(np.asarray(post.samples["log_rate_ratio_dialogue"]), -50, 50))
         lo, mid, hi = np.quantile(ratio, [0.05, 0.5, 0.95])
         p_below = float(np.mean(ratio < 1.0))
         finding = (f"Fitted on {post.first_month}–{post.until}: launch rate in dialogue ÷ "

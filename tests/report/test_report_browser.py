@@ -1,0 +1,50 @@
+"""The report in a real browser: headless Debian Chromium via Playwright.
+
+Opens the report over file://, fails on any console error or page error, checks that every
+figure rendered with a non-zero size, and saves a full-page screenshot under
+``test-artifacts/`` (gitignored). Chromium comes from Debian (``.ci/run`` installs it); the test
+never downloads a browser.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from detente.report import write_report
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@pytest.mark.slow
+def test_report_renders_in_chromium(small_comparison, panel, tmp_path):
+    if not CHROMIUM.exists():
+        pytest.fail("Debian chromium not found at /usr/bin/chromium (.ci/run installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    path = write_report(small_comparison, tmp_path, panel=panel)
+    errors: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(path.as_uri())
+            page.wait_for_load_state("load")
+            sizes = page.eval_on_selector_all(
+                "figure img, figure svg",
+                "els => els.map(e => [e.closest('figure').id, e.getBoundingClientRect().width,"
+                " e.getBoundingClientRect().height, e.naturalWidth || 1])")
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+        finally:
+            browser.close()
+    assert errors == []
+    expected = 7 + len(small_comparison.policy_ids)  # FIGURES + one trajectory per policy
+    assert len(sizes) >= expected
+    for fig_id, width, height, natural in sizes:
+        assert width > 0 and height > 0 and natural > 0, fig_id
