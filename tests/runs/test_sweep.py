@@ -192,3 +192,17 @@ def test_engine_option_as_extra_input_matches_forecast_with_that_option(korea) -
         fc = detente.forecast(korea, model="bdm", options={"q": q})
         for issue_id, result in fc.results.items():
             assert out[f"{issue_id}.forecast"][row] == pytest.approx(result.forecast, abs=1e-9)
+
+
+def test_regenerated_design_equals_the_stored_one(store: RunStore) -> None:
+    """The design kept as cells at run time is the reference for the regenerated one."""
+    from detente.runs import sweep_design
+
+    result = run_sweep(None, store=store, model="ishigami", method="morris", samples=8, seed=5,
+                       store_design=True)
+    rec = store.record(result.run_id)
+    stored = store.table(rec.id, "design")
+    np.testing.assert_array_equal(sweep_design(rec).X, stored.to_numpy())
+    tampered = type(rec)(**{**rec.__dict__, "seed": 6})
+    with pytest.raises(OptionsError):
+        sweep_design(tampered)

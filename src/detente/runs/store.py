@@ -241,53 +241,91 @@ class RunDiff:
 # long format
 # --------------------------------------------------------------------------------------------
 
+def _column_kind(series: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(series):
+        return "bool"
+    if pd.api.types.is_float_dtype(series):
+        return "float"
+    if pd.api.types.is_numeric_dtype(series):
+        return "int"
+    return "str"
+
+
 def _to_long(run_id: str, name: str, frame: pd.DataFrame, first_row: int = 0
-             ) -> tuple[pd.DataFrame, list[dict[str, str]]]:
-    """Melt ``frame`` into (run_id, tbl, row, col, value, text) cells; return cells and columns."""
+             ) -> tuple[Any, list[dict[str, str]]]:
+    """Melt ``frame`` into (run_id, tbl, row, col, value, text) cells; return cells and columns.
+
+    The cells are a pyarrow Table built column-wise from numpy arrays (cell order: column by
+    column, rows ascending), which DuckDB ingests without a per-row Python loop.
+    """
+    import pyarrow as pa
+
     n = len(frame)
-    rows = np.arange(first_row, first_row + n, dtype=np.int64)
-    parts = []
-    columns = []
-    for col in frame.columns:
-        series = frame[col]
-        numeric = pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
-        kind = "float" if numeric and pd.api.types.is_float_dtype(series) else (
-            "int" if numeric else ("bool" if pd.api.types.is_bool_dtype(series) else "str"))
-        columns.append({"name": str(col), "dtype": kind})
-        if numeric:
-            value = series.to_numpy(dtype=np.float64, na_value=np.nan)
-            text = pd.Series([None] * n, dtype=object)
+    k = frame.shape[1]
+    columns = [{"name": str(c), "dtype": _column_kind(frame[c])} for c in frame.columns]
+    rows = np.tile(np.arange(first_row, first_row + n, dtype=np.int64), k)
+    values = np.full(n * k, np.nan)
+    is_text = np.zeros(n * k, dtype=bool)
+    texts = np.full(n * k, None, dtype=object)
+    for j, (c, meta) in enumerate(zip(frame.columns, columns, strict=True)):
+        block = slice(j * n, (j + 1) * n)
+        series = frame[c]
+        if meta["dtype"] in ("float", "int"):
+            values[block] = series.to_numpy(dtype=np.float64, na_value=np.nan)
         else:
-            value = np.full(n, np.nan)
-            text = series.map(lambda v: None if v is None or (isinstance(v, float) and v != v)
-                              else str(v)).astype(object)
-        parts.append(pd.DataFrame({
-            "run_id": run_id, "tbl": name, "row": rows, "col": str(col),
-            "value": value, "text": text.to_numpy(dtype=object),
-        }))
-    cells = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["run_id", "tbl", "row", "col", "value", "text"])
+            is_text[block] = True
+            texts[block] = [None if v is None or (isinstance(v, float) and v != v) else str(v)
+                            for v in series.tolist()]
+    col_codes = np.repeat(np.arange(k, dtype=np.int32), n)
+    cells = pa.table({
+        "run_id": pa.DictionaryArray.from_arrays(np.zeros(n * k, dtype=np.int32), [run_id]),
+        "tbl": pa.DictionaryArray.from_arrays(np.zeros(n * k, dtype=np.int32), [name]),
+        "row": pa.array(rows, type=pa.int64()),
+        "col": pa.DictionaryArray.from_arrays(
+            col_codes, pa.array([c["name"] for c in columns], type=pa.string())),
+        "value": pa.array(values, type=pa.float64(), mask=is_text),  # NULL in text cells
+        "text": pa.array(texts, type=pa.string()),
+    })
     return cells, columns
 
 
-def _from_long(cells: pd.DataFrame, columns: list[dict[str, str]]) -> pd.DataFrame:
-    """Pivot long cells back to a frame with the catalogued column order and dtypes."""
-    if cells.empty:
+def _from_long(cells: Mapping[str, np.ndarray], columns: list[dict[str, str]]) -> pd.DataFrame:
+    """Lay long cells (``row, col, value, text`` arrays) back out as the catalogued frame.
+
+    Column order and dtypes come from the catalogue; rows are ordered by row number.
+    """
+    names = [c["name"] for c in columns]
+    rows = np.asarray(cells["row"], dtype=np.int64)
+    if rows.size == 0:
         return pd.DataFrame({c["name"]: pd.Series(dtype=_PD_DTYPE[c["dtype"]]) for c in columns})
-    rows = np.sort(cells["row"].unique())
+    row_ids, ri = np.unique(rows, return_inverse=True)
+    position = {name: j for j, name in enumerate(names)}
+    ci = np.fromiter((position.get(c, -1) for c in cells["col"]), dtype=np.int64,
+                     count=rows.size)
+    keep = ci >= 0
+    n, k = len(row_ids), len(names)
+    value = np.ma.filled(np.ma.asarray(cells["value"], dtype=np.float64), np.nan)
+    numeric = np.full((n, k), np.nan)
+    numeric[ri[keep], ci[keep]] = value[keep]
+    text = None
+    if any(c["dtype"] in ("str", "bool") for c in columns):
+        raw = cells["text"]
+        mask = np.ma.getmaskarray(raw) if np.ma.isMaskedArray(raw) else np.zeros(rows.size, bool)
+        data = np.asarray(np.ma.getdata(raw), dtype=object)
+        data = np.where(mask, None, data)
+        text = np.full((n, k), None, dtype=object)
+        text[ri[keep], ci[keep]] = data[keep]
     out: dict[str, Any] = {}
-    for c in columns:
-        sub = cells[cells["col"] == c["name"]].set_index("row").reindex(rows)
+    for j, c in enumerate(columns):
         if c["dtype"] == "float":
-            out[c["name"]] = sub["value"].to_numpy(dtype=np.float64)
+            out[c["name"]] = numeric[:, j]
         elif c["dtype"] == "int":
-            out[c["name"]] = sub["value"].to_numpy(dtype=np.float64).astype(np.int64)
+            out[c["name"]] = numeric[:, j].astype(np.int64)
         elif c["dtype"] == "bool":
-            out[c["name"]] = sub["text"].map({"True": True, "False": False}).to_numpy(dtype=bool)
+            out[c["name"]] = np.array([v == "True" for v in text[:, j]], dtype=bool)
         else:
-            out[c["name"]] = sub["text"].to_numpy(dtype=object)
-    frame = pd.DataFrame(out, index=pd.RangeIndex(len(rows)))
-    return frame
+            out[c["name"]] = text[:, j]
+    return pd.DataFrame(out, index=pd.RangeIndex(n))
 
 
 _PD_DTYPE = {"float": "float64", "int": "int64", "bool": "bool", "str": "object"}
@@ -462,13 +500,13 @@ class RunStore:
                         [run_id, int(chunk), int(first_row), len(frame), float(seconds), _now()])
 
     @staticmethod
-    def _insert_cells(con: duckdb.DuckDBPyConnection, cells: pd.DataFrame) -> None:
-        if cells.empty:
+    def _insert_cells(con: duckdb.DuckDBPyConnection, cells: Any) -> None:
+        if len(cells) == 0:
             return
         con.register("_detente_cells", cells)
         try:
-            con.execute('INSERT INTO results SELECT run_id, tbl, "row", col, value, text '
-                        "FROM _detente_cells")
+            con.execute('INSERT INTO results SELECT run_id::VARCHAR, tbl::VARCHAR, "row", '
+                        "col::VARCHAR, value, text FROM _detente_cells")
         finally:
             con.unregister("_detente_cells")
 
@@ -569,7 +607,7 @@ class RunStore:
                                [Problem("no such result table", file=str(self.path),
                                         path="table", allowed=names)])
         cells = self._con.execute('SELECT "row", col, value, text FROM results WHERE run_id = ? '
-                                  'AND tbl = ? ORDER BY "row"', [rid, name]).df()
+                                  'AND tbl = ?', [rid, name]).fetchnumpy()
         return _from_long(cells, json.loads(meta[0]))
 
     def done_chunks(self, run_id: str) -> set[int]:

@@ -1,0 +1,161 @@
+"""Sweeps at scale: evaluations per second per executor, speed-up, per-task overhead, peak memory,
+and the run store's share of the run time.
+
+Every figure is a ratio against a baseline measured in the same run:
+
+- **throughput**: a Sobol' sweep of the BDM bargaining model on ``korea-2023`` (256 base samples
+  × (k + 2) ≈ 12,000 evaluations, chunks of 256) on the in-process runner (baseline), a process
+  pool with 1 and 2 workers, and a Dask ``LocalCluster`` with 1 and 2 workers. Speed-up = 2-worker
+  rate / 1-worker rate of the same executor (target ≥ 1.7× on 2 cores).
+- **per-task overhead**: wall time per task of a no-op task (the runner's own cost: pickling,
+  scheduling, result transfer), against the in-process call.
+- **store overhead**: the run's ``timings["store"]`` (long-format conversion + DuckDB commits,
+  every chunk) as a share of its wall time (target ≤ 5%), and a sweep of the same chunks with no
+  store at all.
+- **peak memory**: maximum resident set of a subprocess running the ≈12,000-evaluation sweep,
+  against a subprocess that imports détente and loads the scenario only.
+
+Run alone: ``python benchmarks/bench_runs.py`` (about 2–3 minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+SAMPLES = 256
+CHUNK = 256
+NOOP_TASKS = 400
+
+
+def _sweep_rate(runner, store_path: Path) -> tuple[float, dict[str, float], int]:
+    from detente.runs import RunStore, run_sweep
+    from detente.scenario import load_scenario
+
+    korea = load_scenario("korea-2023")
+    with RunStore(store_path) as st:
+        t0 = time.perf_counter()
+        result = run_sweep(korea, store=st, model="bargaining", method="sobol", samples=SAMPLES,
+                           seed=1, chunk_size=CHUNK, runner=runner)
+        wall = time.perf_counter() - t0
+        timings = st.record(result.run_id).timings
+    n = result.design.n_evaluations
+    return n / wall, timings | {"bench_wall": wall}, n
+
+
+def _noop(shared: object, payload: object) -> object:
+    return payload
+
+
+def _task_overhead(runner) -> float:
+    with runner:
+        list(runner.map_unordered(_noop, None, [(0, 0)] * 8))  # warm the workers up
+        t0 = time.perf_counter()
+        for _ in runner.map_unordered(_noop, None, ((i, i) for i in range(NOOP_TASKS))):
+            pass
+        return (time.perf_counter() - t0) / NOOP_TASKS
+
+
+def _no_store_wall() -> tuple[float, int]:
+    """The same chunks evaluated in-process with nothing stored (the store-free baseline)."""
+    from detente.runs import plan_sweep
+    from detente.runs.orchestrate import chunk_seed
+    from detente.runs.sweep import analyse, get_sweep_model
+    from detente.scenario import load_scenario
+
+    korea = load_scenario("korea-2023")
+    t0 = time.perf_counter()
+    plan, design = plan_sweep(korea, model="bargaining", method="sobol", samples=SAMPLES, seed=1,
+                              chunk_size=CHUNK)
+    model = get_sweep_model("bargaining")
+    context = model.prepare(korea, plan.inputs, plan.options)
+    parts = []
+    for c, lo in enumerate(range(0, design.n_evaluations, CHUNK)):
+        out = model.evaluate(context, design.X[lo:lo + CHUNK], chunk_seed(1, c))
+        parts.append(np.stack([out[o] for o in plan.outputs], axis=1))
+    import pandas as pd
+
+    analyse(design, pd.DataFrame(np.concatenate(parts), columns=list(plan.outputs)), 1)
+    return time.perf_counter() - t0, design.n_evaluations
+
+
+_PEAK = """
+import pathlib, resource, sys, tempfile, tracemalloc
+from detente.scenario import load_scenario
+korea = load_scenario("korea-2023")
+traced = 0
+if sys.argv[1] == "sweep":
+    from detente.runs import RunStore, run_sweep
+    with tempfile.TemporaryDirectory() as d, RunStore(pathlib.Path(d) / "m.duckdb") as st:
+        tracemalloc.start()
+        run_sweep(korea, store=st, model="bargaining", method="sobol", samples=int(sys.argv[2]),
+                  seed=1, chunk_size=int(sys.argv[3]))
+        traced = tracemalloc.get_traced_memory()[1]
+else:
+    import detente.runs  # noqa: F401
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, traced)
+"""
+
+
+def _peak_memory_mb(mode: str) -> tuple[float, float]:
+    """(peak RSS, peak traced Python/numpy allocations during the sweep) of a fresh process."""
+    out = subprocess.run([sys.executable, "-c", _PEAK, mode, str(SAMPLES), str(CHUNK)],
+                         capture_output=True, text=True, check=True)
+    rss_kib, traced = out.stdout.split()[-2:]
+    return int(rss_kib) / 1024, int(traced) / 2**20  # ru_maxrss is in KiB on Linux
+
+
+def main() -> None:
+    from detente.runs import DaskRunner, LocalRunner, PoolRunner
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        base_rate, base_t, n = _sweep_rate(LocalRunner(), tmpdir / "local.duckdb")
+        rows.append(("in-process", 1, base_rate))
+        print(f"sweep: Sobol', {n:,} evaluations of the BDM model on korea-2023, chunks of {CHUNK}")
+        print(f"  in-process          {base_rate:8.0f} eval/s  (baseline)")
+        rates = {}
+        for label, make in (("process pool", lambda j: PoolRunner(j)),
+                            ("dask LocalCluster", lambda j: DaskRunner(None, jobs=j))):
+            for jobs in (1, 2):
+                with make(jobs) as runner:
+                    # warm-up: start the workers and import the engine before timing
+                    list(runner.map_unordered(_noop, None, [(0, 0)] * (2 * jobs)))
+                    rate, _, _ = _sweep_rate(runner, tmpdir / f"{label[:4]}{jobs}.duckdb")
+                rates[(label, jobs)] = rate
+                print(f"  {label:18s}{jobs:2d} {rate:8.0f} eval/s  ({rate / base_rate:4.2f}× in-process)")
+            speedup = rates[(label, 2)] / rates[(label, 1)]
+            print(f"  {label}: speed-up 2 vs 1 workers = {speedup:.2f}× (target ≥ 1.70×)")
+
+        store_share = base_t["store"] / base_t["wall"]  # includes reading back + indices
+        no_store, _ = _no_store_wall()
+        print(f"store: {base_t['store']:.2f} s of {base_t['wall']:.2f} s wall = "
+              f"{100 * store_share:.1f}% (target ≤ 5%); same chunks with no store "
+              f"{no_store:.2f} s → with store {base_t['bench_wall'] / no_store:.2f}× its time")
+
+    local_overhead = _task_overhead(LocalRunner())
+    print(f"per-task overhead (no-op task, {NOOP_TASKS} tasks):")
+    print(f"  in-process          {1e6 * local_overhead:9.1f} µs  (baseline)")
+    for label, runner in (("process pool 2", PoolRunner(2)),
+                          ("dask LocalCluster 2", DaskRunner(None, jobs=2))):
+        ov = _task_overhead(runner)
+        print(f"  {label:20s}{1e3 * ov:8.2f} ms  ({ov / local_overhead:,.0f}× in-process); "
+              f"a {CHUNK}-evaluation chunk takes {1e3 * CHUNK / base_rate:.0f} ms → "
+              f"{100 * ov / (CHUNK / base_rate):.1f}% overhead")
+
+    import_only, _ = _peak_memory_mb("import")
+    sweep_peak, traced = _peak_memory_mb("sweep")
+    print(f"peak memory: {n:,}-evaluation sweep {sweep_peak:.0f} MB RSS vs import + scenario "
+          f"{import_only:.0f} MB (+{sweep_peak - import_only:.0f} MB, "
+          f"{sweep_peak / import_only:.2f}×); peak traced allocations during the sweep "
+          f"{traced:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
