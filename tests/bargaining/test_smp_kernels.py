@@ -264,17 +264,37 @@ def test_blocked_challenge_sweep_equals_per_pair_evaluation():
     np.testing.assert_array_equal(gain_all[i, j], gain_one)
 
 
-def test_coalition_vote_paths_agree():
-    """Voter-loop and chunked-accumulate coalition sums are both sequential over voters."""
+def test_coalition_votes_do_not_depend_on_chunking():
+    """Chunks of voters are summed left to right, so any chunk size gives the same bits."""
     rng = np.random.default_rng(5)
     u = rng.uniform(size=(40, 70))
     w = rng.uniform(1, 9, 40)
-    old = K._VOTE_LOOP_CELLS
+    old = K._VOTE_CHUNK_CELLS
     try:
-        K._VOTE_LOOP_CELLS = 10**12
-        acc = K.coalition_strengths(w, u, "proportional")
-        K._VOTE_LOOP_CELLS = 1
-        loop = K.coalition_strengths(w, u, "proportional")
+        K._VOTE_CHUNK_CELLS = 10**9
+        whole = K.coalition_strengths(w, u, "proportional")
+        K._VOTE_CHUNK_CELLS = 3 * 70 * 70  # three voters per chunk
+        chunked = K.coalition_strengths(w, u, "proportional")
     finally:
-        K._VOTE_LOOP_CELLS = old
-    np.testing.assert_array_equal(acc, loop)
+        K._VOTE_CHUNK_CELLS = old
+    np.testing.assert_array_equal(whole, chunked)
+
+
+@pytest.mark.parametrize("shape, axis", [((37, 1), 0), ((50, 2), 0), ((5, 29, 3), 1),
+                                         ((300, 40), 0), ((4, 7, 1), 1), ((11,), 0),
+                                         ((6, 3, 3), -1), ((2, 40_000), 0)])
+def test_sequential_reduce_equals_a_python_loop(shape, axis):
+    """The spec's sequential sums and products (SPEC §0, §11) against an explicit loop, on
+    numbers spanning 16 orders of magnitude (where pairwise summation would differ)."""
+    rng = np.random.default_rng(sum(shape))
+    a = rng.standard_normal(shape) * 10.0 ** rng.uniform(-8, 8, shape)
+    moved = np.moveaxis(a, axis, 0)
+    start = rng.standard_normal(moved.shape[1:])
+    total = start.copy()
+    prod = np.ones(moved.shape[1:])
+    for row in moved:
+        total = total + row
+        prod = prod * (1.0 + 1e-3 * np.tanh(row))
+    np.testing.assert_array_equal(K.sequential_reduce(np.add, a, axis, initial=start), total)
+    np.testing.assert_array_equal(
+        K.sequential_reduce(np.multiply, 1.0 + 1e-3 * np.tanh(a), axis), prod)
