@@ -90,3 +90,18 @@ def test_receiver_view_equals_expected_utility_twice():
     b_ref = K.expected_utility(x, s, P, mu, R, r[:, None, :], 1.0, None).transpose(0, 2, 1)
     np.testing.assert_allclose(a, a_ref, rtol=0, atol=1e-13)
     np.testing.assert_allclose(b, b_ref, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fixed_point_carry_forward_is_exact(seed):
+    """Draws whose positions stop changing are carried forward, not recomputed, when offers are
+    not recorded; recording offers computes every round. Both must give identical histories."""
+    from detente.bargaining.bdm import run_bdm
+
+    x, w, _, _ = _inputs(seed, 12, 7, integer=True)
+    c = w + 0.1
+    s = np.random.default_rng(seed).uniform(0.1, 1.0, x.shape)
+    fast = run_bdm(c, x, s)
+    full = run_bdm(c, x, s, record_offers=True)
+    for field in ("positions", "median", "mean", "r", "security"):
+        np.testing.assert_array_equal(getattr(fast, field), getattr(full, field))

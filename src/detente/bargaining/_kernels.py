@@ -510,7 +510,6 @@ def simulate(
     r_hist = np.ones((B, rounds, n))
     sec_hist = np.zeros((B, rounds, n))
     rounds_run = np.full(B, rounds, dtype=np.intp)
-    running = np.ones(B, dtype=bool)
     rec = {}
     if record_offers:
         rec = {
@@ -520,33 +519,46 @@ def simulate(
             "b_eu": np.zeros((B, rounds, n, n)),
             "proposer": np.full((B, rounds, n), -1, dtype=np.intp),
         }
+    # Draws still computed. A round is a deterministic function of the positions alone (r is
+    # recomputed from scratch, spec §6), so a draw whose positions did not change at all has
+    # reached a fixed point: every later round repeats it exactly, and it is carried forward
+    # instead of recomputed (only when offers are not recorded). Stopped draws leave too.
+    active = np.arange(B)
     for t_ in range(rounds):
-        R = R_fixed if range_rule == "fixed" else span(x)
-        st = bdm_round(x, c, s, R, probability=probability, compromise_key=compromise_key,
-                       capitulation=capitulation, q=q, t=t, perception=perception,
-                       mu=median[:, t_])
-        new_x = np.where(running[:, None], st.new_x, x)
-        r_hist[:, t_] = st.r
-        sec_hist[:, t_] = st.security
-        if record_offers:
-            keep = running[:, None, None]
-            rec["kind"][:, t_] = np.where(keep, st.kind, 0)
-            rec["offered"][:, t_] = st.offered
-            rec["a"][:, t_] = st.a
-            rec["b_eu"][:, t_] = st.b_eu
-            rec["proposer"][:, t_] = np.where(running[:, None], st.proposer, -1)
-        if stop_tolerance is not None:
-            settled = np.abs(new_x - x).max(axis=1) < stop_tolerance * R_fixed
-            newly = running & settled
-            rounds_run = np.where(newly, t_ + 1, rounds_run)
-            running = running & ~settled
-        x = new_x
+        if t_ > 0:
+            r_hist[:, t_] = r_hist[:, t_ - 1]
+            sec_hist[:, t_] = sec_hist[:, t_ - 1]
         positions[:, t_ + 1] = x
-        median[:, t_ + 1] = median_voter(x, w)
-        mean[:, t_ + 1] = weighted_mean(x, w)
-        if not running.any():  # every draw has stopped: carry the state forward
-            positions[:, t_ + 2:] = x[:, None, :]
-            median[:, t_ + 2:] = median[:, t_ + 1, None]
-            mean[:, t_ + 2:] = mean[:, t_ + 1, None]
-            break
+        median[:, t_ + 1] = median[:, t_]
+        mean[:, t_ + 1] = mean[:, t_]
+        if active.size == 0:
+            continue
+        xa = x[active]
+        R = R_fixed[active] if range_rule == "fixed" else span(xa)
+        st = bdm_round(xa, c[active], s[active], R, probability=probability,
+                       compromise_key=compromise_key, capitulation=capitulation, q=q, t=t,
+                       perception=perception, mu=median[active, t_])
+        new_xa = st.new_x
+        r_hist[active, t_] = st.r
+        sec_hist[active, t_] = st.security
+        if record_offers:
+            rec["kind"][active, t_] = st.kind
+            rec["offered"][active, t_] = st.offered
+            rec["a"][active, t_] = st.a
+            rec["b_eu"][active, t_] = st.b_eu
+            rec["proposer"][active, t_] = st.proposer
+        moved = np.abs(new_xa - xa).max(axis=1)
+        keep = np.ones(active.size, dtype=bool)
+        if stop_tolerance is not None:
+            settled = moved < stop_tolerance * R_fixed[active]
+            rounds_run[active[settled]] = t_ + 1
+            keep &= ~settled
+        if not record_offers:
+            keep &= moved > 0
+        x[active] = new_xa
+        positions[active, t_ + 1] = new_xa
+        wa = w[active]
+        median[active, t_ + 1] = median_voter(new_xa, wa)
+        mean[active, t_ + 1] = weighted_mean(new_xa, wa)
+        active = active[keep]
     return Trajectories(positions, median, mean, r_hist, sec_hist, rounds_run, **rec)
