@@ -156,14 +156,14 @@ def _thresholds(scenario: Any, issue_ids: tuple[str, ...], point: Mapping[str, I
 
 def run_draws(
     engine: Engine, inputs: EngineInputs, options: Any, chunk_size: int | None = None,
-    workers: int | None = None,
+    workers: int | None = None, progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Run ``engine`` on every draw of ``inputs`` in chunks; concatenated median paths per issue.
 
     Chunks are independent array programs; with ``workers > 1`` they run on a thread pool
     (numpy releases the GIL inside its array loops). Results are joined in draw order, so
     neither ``chunk_size`` nor ``workers`` changes any number. ``workers`` defaults to the
-    machine's core count.
+    machine's core count. ``progress(done, total)`` is called after each chunk (draws done).
     """
     if chunk_size is None:
         # engines may stack issues on the draw axis (BDM does), so budget for all of them
@@ -176,11 +176,13 @@ def run_draws(
     def run_chunk(sl: slice) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         return engine.median_paths(inputs.take(sl), options)
 
-    if n_workers == 1:
-        chunks = [run_chunk(sl) for sl in slices]
-    else:
-        with ThreadPoolExecutor(max_workers=n_workers) as pool:
-            chunks = list(pool.map(run_chunk, slices))
+    chunks = []
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+        results = pool.map(run_chunk, slices) if n_workers > 1 else map(run_chunk, slices)
+        for sl, chunk in zip(slices, results, strict=True):
+            chunks.append(chunk)
+            if progress is not None:
+                progress(sl.stop, inputs.n_draws)
     parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {i: [] for i in inputs.issue_ids}
     for chunk in chunks:
         for issue_id, pair in chunk.items():
@@ -206,6 +208,7 @@ def forecast(
     thresholds: Mapping[str, float] | None = None,
     chunk_size: int | None = None,
     workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Forecast:
     """Where the bargaining on each issue ends up, and how sure we are.
 
@@ -238,6 +241,8 @@ def forecast(
         Draws per engine chunk (default: sized to a 32 MB working set). Never changes results.
     workers : int, optional
         Threads running chunks in parallel (default: the core count). Never changes results.
+    progress : callable (done, total) -> None, optional
+        Called after each chunk of draws (for progress bars in the faces).
 
     Returns
     -------
@@ -259,7 +264,7 @@ def forecast(
         used_seed = resolve_seed(seed)
         batch = sample_inputs(arrays, int(draws), used_seed, perturbation=perturbation,
                               distribution=distribution)
-        paths = run_draws(engine, batch, opts, chunk_size, workers)
+        paths = run_draws(engine, batch, opts, chunk_size, workers, progress)
         named = _thresholds(scen, tuple(arrays.issue_ids), point, thresholds)
         for issue_id, (median_path, rounds_run) in paths.items():
             fc, low, high = summarise_median_path(median_path, opts.burn_in, rounds_run)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich import box
+from rich.progress import Progress
 from rich.table import Table
 
 from detente.cli._app import app, console, fail
@@ -57,9 +58,12 @@ def forecast_cmd(
         _render_side_by_side(both)
         return
     try:
-        result = forecast(scenario, model=model, rounds=rounds, policy=policy, draws=draws,
-                          seed=seed, options=_parse_settings(settings), issue=issue,
-                          perturbation=perturbation)
+        with Progress(transient=True, console=console, disable=draws == 0 or as_json) as bar:
+            task = bar.add_task(f"{draws} draws", total=max(draws, 1))
+            result = forecast(scenario, model=model, rounds=rounds, policy=policy, draws=draws,
+                              seed=seed, options=_parse_settings(settings), issue=issue,
+                              perturbation=perturbation,
+                              progress=lambda done, total: bar.update(task, completed=done))
     except DetenteError as err:
         fail(err)
     if as_json:
