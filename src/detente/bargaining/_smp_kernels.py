@@ -227,8 +227,17 @@ def conditional_pce(prob: np.ndarray) -> np.ndarray:
     ``g_m = 1.0 · Π_m' P[m, m']`` (left to right, diagonal 0.5 included), ``π = g / Σ g``.
     ``prob`` may carry leading batch axes.
     """
-    g = sequential_reduce(np.multiply, prob, axis=-1)   # 1.0 · P[m, 0] · … (1.0· is exact)
-    total = sequential_reduce(np.add, g, axis=-1)
+    k = prob.shape[-1]
+    if k <= 16:  # few options: a loop over columns is cheaper than re-laying the array out
+        g = prob[..., 0].copy()                          # 1.0 · P[m, 0] (1.0· is exact)
+        for col in range(1, k):
+            g *= prob[..., col]
+        total = g[..., 0].copy()
+        for col in range(1, k):
+            total += g[..., col]
+    else:
+        g = sequential_reduce(np.multiply, prob, axis=-1)
+        total = sequential_reduce(np.add, g, axis=-1)
     return g / total[..., None]
 
 
