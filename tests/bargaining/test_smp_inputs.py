@@ -183,3 +183,13 @@ def test_cli_bad_input_exits_2_without_traceback(tmp_path):
                                    "voting_rule=majority"])
     assert opt.exit_code == 2
     assert "smp.voting_rule" in opt.output
+
+
+def test_cli_sets_non_default_options():
+    """``--set`` values arrive as text; the boolean switch must accept true/false."""
+    result = CliRunner().invoke(app, ["forecast", "korea-2023", "--model", "smp", "--issue",
+                                      "talks", "--set", "bargain_model=init-rcvr", "--set",
+                                      "fix_ktab_quirks=true", "--json"])
+    assert result.exit_code == 0, result.output
+    options = json.loads(result.output)["options"]
+    assert options["fix_ktab_quirks"] is True and options["bargain_model"] == "init-rcvr"

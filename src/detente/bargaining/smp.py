@@ -116,6 +116,10 @@ class SMPOptions:
     }
 
     def __post_init__(self) -> None:
+        if isinstance(self.fix_ktab_quirks, str):  # from ``--set fix_ktab_quirks=true``
+            flag = {"true": True, "false": False}.get(self.fix_ktab_quirks.strip().lower())
+            if flag is not None:
+                object.__setattr__(self, "fix_ktab_quirks", flag)
         problems = []
         for name, allowed in self._CHOICES.items():
             value = getattr(self, name)
