@@ -120,7 +120,7 @@ def literal_baseline() -> None:
 
 def main() -> None:
     cases = [(name, ktab_case(name), 3) for name in SHARED_CASES]
-    cases += [(f"synthetic-{n}x1", synthetic_case(n), 1 if n >= 100 else 3)
+    cases += [(f"synthetic-{n}x1", synthetic_case(n), {50: 3, 100: 2, 200: 1}[n])
               for n in (50, 100, 200)]
     try:
         import os

@@ -650,7 +650,8 @@ def bargain_utilities(terms: StateTerms, xi: np.ndarray, s: np.ndarray,
     for first in range(0, n_actors, block):
         stop = min(n_actors, first + block)
         term = own.T[first:stop, :, None] * keep[first:stop, None, :]  # x·1 = x, x·0 = 0
-        total = sequential_reduce(np.add, term, initial=total)
+        term[0] += total                          # running total + this block's first term
+        total = sequential_reduce(np.add, term)   # then the rest, in order
     return total / n_actors
 
 
