@@ -68,7 +68,7 @@ def test_identical_actors_give_a_clear_error_not_a_crash():
 
 def test_options_are_validated_with_named_fields():
     with pytest.raises(OptionsError) as info:
-        smp.SMPOptions(voting_rule="majority", rounds=1, stop_ratio=2.0)
+        smp.SMPOptions(voting_rule="majority", rounds=0, stop_ratio=2.0)
     paths = {p.path for p in info.value.problems}
     assert paths == {"smp.voting_rule", "smp.rounds", "smp.stop_ratio"}
     with pytest.raises(OptionsError, match="unknown smp options"):

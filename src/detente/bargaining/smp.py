@@ -130,9 +130,9 @@ class SMPOptions:
         def bad_int(v: Any) -> bool:
             return isinstance(v, bool) or not isinstance(v, int | np.integer)
 
-        if bad_int(self.rounds) or not 2 <= self.rounds <= 10_000:
+        if bad_int(self.rounds) or not 1 <= self.rounds <= 10_000:
             problems.append(Problem(f"rounds {self.rounds!r} out of range", path="smp.rounds",
-                                    allowed="an integer from 2 to 10000 (KTAB: 100)"))
+                                    allowed="an integer from 1 to 10000 (KTAB: 100)"))
         if bad_int(self.burn_in) or self.burn_in < 0:
             problems.append(Problem(f"burn_in {self.burn_in!r} out of range",
                                     path="smp.burn_in", allowed="an integer ≥ 0"))

@@ -17,7 +17,7 @@ from detente.errors import DetenteError, OptionsError, Problem
 ScenarioArg = Annotated[str, typer.Argument(
     help="An embedded scenario id (see `detente scenarios`) or a .yaml / .csv file.")]
 ModelOpt = Annotated[str, typer.Option("--model", help="Bargaining engine: bdm, smp, or all (BDM and SMP side by side).")]
-RoundsOpt = Annotated[int | None, typer.Option("--rounds", help="Rounds to run (default 10).")]
+RoundsOpt = Annotated[int | None, typer.Option("--rounds", help="Rounds to run (default 10; smp: turn limit, default 100).")]
 PolicyOpt = Annotated[str | None, typer.Option("--policy", help="Apply this policy id first.")]
 DrawsOpt = Annotated[int, typer.Option("--draws", help="Monte Carlo draws over the ranges (0 = none).")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Root seed of the draws (recorded if omitted).")]
