@@ -58,12 +58,13 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
 
 def _render(comp, claims) -> None:
     frame = comp.summary_frame()
-    t = Table(title=f"{comp.scenario.id}: {comp.horizon_years}-year comparison from "
-                    f"{comp.start_month} ({comp.engine.upper()}, {comp.draws} draws, "
-                    f"seed {comp.seed})", box=box.SIMPLE_HEAVY)
-    for col in ("policy", "launches (80 %)", "P(nuclear test)", "P(dialogue ≤ 12 m)",
-                "talks (80 %)", "index*"):
-        t.add_column(col, justify="left" if col == "policy" else "right")
+    t = Table(title=f"{comp.scenario.id}: {comp.horizon_years} years from {comp.start_month}, "
+                    f"{comp.engine.upper()}, {comp.draws} draws, seed {comp.seed}",
+              box=box.SIMPLE_HEAD, padding=(0, 1))
+    t.add_column("policy", no_wrap=True)
+    for col in (f"launches {comp.horizon_years}y (80 %)", "P(nuclear test)",
+                "P(talks ≤ 12 m)", "talks (80 %)", "index*"):
+        t.add_column(col, justify="right")
     for pid, r in frame.iterrows():
         t.add_row(pid,
                   f"{r.launch_events_median:.0f} ({r.launch_events_q10:.0f}–"
@@ -72,22 +73,23 @@ def _render(comp, claims) -> None:
                   f"{r.talks_median:.0f} ({r.talks_q10:.0f}–{r.talks_q90:.0f})",
                   f"{r.scenario_index:.0f}")
     console.print(t)
-    console.print("* conflict-risk index: scenario index from stated assumptions — not a "
-                  "probability.", style="dim")
-    a = Table(title="Assumed responses and dynamics levers (not fitted)", box=box.SIMPLE)
-    a.add_column("policy")
-    a.add_column("kind")
-    a.add_column("change")
-    a.add_column("status", overflow="fold")
+    console.print("P(talks ≤ 12 m): chance that dialogue starts within 12 months. * index: "
+                  "conflict-risk scenario index from stated assumptions — not a probability.",
+                  style="dim")
+    console.print("\n[bold]Assumed responses and dynamics levers[/] (not fitted):")
     for o in comp.outcomes:
-        for ch in o.changes:
-            if ch.kind != "lever":
-                a.add_row(o.policy_id, ch.kind, ch.describe(), ch.status)
-    console.print(a)
-    c = Table(title="The claims, tested", box=box.SIMPLE_HEAVY, show_lines=False)
-    c.add_column("#")
-    c.add_column("basis")
-    c.add_column("what détente finds", overflow="fold")
+        assumed = [c.describe() for c in o.changes if c.kind == "assumption"]
+        dyn = [f"{c.describe()} ({c.status.split(' (')[0]})" for c in o.changes
+               if c.kind == "dynamics"]
+        if not (assumed or dyn):
+            console.print(f"  {o.policy_id}: none", highlight=False)
+            continue
+        console.print(f"  {o.policy_id}: " + "; ".join(assumed)
+                      + (" | dynamics: " + "; ".join(dyn) if dyn else ""), highlight=False)
+    c = Table(title="The claims, tested", box=box.SIMPLE_HEAD, padding=(0, 1))
+    c.add_column("#", no_wrap=True)
+    c.add_column("basis", max_width=16)
+    c.add_column("what détente finds", overflow="fold", ratio=1)
     for claim in claims:
         c.add_row(claim.id, claim.basis, claim.finding)
     console.print(c)

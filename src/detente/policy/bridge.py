@@ -81,8 +81,9 @@ class BridgeSettings:
     beta_talks: float = _setting(
         1.5, 0.0, 3.0, "B1",
         "log-odds shift of the monthly chance of entering dialogue per 50 points of forecast "
-        "talks (one-sided offers → senior negotiations). 1.5 turns a 3 %/month base into "
-        "~12 %/month, about the pace of the 2018 opening; 0 switches the link off")
+        "talks (one-sided offers → senior negotiations). 1.5 multiplies the odds by 4.5: a "
+        "fitted ~2 %/month becomes ~8 %/month, about the pace of the 2018 opening; 0 switches "
+        "the link off")
     beta_sanctions: float = _setting(
         1.0, 0.0, 3.0, "B2",
         "log rate ratio of UNSC sanctions resolutions per 50 points of forecast sanctions "

@@ -1,0 +1,60 @@
+"""``detente compare``: tables, JSON, the report path, and bad input as one-line errors.
+
+The dynamic fit is replaced by the suite's cached Laplace posterior (``_shared.posterior``) so
+the CLI test does not run NUTS; everything else (scenario, engines, bridge, report) is real.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from detente.cli import app
+from tests.policy import _shared
+
+
+@pytest.fixture
+def cached_fit(monkeypatch):
+    import detente.dynamics.fit as fit_module
+
+    fitted = _shared.posterior()  # fit (or read the cache) before the patch
+    monkeypatch.setattr(fit_module, "fit", lambda *a, **k: fitted)
+
+
+def test_compare_json_lists_assumptions_and_writes_the_report(cached_fit, tmp_path, korea):
+    result = CliRunner().invoke(app, [
+        "compare", "korea-2023", "--policies", "engagement-with-incentives", "--years", "1",
+        "--draws", "4", "--seed", "1", "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["policies"] == ["engagement-with-incentives"]
+    n_assumed = len(korea.policy("engagement-with-incentives").assumptions)
+    assert sum(r["kind"] == "assumption" for r in doc["assumptions"]) == n_assumed
+    assert [c["id"] for c in doc["claims"]] == [f"C{i}" for i in range(1, 11)]
+    assert (tmp_path / "korea-2023-comparison.html").exists()
+    assert doc["report"].endswith("korea-2023-comparison.html")
+
+
+def test_compare_table_output_names_the_report(cached_fit, tmp_path):
+    result = CliRunner().invoke(app, [
+        "compare", "korea-2023", "--policies", "maximum-pressure", "--years", "1",
+        "--draws", "4", "--seed", "2", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())  # rich wraps at the test terminal's width
+    assert "maximum-pressure" in out and "The claims, tested" in out
+    assert "Assumed responses" in out and "RUS rustech position shift 10" in out and "not a probability" in out
+    assert "korea-2023-comparison.html" in result.output.replace("\n", "")
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--policies", "appeasement"], "appeasement"),
+    (["--years", "0"], "horizon_years"),
+    (["--draws", "1"], "draws"),
+])
+def test_bad_input_is_a_clear_error(cached_fit, tmp_path, args, needle):
+    result = CliRunner().invoke(app, ["compare", "korea-2023", "--out", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert needle in result.output
+    assert "Traceback" not in result.output
