@@ -193,3 +193,19 @@ def test_cli_sets_non_default_options():
     assert result.exit_code == 0, result.output
     options = json.loads(result.output)["options"]
     assert options["fix_ktab_quirks"] is True and options["bargain_model"] == "init-rcvr"
+
+
+def test_draw_summaries_equal_the_detailed_run_of_each_draw():
+    """The fast per-draw path (no result frames) must give the numbers the detailed run gives
+    for the same draw: start median voter and final expected outcome, bit for bit."""
+    from detente.bargaining.montecarlo import sample_inputs
+    from detente.scenario import load_scenario
+
+    arrays = load_scenario("korea-2023").arrays()
+    batch = sample_inputs(arrays, 3, 11, perturbation=5.0)
+    paths = smp._median_paths(batch, smp.SMPOptions())
+    for b in range(3):
+        detailed = smp._point_results(batch.take(slice(b, b + 1)), smp.SMPOptions())
+        for issue, res in detailed.items():
+            assert paths[issue][0][b, 0] == res.median[0]
+            assert paths[issue][0][b, 1] == res.forecast

@@ -427,13 +427,21 @@ def run_smp(
     n, m = pos.shape
     ids = tuple(actor_ids) if actor_ids is not None else tuple(str(i) for i in range(n))
     dims = tuple(dim_ids) if dim_ids is not None else tuple(f"dim{k}" for k in range(m))
+    trace = _trace(cap, pos, sal, opts, ids, dims, file, per_estimator)
+    return _package(trace, ids, dims, cap, sal)
+
+
+def _trace(cap: np.ndarray, pos: np.ndarray, sal: np.ndarray, opts: SMPOptions,
+           ids: tuple[str, ...], dims: tuple[str, ...], file: str | None,
+           per_estimator: bool = False) -> K.SMPTrace:
+    """Check KTAB's input rules and run the kernel (0–100 inputs, KTAB saliences)."""
     check_inputs(cap, pos, sal, ids, dims, file)
     rng = (np.random.default_rng(opts.transition_seed)
            if opts.transitions == "stochastic" else None)
     try:
         with np.errstate(invalid="ignore", divide="ignore"):
-            trace = K.simulate(cap, pos / 100.0, sal / 100.0, rng=rng,
-                               per_estimator=per_estimator, **opts.kernel_kwargs())
+            return K.simulate(cap, pos / 100.0, sal / 100.0, rng=rng,
+                              per_estimator=per_estimator, **opts.kernel_kwargs())
     except K.DegenerateStateError as err:
         raise ScenarioError(
             "SMP cannot run: every actor is equally likely to win, so risk attitudes are 0/0",
@@ -441,7 +449,6 @@ def run_smp(
                      "identical positions)", file=file, path="actors",
                      allowed="actors that differ in position or capability")],
         ) from err
-    return _package(trace, ids, dims, cap, sal)
 
 
 def _options(options: SMPOptions | Mapping[str, Any] | None) -> SMPOptions:
@@ -547,20 +554,31 @@ def run_scenario_arrays(capability: np.ndarray, position: np.ndarray, salience: 
     taking_part : bool ndarray of shape (n,)
         The actors that took part (rows of ``run``).
     """
+    cap, pos, sal_ktab, taking_part = _scenario_inputs(capability, position, salience,
+                                                       present, options)
+    keep = np.flatnonzero(taking_part)
+    run = run_smp(cap, pos, sal_ktab, options, actor_ids=tuple(actor_ids[i] for i in keep),
+                  dim_ids=tuple(issue_ids))
+    return run, taking_part
+
+
+def _scenario_inputs(capability: np.ndarray, position: np.ndarray, salience: np.ndarray,
+                     present: np.ndarray, options: SMPOptions,
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rule of :func:`run_scenario_arrays`: who takes part, absent placements, saliences."""
     present = np.asarray(present, dtype=bool)
     taking_part = present.any(axis=1)
+    cap = np.asarray(capability, dtype=float)
     pos = np.array(position, dtype=float)
     sal = np.where(present, np.asarray(salience, dtype=float), 0.0)
     for k in range(pos.shape[1]):
         if not present[:, k].all():
-            w = capability[present[:, k]] * sal[present[:, k], k]
+            w = cap[present[:, k]] * sal[present[:, k], k]
             centre = weighted_median(pos[present[:, k], k][None, :], w[None, :])[0]
             pos[~present[:, k], k] = centre
     keep = np.flatnonzero(taking_part)
     sal_ktab = ktab_saliences(sal[keep]) if options.salience_rule == "budget" else sal[keep]
-    run = run_smp(capability[keep], pos[keep], sal_ktab, options,
-                  actor_ids=tuple(actor_ids[i] for i in keep), dim_ids=tuple(issue_ids))
-    return run, taking_part
+    return cap[keep], pos[keep], sal_ktab, taking_part
 
 
 def issue_results(run: SMPRun, present: np.ndarray, burn_in: int = 0) -> dict[str, SMPIssueResult]:
@@ -657,13 +675,22 @@ def _median_paths(inputs: Any, options: SMPOptions) -> dict[str, tuple[np.ndarra
     """
     n_draws = inputs.n_draws
     present = np.asarray(inputs.present, dtype=bool)
-    paths = {d: np.empty((n_draws, 2)) for d in inputs.issue_ids}
+    issue_ids = tuple(inputs.issue_ids)
+    paths = {d: np.empty((n_draws, 2)) for d in issue_ids}
     for b in range(n_draws):
-        run, taking_part = run_scenario_arrays(
-            inputs.capability[b], inputs.position[b], inputs.salience[b], present,
-            tuple(inputs.actor_ids), tuple(inputs.issue_ids), options)
-        for k, res in issue_results(run, present[taking_part], options.burn_in).items():
-            paths[k][b] = (res.median[0], res.forecast)
+        cap, pos, sal, taking_part = _scenario_inputs(
+            inputs.capability[b], inputs.position[b], inputs.salience[b], present, options)
+        ids = tuple(a for a, keep in zip(inputs.actor_ids, taking_part, strict=True) if keep)
+        trace = _trace(cap, pos, sal, options, ids, issue_ids, None)
+        reps, class_prob = trace.classes[-1]
+        expected = class_prob @ (trace.positions[-1, reps] * 100.0)       # (M,)
+        start_pos = trace.positions[0] * 100.0    # as reported (x · 100.0), like issue_results
+        mask = present[taking_part]
+        for k, issue_id in enumerate(issue_ids):   # same numbers as issue_results, no frames
+            m = mask[:, k]
+            start = weighted_median(start_pos[m, k][None, :],
+                                    (cap[m] * sal[m, k])[None, :])[0]
+            paths[issue_id][b] = (start, expected[k])
     return {d: (p, np.ones(n_draws, dtype=int)) for d, p in paths.items()}
 
 
