@@ -9,6 +9,9 @@ from typing import Any
 
 import numpy as np
 
+#: Upper clip of log μ_t: a month has at most 31 launch days (launch events are distinct days).
+MAX_LOG_RATE = float(np.log(31.0))
+
 #: Length K of the launch memory: M_t weighs the last K months (the untruncated tail δ^K is
 #: ≤ 0.16 even at δ = 0.95, the prior's 97th percentile; the kernel is renormalised to sum to 1).
 MEMORY_LAGS = 36

@@ -91,7 +91,7 @@ import numpyro
 import numpyro.distributions as dist
 import pandas as pd
 
-from detente.dynamics._memory import lagged_launch_events, memory_weights
+from detente.dynamics._memory import MAX_LOG_RATE, lagged_launch_events, memory_weights
 from detente.dynamics.priors import (
     DIALOGUE,
     REGIMES,
@@ -254,7 +254,7 @@ def testing_model(data: ModelData, variant: str = "full") -> None:
                   + theta["log_rate_ratio_crisis"] * crisis
                   + theta["sanctions_effect"] * data.unsc_prev)
         nuclear_logit = nuclear_logit + theta["nuclear_log_odds_dialogue"] * dialogue
-    mu = jnp.exp(jnp.clip(log_mu, -20.0, 8.0))
+    mu = jnp.exp(jnp.clip(log_mu, -20.0, MAX_LOG_RATE))
 
     mask = jnp.asarray(data.mask)
     has_launch = jnp.asarray(data.launch_events) > 0

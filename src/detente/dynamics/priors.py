@@ -21,6 +21,9 @@ References
 .. [3] S. Haggard and M. Noland, *Hard Target: Sanctions, Inducements, and the Case of North
    Korea*, Stanford University Press, 2017 (sanctions had limited and uncertain effect on DPRK
    behaviour; hence a sanctions prior centred on zero).
+.. [5] K. Fokianos and D. Tjøstheim, "Log-linear Poisson autoregression", *Journal of
+   Multivariate Analysis* 102(3), 2011 (with the memory a mean of past counts, the rate
+   satisfies log μ ≈ η + κ log(1 + μ): a stable level needs κ < 1, else campaigns explode).
 .. [4] A. Gelman, A. Jakulin, M. G. Pittau and Y.-S. Su, "A weakly informative default prior
    distribution for logistic and other regression models", *Annals of Applied Statistics*
    2(4), 2008 (weakly informative scales on the log/logit scale).
@@ -126,8 +129,9 @@ PRIORS: tuple[PriorSpec, ...] = (
               "annual cycle, cosine term (spring and August allied exercise calendar)"),
     PriorSpec("season_sin", "s_s", "normal", 0.0, 0.5, "0", "assumption",
               "annual cycle, sine term"),
-    PriorSpec("self_excitation", "κ", "halfnormal", 1.0, 0.0, "+", "assumption",
-              "elasticity of the rate to log(1 + recent launch memory): campaigns cluster"),
+    PriorSpec("self_excitation", "κ", "beta", 2.0, 2.0, "+", "[5]",
+              "elasticity of the rate to 1 + the recent launch memory (campaigns cluster); "
+              "bounded below 1, the stability condition of a log-linear count autoregression"),
     PriorSpec("memory_decay", "δ", "beta", 4.0, 2.0, "+", "assumption",
               "monthly decay of the launch memory (mean 0.67: half-life ≈ 1.7 months)"),
     PriorSpec("concentration", "φ", "lognormal", 0.0, 1.0, "n/a", "[4]",

@@ -8,8 +8,10 @@ Conventions: every score is negatively oriented (smaller is better). Arrays are
   of the draws (``scoringrules.crps_ensemble(estimator="nrg")``).
 - Log score of a negative-binomial mixture (the Rao–Blackwellised predictive of a simulation:
   each draw's conditional NB2(:math:`\mu_d, \phi_d`)): :math:`-\log \frac1D \sum_d
-  \mathrm{NB}(y; \mu_d, \phi_d)`, each term from ``scoringrules.logs_negbinom``
-  (``logs_poisson`` where :math:`\phi = \infty`).
+  \mathrm{NB}(y; \mu_d, \phi_d)`, each term from ``scipy.stats.nbinom.logpmf``
+  (``scoringrules.logs_poisson`` where :math:`\phi = \infty`). ``scoringrules.logs_negbinom``
+  (0.10) returns ``inf`` for concentrations below 1 (e.g. y = 5, μ = 0.2, φ = 0.3, where the
+  log score is 6.98), which this model's posterior often has, so it is not used.
 - Brier score :math:`(p - o)^2` (Brier 1950) via ``scoringrules.brier_score``.
 - Central-interval coverage from the draws' quantiles.
 - The non-randomised PIT histogram for counts of Czado, Gneiting & Held (2009) [2]_ eq. (2).
@@ -50,9 +52,9 @@ def _log_pmf_terms(obs: np.ndarray, mean: np.ndarray, concentration: np.ndarray)
     finite = np.isfinite(conc)
     obs_b = np.broadcast_to(obs, mean.shape)
     out = np.empty(mean.shape)
-    if finite.any():
-        out[finite] = -np.asarray(sr.logs_negbinom(obs_b[finite], conc[finite],
-                                                    mu=mean[finite]), dtype=float)
+    if finite.any():  # scipy, not sr.logs_negbinom: see the module docstring
+        c = conc[finite]
+        out[finite] = stats.nbinom.logpmf(obs_b[finite], c, c / (c + mean[finite]))
     if (~finite).any():
         out[~finite] = -np.asarray(sr.logs_poisson(obs_b[~finite], mean[~finite]), dtype=float)
     return out

@@ -6,7 +6,8 @@ Python step per month, none per draw). Each month, for every draw :math:`d`:
 1. regime :math:`r_t \sim \operatorname{Categorical}(P^{(d)}_{r_{t-1}\cdot})` (levers may
    overwrite the entries into and out of dialogue),
 2. :math:`\mu_t` from the module equation for :math:`\log\mu_t` with the draw's parameters,
-3. :math:`y_t \sim \operatorname{NB2}(\mu_t, \phi)` as a gamma–Poisson mixture,
+3. :math:`y_t \sim \operatorname{NB2}(\mu_t, \phi)` as a gamma–Poisson mixture, capped at the
+   month's number of days (launch events are distinct launch days),
    :math:`z_t = y_t + \operatorname{NB2}(\omega y_t, \psi y_t)`,
    :math:`n_t \sim \operatorname{Bernoulli}(\operatorname{logit}^{-1}(\nu_0 + \nu_D[r_t=D]))`,
 4. :math:`u_t \sim \operatorname{Bernoulli}(\text{unsc\_resolution\_rate})` (exogenous), and
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from detente.dynamics._memory import MEMORY_LAGS, memory_weights
+from detente.dynamics._memory import MAX_LOG_RATE, MEMORY_LAGS, memory_weights
 from detente.dynamics.posterior import EndState, Posterior
 from detente.dynamics.priors import CRISIS, DIALOGUE, LEVERS, REGIMES, STALEMATE
 from detente.errors import OptionsError, Problem
@@ -243,7 +244,8 @@ def simulate(posterior: Posterior, start: str | None = None, months: int = 36,
     unsc_prev = np.full(draws, float(posterior.state.unsc_resolution))
     rows = np.arange(draws)
     for t in range(total):
-        month = (start_period - gap + t).month
+        period = start_period - gap + t
+        month, days_in_month = period.month, period.days_in_month
         angle = 2.0 * np.pi * month / 12.0
         # 1. regime chain
         u = rng.random(draws)
@@ -253,9 +255,9 @@ def simulate(posterior: Posterior, start: str | None = None, months: int = 36,
         log_mu = (base + par["season_cos"] * np.cos(angle) + par["season_sin"] * np.sin(angle)
                   + par["self_excitation"] * np.log1p((recent * weights).sum(axis=1))
                   + beta_d * dialogue + beta_c * (regime == CRISIS) + beta_u * unsc_prev)
-        mu = np.exp(np.clip(log_mu, -20.0, 8.0))
-        # 3. counts: NB2 as gamma-Poisson; salvos; nuclear test
-        y = rng.poisson(rng.gamma(phi, mu / phi))
+        mu = np.exp(np.clip(log_mu, -20.0, MAX_LOG_RATE))
+        # 3. counts: NB2 as gamma-Poisson, at most one event per day of the month; salvos; test
+        y = np.minimum(rng.poisson(rng.gamma(phi, mu / phi)), days_in_month)
         extra = rng.poisson(rng.gamma(psi * y, omega / psi))
         p_nuc = 1.0 / (1.0 + np.exp(-(par["nuclear_logit_base"] + nu_d * dialogue)))
         n = rng.random(draws) < p_nuc
