@@ -95,26 +95,27 @@ def weighted_distance(ideal: np.ndarray, points: np.ndarray, s: np.ndarray) -> n
 
     Parameters
     ----------
-    ideal : ndarray of shape (N, M)
-        Each actor's ideal point ξ_a on [0, 1]^M.
-    points : ndarray of shape (P, M)
+    ideal : ndarray of shape (..., N, M)
+        Each actor's ideal point ξ_a on [0, 1]^M (leading axes: independent draws).
+    points : ndarray of shape (..., P, M)
         Points p to measure to.
-    s : ndarray of shape (N, M)
+    s : ndarray of shape (..., N, M)
         Saliences on [0, 1] (the actor's own weights).
 
     Returns
     -------
-    ndarray of shape (N, P)
+    ndarray of shape (..., N, P)
         ``d[a, p] = sqrt(Σ_k ((ξ_ak − p_k) s_ak)² / Σ_k s_ak²)``, sums sequential over k.
     """
-    n_actors, n_dims = ideal.shape
-    quad = np.zeros((n_actors, points.shape[0]))
-    norm = np.zeros(n_actors)
+    n_dims = ideal.shape[-1]
+    quad = np.zeros(np.broadcast_shapes((*ideal.shape[:-1], 1),
+                                        (*points.shape[:-2], 1, points.shape[-2])))
+    norm = np.zeros(s.shape[:-1])
     for k in range(n_dims):  # sequential over dimensions, as KTAB
-        diff = (ideal[:, k, None] - points[None, :, k]) * s[:, k, None]
+        diff = (ideal[..., :, k, None] - points[..., None, :, k]) * s[..., :, k, None]
         quad += diff * diff
-        norm += s[:, k] * s[:, k]
-    return np.sqrt(quad / norm[:, None])
+        norm += s[..., k] * s[..., k]
+    return np.sqrt(quad / norm[..., None])
 
 
 def risk_utility(d: np.ndarray, risk: np.ndarray | float) -> np.ndarray:
@@ -153,8 +154,8 @@ def coalition_strengths(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
 
     Parameters
     ----------
-    w : ndarray of shape (V,)
-        Voter weights.
+    w : ndarray of shape (V,) or (..., V)
+        Voter weights (the same for every vote, or per vote).
     u : ndarray of shape (..., V, K)
         ``u[..., v, m]``: utility to voter v of option m; leading axes are independent votes.
     rule : str
@@ -186,8 +187,11 @@ def coalition_strengths(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
     for start in range(0, n_voters, chunk):
         stop = min(n_voters, start + chunk)
         uc = np.moveaxis(u[..., start:stop, :], -2, 0)               # (v, ..., K)
-        q = credit(vote(w[start:stop].reshape((-1,) + (1,) * (len(batch) + 2)),
-                        uc[..., :, None], uc[..., None, :], rule))  # (v, ..., m, m')
+        if w.ndim == 1:
+            wc = w[start:stop].reshape((-1,) + (1,) * (len(batch) + 2))
+        else:                                                         # weights per vote
+            wc = np.moveaxis(w[..., start:stop], -1, 0)[..., None, None]
+        q = credit(vote(wc, uc[..., :, None], uc[..., None, :], rule))  # (v, ..., m, m')
         q[0] += strength                            # running total + the chunk's first voter
         strength = sequential_reduce(np.add, q)     # then the others, in order
     diag = np.arange(n_options)
@@ -307,8 +311,8 @@ def _per_vote(func, *arrays: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- §4 risk, tensor
 def risk_attitudes(pi: np.ndarray, big_r_range: str) -> np.ndarray:
     """Risk attitude ``R_i`` of each actor from its win probability (SPEC §4 step 4, §12)."""
-    lo = pi.min()
-    hi = pi.max()
+    lo = pi.min(axis=-1, keepdims=True)
+    hi = pi.max(axis=-1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         if big_r_range == "mid":
             return (3.0 * pi - (hi + 2.0 * lo)) / (2.0 * (hi - lo))
@@ -319,17 +323,18 @@ def risk_attitudes(pi: np.ndarray, big_r_range: str) -> np.ndarray:
 
 def estimated_risk(risk: np.ndarray, adjust: str) -> np.ndarray:
     """``Rh[h, i]``: actor h's estimate of actor i's risk attitude (SPEC §4 step 5, §12)."""
-    r_h = risk[:, None]
-    r_i = risk[None, :]
+    r_h = risk[..., :, None]
+    r_i = risk[..., None, :]
+    shape = risk.shape + risk.shape[-1:]
     if adjust == "one-third":
         return ((2.0 * r_h) + r_i) / 3.0
     if adjust == "none":
-        return np.broadcast_to(r_h, (risk.size, risk.size)).copy()
+        return np.broadcast_to(r_h, shape).copy()
     if adjust == "half":
         return (r_h + r_i) / 2.0
     if adjust == "two-thirds":
         return (r_h + 2.0 * r_i) / 3.0
-    return np.broadcast_to(r_i, (risk.size, risk.size)).copy()  # full
+    return np.broadcast_to(r_i, shape).copy()  # full
 
 
 @dataclass(frozen=True)
