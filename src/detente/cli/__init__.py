@@ -14,6 +14,7 @@ from detente.cli import forecast_cmd  # noqa: E402,F401  isort: skip
 from detente.cli import history_cmd  # noqa: E402,F401  isort: skip
 from detente.cli import runs_cmds  # noqa: E402,F401  isort: skip
 from detente.cli import compare_cmd  # noqa: E402,F401  isort: skip
+from detente.cli import dynamics_cmds  # noqa: E402,F401  isort: skip
 
 
 def main() -> None:
