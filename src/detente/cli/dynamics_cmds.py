@@ -12,8 +12,8 @@ from typing import Annotated
 
 import typer
 from rich import box
-from rich.progress import Progress
 from rich.markup import escape
+from rich.progress import Progress
 from rich.table import Table
 
 from detente.cli._app import app, console, fail
