@@ -135,7 +135,10 @@ actors:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "absent.yaml"
         path.write_text(text)
-        fc = forecast(load_scenario(path), model="smp")
+        fc = forecast(load_scenario(path), model="smp", draws=4, seed=2, perturbation=3.0)
+        slow = forecast(load_scenario(path), model="smp", draws=4, seed=2, perturbation=3.0,
+                        options={"pce": "markov-uniform"})  # not in lockstep: one run per draw
+    assert fc.distributions["b"].n_draws == 4 and slow.distributions["b"].n_draws == 4
     assert fc.results["a"].actor_ids == ("X", "Y", "W", "Z")
     assert fc.results["b"].actor_ids == ("X", "Y", "W")
     assert fc.results["b"].positions.shape[1] == 3

@@ -298,3 +298,27 @@ def test_sequential_reduce_equals_a_python_loop(shape, axis):
     np.testing.assert_array_equal(K.sequential_reduce(np.add, a, axis, initial=start), total)
     np.testing.assert_array_equal(
         K.sequential_reduce(np.multiply, 1.0 + 1e-3 * np.tanh(a), axis), prod)
+
+
+@pytest.mark.parametrize("n, m, options", [
+    (5, 2, {}), (8, 3, {}), (12, 1, {}), (6, 6, {}),
+    (7, 2, {"rule": "asym-prospect", "law": "square", "commit": "full", "scheme": "s1p1",
+            "big_r_adjust": "half"}),
+    (6, 2, {"max_turns": 3}),
+])
+def test_lockstep_draws_equal_one_run_per_draw(n, m, options):
+    """Monte Carlo draws run in lockstep must give each draw's own run bit for bit: same number
+    of turns, same final positions, same final win probabilities per unique position."""
+    rng = np.random.default_rng(n * 10 + m)
+    b = 25
+    c = rng.uniform(1, 100, (b, n))
+    x = np.round(rng.uniform(0, 1, (b, n, m)), 4)
+    s = rng.uniform(0.05, 0.9 / m, (b, n, m))
+    final, class_prob, turns = K.simulate_batch(c, x, s, **options)
+    for d in range(b):
+        trace = K.simulate(c[d], x[d], s[d], **options)
+        assert turns[d] == trace.positions.shape[0] - 1
+        np.testing.assert_array_equal(final[d], trace.positions[-1])
+        reps, prob = trace.classes[-1]
+        np.testing.assert_array_equal(class_prob[d, reps], prob)
+        assert np.count_nonzero(class_prob[d]) <= reps.size

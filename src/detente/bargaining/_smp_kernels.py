@@ -961,3 +961,224 @@ def simulate(c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rule: str = "propo
         bargain_queue_prob=queue_prob,
         status_quo_prob=np.stack(sq_prob),
     )
+
+
+# --------------------------------------------------------------------------- draws in lockstep
+def _masked_pce(w: np.ndarray, u: np.ndarray, valid: np.ndarray, rule: str,
+                law: str) -> np.ndarray:
+    """Conditional PCE over the valid options only, for many votes at once (SPEC §3).
+
+    Invalid options get probability 0 and leave the valid ones' numbers bit for bit as a vote
+    over the valid options alone would give them: each pair's coalition strength involves
+    only that pair, an invalid option contributes a factor 1.0 to every product and a 0.0 to
+    the normaliser, both exact.
+
+    Parameters
+    ----------
+    w : ndarray of shape (..., V)
+    u : ndarray of shape (..., V, K)
+    valid : bool ndarray of shape (..., K)
+    """
+    prob = victory_probabilities(coalition_strengths(w, u, rule), law)
+    prob = np.where(valid[..., None, :], prob, 1.0)
+    k = prob.shape[-1]
+    g = prob[..., 0].copy()
+    for col in range(1, k):
+        g *= prob[..., col]
+    g = np.where(valid, g, 0.0)
+    total = g[..., 0].copy()
+    for col in range(1, k):
+        total += g[..., col]
+    return g / total[..., None]
+
+
+def expected_position(class_prob: np.ndarray, class_pos: np.ndarray) -> np.ndarray:
+    """``Σ_q π_q x_q`` summed over classes in order (SPEC §10.2 probabilities).
+
+    Parameters
+    ----------
+    class_prob : ndarray of shape (..., U)
+    class_pos : ndarray of shape (..., U, M)
+
+    Returns
+    -------
+    ndarray of shape (..., M)
+    """
+    terms = class_prob[..., :, None] * class_pos
+    return sequential_reduce(np.add, terms, axis=-2)
+
+
+def simulate_batch(c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rule: str = "proportional",
+                   law: str = "linear", big_r_range: str = "mid",
+                   big_r_adjust: str = "one-third", commit: str = "semi",
+                   scheme: str = "s2p2", max_turns: int = 100,
+                   stop_ratio: float = 0.02) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Many independent SMP runs in lockstep, one leading draw axis (SPEC §4–§10).
+
+    The same model as :func:`simulate` (conditional PCE, InitOnlyInterp bargains,
+    deterministic transitions), for Monte Carlo draws: every draw is one array slice, draws
+    that have stopped leave the batch, and each draw's numbers equal a single :func:`simulate`
+    run on it bit for bit (tests/bargaining/test_smp_kernels.py). Only the final state is
+    summarised.
+
+    Parameters
+    ----------
+    c : ndarray of shape (B, N)
+    x0, s : ndarrays of shape (B, N, M)
+        Positions and saliences on [0, 1].
+
+    Returns
+    -------
+    final : ndarray of shape (B, N, M)
+        Positions of each draw's last state.
+    class_prob : ndarray of shape (B, N)
+        Win probability of each unique position of that state, at its representative actor
+        (0 for the other actors), SPEC §7 and §10.2; see :func:`expected_position`.
+    turns : int ndarray of shape (B,)
+    """
+    n_draws, n_actors, _ = x0.shape
+    idx = np.arange(n_actors)
+    sigma = sequential_reduce(np.add, s, axis=-1)
+    final = x0.copy()
+    turns = np.zeros(n_draws, dtype=int)
+    first_step = np.zeros(n_draws)
+    live = np.arange(n_draws)
+    x = x0.copy()
+
+    def terms_of(xb, sb, cb):
+        distance = weighted_distance(xb, xb, sb)
+        pi = _masked_pce(cb, 1.0 - distance, np.ones(distance.shape[:-1], dtype=bool), rule,
+                         law)
+        risk = risk_attitudes(pi, big_r_range)
+        if not np.all(np.isfinite(risk)):
+            raise DegenerateStateError("all actors have the same win probability")
+        return distance, risk, estimated_risk(risk, big_r_adjust)
+
+    distance, risk, r_est = terms_of(x, s, c)
+    for turn in range(1, max_turns + 1):
+        sb, cb, wb = s[live], c[live], (sigma * c)[live]
+        nb = live.size
+        one_minus_d = 1.0 - distance
+        r_own = r_est[:, idx, idx]                                     # Rh[a, a]
+        own = one_minus_d * (1.0 + distance * r_own[:, :, None])      # [b, i, j] = A^i(i, j)
+        # §5: every initiator's assessment of every target, all draws at once
+        a_ii = own[:, idx, idx]
+        d_t = np.swapaxes(distance, -1, -2)
+        a_ji = (1.0 - d_t) * (1.0 + d_t * r_est)                       # A^i(j, i)
+        d_jj = distance[:, idx, idx][:, None, :]
+        a_jj = (1.0 - d_jj) * (1.0 + d_jj * r_est)                     # A^i(j, j)
+        e_i = vote(wb[:, :, None], a_ii[:, :, None], own, rule)
+        e_j = vote(wb[:, None, :], a_ji, a_jj, rule)
+        t_ij = np.full(own.shape, PRINCIPAL_FLOOR)
+        t_ji = np.full(own.shape, PRINCIPAL_FLOOR)
+        for e in (e_i, e_j):
+            t_ij += np.maximum(e, 0.0)
+            t_ji += np.maximum(-e, 0.0)
+        b_i, b_j = t_ij.copy(), t_ji.copy()
+        r_t = np.swapaxes(r_est, -1, -2)                               # [b, n, h] = Rh[h, n]
+        for n in range(n_actors):                                      # third parties in order
+            d = distance[:, n, None, :]
+            slab = d * r_t[:, n, :, None]
+            slab += 1.0
+            slab *= one_minus_d[:, n, None, :]                         # A^h(n, j)
+            a = slab[:, idx, idx][:, :, None]
+            z = slab[:, :, n][:, :, None]
+            w_n = wb[:, n, None, None]
+            e = vote(w_n, a, slab, rule)
+            l_i = b_i + np.maximum(e, 0.0)
+            l_j = b_j - np.minimum(e, 0.0)
+            rho = l_i / (l_i + l_j)
+            rho_c = 1.0 - rho
+            two_a = a + a
+            two_b = slab + slab
+            g1 = two_a + (a if commit == "full" else z)
+            g3 = two_a + (z if commit == "none" else a)
+            g2 = two_b + (z if commit == "none" else slab)
+            g4 = two_b + (slab if commit == "full" else z)
+            t = vote(w_n, rho * g1 + rho_c * g2, rho * g3 + rho_c * g4, rule)
+            t[:, n, :] = 0.0
+            t[:, :, n] = 0.0
+            t_ij += np.maximum(t, 0.0)
+            t_ji -= np.minimum(t, 0.0)
+        total = t_ij + t_ji
+        p = t_ij / total
+        p_c = t_ji / total
+        u_win = (a_ii + a_ii)[:, :, None]
+        u_contest = p * u_win + p_c * (own + own)
+        u_chlg = (1.0 - sigma[live][:, None, :]) * u_win + sigma[live][:, None, :] * u_contest
+        gain = u_chlg - (a_ii[:, :, None] + own)
+        gain[:, idx, idx] = -np.inf
+        target = choose_targets(gain.reshape(nb * n_actors, n_actors)).reshape(nb, n_actors)
+        has = target >= 0                                              # (b, i)
+        tgt = np.where(has, target, idx[None, :])                      # self where none
+        p_own = np.take_along_axis(p, tgt[:, :, None], axis=2)[:, :, 0]
+        x_t = np.take_along_axis(x, tgt[:, :, None], axis=1)
+        s_t = np.take_along_axis(sb, tgt[:, :, None], axis=1)
+        y_i, y_j = interpolate_bargain(x.reshape(-1, x.shape[-1]), x_t.reshape(-1, x.shape[-1]),
+                                       sb.reshape(-1, x.shape[-1]),
+                                       s_t.reshape(-1, x.shape[-1]), p_own.reshape(-1), scheme)
+        y_i = y_i.reshape(x.shape)
+        y_j = y_j.reshape(x.shape)
+        # §6.4 utilities of each bargain (indexed by its initiator) to every voter
+        u_first = risk_utility(weighted_distance(x, y_i, sb), risk[:, :, None])
+        u_second = risk_utility(weighted_distance(x, y_j, sb), risk[:, :, None])
+        ubar = (0.0 + u_first) + u_second                              # (b, a, bargain i)
+        for n in range(n_actors):
+            keep = (has & (idx[None, :] != n) & (tgt != n)).astype(float)  # (b, i)
+            ubar += own[:, :, n, None] * keep[:, None, :]
+        ubar /= n_actors
+        u_sq = sequential_reduce(np.add, own, axis=-1) / n_actors      # (b, a)
+        # queues: SQ_k, then bargains with k as initiator or target, ascending initiator
+        member = has[:, None, :] & ((idx[None, :, None] == idx[None, None, :])
+                                    | (tgt[:, None, :] == idx[None, :, None]))  # (b, k, i)
+        k_max = int(member.sum(axis=-1).max()) if nb else 0
+        new_x = x.copy()
+        if k_max:
+            order = np.argsort(~member, axis=-1, kind="stable")[..., :k_max]   # (b, k, m)
+            valid = np.take_along_axis(member, order, axis=-1)
+            gathered = np.take_along_axis(
+                np.broadcast_to(ubar[:, None, :, :], (nb, n_actors, n_actors, n_actors)),
+                np.broadcast_to(order[:, :, None, :], (nb, n_actors, n_actors, k_max)),
+                axis=-1)                                               # (b, k, a, m)
+            util = np.concatenate([np.broadcast_to(u_sq[:, None, :, None],
+                                                   (nb, n_actors, n_actors, 1)), gathered],
+                                  axis=-1)
+            ok = np.concatenate([np.ones((nb, n_actors, 1), dtype=bool), valid], axis=-1)
+            pi = _masked_pce(np.broadcast_to(cb[:, None, :], (nb, n_actors, n_actors)), util,
+                             ok, rule, law)
+            pick = np.argmax(pi, axis=-1)                              # (b, k)
+            moves = pick > 0
+            bb, kk = np.nonzero(moves)
+            ii = order[bb, kk, pick[bb, kk] - 1]
+            new_x[bb, kk] = np.where((ii == kk)[:, None], y_i[bb, ii], y_j[bb, ii])
+        # §9 stopping rule, per draw
+        diff = new_x - x
+        sq = np.zeros(diff.shape[:-1])
+        for k in range(diff.shape[-1]):
+            sq += diff[..., k] * diff[..., k]
+        step = sequential_reduce(np.add, np.sqrt(sq), axis=-1)
+        if turn == 1:
+            first_step = step
+        ratio = step / (first_step + 1e-4)
+        x = new_x
+        done = (turn >= 2) & (ratio < stop_ratio) if turn < max_turns else np.ones(nb, bool)
+        final[live[done]] = x[done]
+        turns[live[done]] = turn
+        keep_b = ~done
+        live, x, first_step = live[keep_b], x[keep_b], first_step[keep_b]
+        if not live.size:
+            break
+        distance, risk, r_est = terms_of(x, s[live], c[live])
+    # §10.2 for each final state: unique positions and their win probabilities
+    distance, risk, r_est = terms_of(final, s, c)
+    own = (1.0 - distance) * (1.0 + distance * r_est[:, idx, idx][:, :, None])
+    sq = np.zeros(distance.shape)
+    for k in range(final.shape[-1]):
+        diff = final[:, :, None, k] - final[:, None, :, k]
+        sq += diff * diff
+    near = np.sqrt(sq) < EQUIVALENCE_TOLERANCE
+    is_rep = np.zeros((n_draws, n_actors), dtype=bool)
+    for a in range(n_actors):                      # greedy first-representative rule (§7)
+        is_rep[:, a] = ~np.any(near[:, a, :] & is_rep, axis=-1)
+    class_prob = _masked_pce(c, own, is_rep, rule, law)
+    return final, class_prob, turns

@@ -474,7 +474,8 @@ def _package(trace: K.SMPTrace, ids: tuple[str, ...], dims: tuple[str, ...],
     """Turn the kernel's trace into an :class:`SMPRun` on the 0–100 scale."""
     positions = trace.positions * 100.0
     turns = positions.shape[0] - 1
-    expected = np.stack([cp @ positions[t, reps] for t, (reps, cp) in enumerate(trace.classes)])
+    expected = np.stack([K.expected_position(cp, positions[t, reps])
+                         for t, (reps, cp) in enumerate(trace.classes)])
     reps, class_prob = trace.classes[-1]
     m = positions.shape[2]
     id_arr = np.array(ids, dtype=object)
@@ -565,20 +566,39 @@ def run_scenario_arrays(capability: np.ndarray, position: np.ndarray, salience: 
 def _scenario_inputs(capability: np.ndarray, position: np.ndarray, salience: np.ndarray,
                      present: np.ndarray, options: SMPOptions,
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The rule of :func:`run_scenario_arrays`: who takes part, absent placements, saliences."""
+    """The rule of :func:`run_scenario_arrays`: who takes part, absent placements, saliences.
+
+    ``capability`` (..., n), ``position`` and ``salience`` (..., n, d) may carry a leading draw
+    axis; ``present`` (n, d) is shared.
+    """
     present = np.asarray(present, dtype=bool)
     taking_part = present.any(axis=1)
     cap = np.asarray(capability, dtype=float)
     pos = np.array(position, dtype=float)
     sal = np.where(present, np.asarray(salience, dtype=float), 0.0)
-    for k in range(pos.shape[1]):
-        if not present[:, k].all():
-            w = cap[present[:, k]] * sal[present[:, k], k]
-            centre = weighted_median(pos[present[:, k], k][None, :], w[None, :])[0]
-            pos[~present[:, k], k] = centre
+    batch = cap.shape[:-1]
+    for k in range(pos.shape[-1]):
+        here = present[:, k]
+        if not here.all():
+            w = (cap[..., here] * sal[..., here, k]).reshape(-1, int(here.sum()))
+            centre = weighted_median(pos[..., here, k].reshape(w.shape), w).reshape(batch)
+            pos[..., ~here, k] = np.asarray(centre)[..., None]
     keep = np.flatnonzero(taking_part)
-    sal_ktab = ktab_saliences(sal[keep]) if options.salience_rule == "budget" else sal[keep]
-    return cap[keep], pos[keep], sal_ktab, taking_part
+    sal = sal[..., keep, :]
+    sal_ktab = ktab_saliences(sal) if options.salience_rule == "budget" else sal
+    return cap[..., keep], pos[..., keep, :], sal_ktab, taking_part
+
+
+def _breaks_rules(cap: np.ndarray, pos: np.ndarray, sal: np.ndarray) -> np.ndarray:
+    """Per draw, whether :func:`check_inputs` would raise (vectorised), shape (B,)."""
+    n = pos.shape[-2]
+    bad = np.full(cap.shape[0], not 3 <= n <= 250)
+    bad |= ~np.all(np.isfinite(cap) & (cap > 0) & (cap <= 1e8), axis=-1)
+    bad |= ~np.all(np.isfinite(pos) & (pos >= 0) & (pos <= 100), axis=(-2, -1))
+    bad |= ~np.all(np.isfinite(sal) & (sal >= 0) & (sal <= 100), axis=(-2, -1))
+    total = sal.sum(axis=-1)
+    bad |= np.any((total > 100.0 + 1e-9) | (total <= 0.0), axis=-1)
+    return bad
 
 
 def issue_results(run: SMPRun, present: np.ndarray, burn_in: int = 0) -> dict[str, SMPIssueResult]:
@@ -671,32 +691,57 @@ def _median_paths(inputs: Any, options: SMPOptions) -> dict[str, tuple[np.ndarra
     The SMP converges, so its summary is the final state's expected outcome; the path handed
     to the common summariser is therefore two states long (``rounds_run = 1``), and column 0 is
     the input's capability×salience-weighted median voter (the same start as BDM reports).
-    Draws run one after the other: the turn structure depends on the data.
+    With default-family options all draws run in lockstep (:func:`_smp_kernels.simulate_batch`);
+    otherwise one after the other.
     """
     n_draws = inputs.n_draws
     present = np.asarray(inputs.present, dtype=bool)
     issue_ids = tuple(inputs.issue_ids)
-    paths = {d: np.empty((n_draws, 2)) for d in issue_ids}
-    for b in range(n_draws):
-        cap, pos, sal, taking_part = _scenario_inputs(
-            inputs.capability[b], inputs.position[b], inputs.salience[b], present, options)
-        ids = tuple(a for a, keep in zip(inputs.actor_ids, taking_part, strict=True) if keep)
-        trace = _trace(cap, pos, sal, options, ids, issue_ids, None)
-        reps, class_prob = trace.classes[-1]
-        expected = class_prob @ (trace.positions[-1, reps] * 100.0)       # (M,)
-        start_pos = trace.positions[0] * 100.0    # as reported (x · 100.0), like issue_results
-        mask = present[taking_part]
-        for k, issue_id in enumerate(issue_ids):   # same numbers as issue_results, no frames
-            m = mask[:, k]
-            start = weighted_median(start_pos[m, k][None, :],
-                                    (cap[m] * sal[m, k])[None, :])[0]
-            paths[issue_id][b] = (start, expected[k])
-    return {d: (p, np.ones(n_draws, dtype=int)) for d, p in paths.items()}
+    cap, pos, sal, taking_part = _scenario_inputs(inputs.capability, inputs.position,
+                                                  inputs.salience, present, options)
+    ids = tuple(a for a, keep in zip(inputs.actor_ids, taking_part, strict=True) if keep)
+    broken = np.flatnonzero(_breaks_rules(cap, pos, sal))
+    if broken.size:  # the first broken draw, with KTAB's located messages
+        check_inputs(cap[broken[0]], pos[broken[0]], sal[broken[0]], ids, issue_ids)
+    lockstep = (options.pce == "conditional" and options.bargain_model == "init-only"
+                and options.transitions == "deterministic")
+    if lockstep:  # all draws as one array program (bit-identical to one run per draw)
+        kw = options.kernel_kwargs()
+        try:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                final, class_prob, _ = K.simulate_batch(
+                    cap, pos / 100.0, sal / 100.0, rule=kw["rule"], law=kw["law"],
+                    big_r_range=kw["big_r_range"], big_r_adjust=kw["big_r_adjust"],
+                    commit=kw["commit"], scheme=kw["scheme"], max_turns=kw["max_turns"],
+                    stop_ratio=kw["stop_ratio"])
+        except K.DegenerateStateError as err:
+            raise ScenarioError(
+                "SMP cannot run on a draw: every actor is equally likely to win",
+                [Problem("all actors' positions are equivalent for the vote", path="actors",
+                         allowed="actors that differ in position or capability")]) from err
+        expected = K.expected_position(class_prob, final * 100.0)        # (B, M)
+    else:         # options the lockstep kernel does not cover: one run per draw
+        expected = np.empty((n_draws, len(issue_ids)))
+        for b in range(n_draws):
+            trace = _trace(cap[b], pos[b], sal[b], options, ids, issue_ids, None)
+            reps, cp = trace.classes[-1]
+            expected[b] = K.expected_position(cp, trace.positions[-1, reps] * 100.0)
+    start_pos = (pos / 100.0) * 100.0    # as reported (x · 100.0), like issue_results
+    mask = present[taking_part]
+    paths = {}
+    for k, issue_id in enumerate(issue_ids):   # same numbers as issue_results, no frames
+        m = mask[:, k]
+        start = weighted_median(start_pos[:, m, k], cap[:, m] * sal[:, m, k])
+        paths[issue_id] = (np.column_stack([start, expected[:, k]]),
+                           np.ones(n_draws, dtype=int))
+    return paths
 
 
 def _bytes_per_draw(n_actors: int, options: SMPOptions) -> int:
-    """Working memory of one run: a few dozen (N, N) tables and 64k-cell blocks."""
-    return int(40 * n_actors * n_actors * 8 + 16 * (1 << 16) * 8)
+    """Working memory of one draw in the lockstep kernel: about 40 (N, N) tables and the
+    queue votes' (N, N, K) utilities, K ≤ N + 1 (sized for K = N / 4 + 2)."""
+    k = n_actors // 4 + 2
+    return int(8 * (40 * n_actors * n_actors + 4 * n_actors * n_actors * k * k))
 
 
 def _engine() -> Any:
