@@ -73,7 +73,8 @@ def weighted_mean(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def success_probability(
-    x: np.ndarray, w: np.ndarray, R: np.ndarray, rho: np.ndarray | None, form: str
+    x: np.ndarray, w: np.ndarray, R: np.ndarray, rho: np.ndarray | None, form: str,
+    d: np.ndarray | None = None,
 ) -> np.ndarray:
     """P_ij, the probability that i prevails over j (spec §4), shape (B, i, j).
 
@@ -94,6 +95,8 @@ def success_probability(
     rho : ndarray of shape (B, n) or None
         Voters' risk exponents r_k; None means all 1 (first pass).
     form : {"scholz", "paper"}
+    d : ndarray of shape (B, n, n), optional
+        ``|x_a − x_b| / R`` if already computed (it is shared by the whole round).
 
     Notes
     -----
@@ -108,10 +111,12 @@ def success_probability(
     ``Σ_k w_k |Δ_k(i, j)| = S_ij + S_ji`` and, because ``|v| = max(0, v) + max(0, −v)``,
     ``Σ_k Σ_a Σ_b |v_k(x_a, x_b)| = 2 Σ_a Σ_b S_ab``.
     """
+    r = rho if form == "scholz" else None
     if x.shape[1] <= DENSE_MAX_ACTORS:
-        return success_probability_dense(x, w, R, rho, form)
-    support = _support(x, w, R, rho if form == "scholz" else None)
-    return _normalise(x, support, form)
+        if d is None:
+            d = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
+        return _normalise(_support_dense(d if r is None else d ** r[:, :, None], w), form)
+    return _normalise(_support(x, w, R, r), form)
 
 
 def success_probability_dense(
@@ -121,21 +126,28 @@ def success_probability_dense(
     dist = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]  # (B, voter k, actor a)
     if rho is not None and form == "scholz":
         dist = dist ** rho[:, :, None]
-    gain = dist[:, :, None, :] - dist[:, :, :, None]  # (B, k, i, j) = G[k, j] − G[k, i]
+    return _normalise(_support_dense(dist, w), form)
+
+
+def _support_dense(G: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """S_ij = Σ_k w_k max(0, G_kj − G_ki) from G of shape (B, voter k, actor a), directly."""
+    B, n, _ = G.shape
+    gain = G[:, :, None, :] - G[:, :, :, None]  # (B, k, i, j) = G[k, j] − G[k, i]
     np.maximum(gain, 0.0, out=gain)  # in place: the allocation costs more than the arithmetic
-    B, n = x.shape
-    support = np.matmul(w[:, None, :], gain.reshape(B, n, n * n))
-    return _normalise(x, support.reshape(B, n, n), form)
+    return np.matmul(w[:, None, :], gain.reshape(B, n, n * n)).reshape(B, n, n)
 
 
-def _normalise(x: np.ndarray, support: np.ndarray, form: str) -> np.ndarray:
-    """P from the support matrix S (B, i, j) with the form's denominator."""
+def _normalise(support: np.ndarray, form: str) -> np.ndarray:
+    """P from the support matrix S (B, i, j) with the form's denominator.
+
+    S_ij = 0 exactly where x_i = x_j (every voter's two distances are equal), so those P are 0
+    without a mask; a zero denominator (everyone at one position) gives P = 0.
+    """
     if form == "scholz":
-        den = 2.0 * support.sum(axis=(1, 2))[:, None, None]
-    else:
-        den = support + support.transpose(0, 2, 1)
-    same = x[:, :, None] == x[:, None, :]
-    ok = (den > 0) & ~same
+        den = 2.0 * support.sum(axis=(1, 2))
+        return support / np.where(den > 0, den, 1.0)[:, None, None]
+    den = support + support.transpose(0, 2, 1)
+    ok = den > 0
     return np.where(ok, support / np.where(ok, den, 1.0), 0.0)
 
 
@@ -254,7 +266,8 @@ def _challenge_branch(P: np.ndarray, s_target: np.ndarray, u_s: np.ndarray, u_f:
 
 
 def receiver_view(
-    x: np.ndarray, s: np.ndarray, P: np.ndarray, R: np.ndarray, r: np.ndarray
+    x: np.ndarray, s: np.ndarray, P: np.ndarray, R: np.ndarray, r: np.ndarray,
+    d: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Both EUs of every dyad from the receiver's view at Q = 1 (spec §5.3, Scholz code).
 
@@ -264,7 +277,8 @@ def receiver_view(
     the result equals :func:`expected_utility` evaluated twice, up to rounding (eq. 6 is
     evaluated in the rearranged form ``(U_s − U_sq) − s_t (1 − P)(U_s − U_f)``).
     """
-    d = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
+    if d is None:
+        d = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
     r_row = r[:, :, None]
     u_s = _utility(-0.5, d, r_row)  # eq. 15 with r_i
     u_f = _utility(0.5, d, r_row)  # eq. 16 with r_i
@@ -283,6 +297,22 @@ def receiver_view(
     b *= spread
     np.subtract(gain, b, out=b)
     return a, b
+
+
+def first_pass_utility(d: np.ndarray, s: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """E(U_ct) of the first pass (every r = 1) at Q = 1, shape (B, c, t) (eqs. 6, 15, 16, 24).
+
+    ``U_s = 2 − 4(0.5 − 0.5 d)``, ``U_f = 2 − 4(0.5 + 0.5 d)``, ``U_sq = 0``, and eq. 6 in the
+    form ``U_s − s_t (1 − P)(U_s − U_f)``; equal to :func:`expected_utility` with r = 1, Q = 1
+    up to rounding. The diagonal is exactly 0 (d = 0 gives U_s = U_f = 0).
+    """
+    u_s = _utility(-0.5, d, 1.0)  # eq. 15
+    spread = u_s - _utility(0.5, d, 1.0)  # U_s − U_f, eq. 16
+    eu = 1.0 - P
+    eu *= s[:, None, :]
+    eu *= spread
+    np.subtract(u_s, eu, out=eu)
+    return eu
 
 
 def risk_exponents(eu_first: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -313,7 +343,8 @@ def risk_exponents(eu_first: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nda
 
 
 def classify_offers(
-    x: np.ndarray, a: np.ndarray, b: np.ndarray, capitulation: bool
+    x: np.ndarray, a: np.ndarray, b: np.ndarray, capitulation: bool,
+    differ: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Offer each receiver i gets from each proposer j, and where it would move (spec §7).
 
@@ -328,6 +359,8 @@ def classify_offers(
     a, b : ndarrays of shape (B, receiver i, proposer j)
     capitulation : bool
         False reproduces [JM], whose capitulation test can never be true (spec §7, A12).
+    differ : bool ndarray of shape (B, i, j), optional
+        ``x_i ≠ x_j`` if already computed.
 
     Returns
     -------
@@ -338,7 +371,8 @@ def classify_offers(
     """
     xi = x[:, :, None]
     xj = x[:, None, :]
-    differ = xi != xj
+    if differ is None:
+        differ = xi != xj
     conf = differ & (b > a) & (a > 0)
     tension = differ & (a < 0) & (b > 0)
     comp = tension & (b > np.abs(a))
@@ -352,7 +386,7 @@ def classify_offers(
 
 def choose_offers(
     x: np.ndarray, a: np.ndarray, b: np.ndarray, kind: np.ndarray, offered: np.ndarray,
-    compromise_key: str,
+    compromise_key: str, gap: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The one offer each actor accepts, and its new position (spec §8).
 
@@ -372,7 +406,8 @@ def choose_offers(
     """
     xi = x[:, :, None]
     xj = x[:, None, :]
-    gap = np.abs(xj - xi)
+    if gap is None:
+        gap = np.abs(xj - xi)
     with np.errstate(invalid="ignore", divide="ignore"):  # a = b = 0 only where no offer
         if compromise_key == "scholz":
             key = (np.abs(a) * xi + np.abs(b) * xj) / (np.abs(a) + np.abs(b))
@@ -430,12 +465,17 @@ def bdm_round(
     w = c * s
     if mu is None:
         mu = median_voter(x, w)
-    p_first = success_probability(x, w, R, None, probability)
-    eu_first = expected_utility(x, s, p_first, mu, R, 1.0, q, t)
+    gap = np.abs(x[:, :, None] - x[:, None, :])  # (B, n, n), shared by the whole round
+    d = gap / R[:, None, None]
+    p_first = success_probability(x, w, R, None, probability, d=d)
+    if q == 1.0:
+        eu_first = first_pass_utility(d, s, p_first)
+    else:
+        eu_first = expected_utility(x, s, p_first, mu, R, 1.0, q, t)
     security, risk_index, r = risk_exponents(eu_first)
-    p_second = success_probability(x, w, R, r, probability)
+    p_second = success_probability(x, w, R, r, probability, d=d)
     if perception == "receiver" and q == 1.0:  # the common case, U_s/U_f computed once
-        a, b_eu = receiver_view(x, s, p_second, R, r)
+        a, b_eu = receiver_view(x, s, p_second, R, r, d=d)
     else:
         a = expected_utility(x, s, p_second, mu, R, r[:, :, None], q, t)  # E^i(U_ij), r_i
         if perception == "receiver":
@@ -444,8 +484,8 @@ def bdm_round(
             b_eu = b_eu.transpose(0, 2, 1)
         else:  # own: b[i, j] = E^j(U_ji) = a[j, i]
             b_eu = a.transpose(0, 2, 1)
-    kind, offered = classify_offers(x, a, b_eu, capitulation)
-    proposer, new_x = choose_offers(x, a, b_eu, kind, offered, compromise_key)
+    kind, offered = classify_offers(x, a, b_eu, capitulation, differ=gap > 0)
+    proposer, new_x = choose_offers(x, a, b_eu, kind, offered, compromise_key, gap=gap)
     return RoundState(mu, p_first, eu_first, security, risk_index, r, p_second, a, b_eu, kind,
                       offered, proposer, new_x)
 

@@ -43,7 +43,7 @@ from detente.errors import OptionsError, Problem
 
 #: Working-set budget of one engine chunk (bytes); chunks are sized to stay under it. Small
 #: enough to keep a chunk's (draws, n, n) arrays in cache, large enough to amortise numpy calls.
-CHUNK_BYTES = 32 * 2**20
+CHUNK_BYTES = 8 * 2**20
 
 
 @dataclass(frozen=True)
@@ -238,7 +238,7 @@ def forecast(
         Extra named positions for the threshold probabilities (the start median and the issue's
         status quo are always included).
     chunk_size : int, optional
-        Draws per engine chunk (default: sized to a 32 MB working set). Never changes results.
+        Draws per engine chunk (default: sized to an 8 MB working set). Never changes results.
     workers : int, optional
         Threads running chunks in parallel (default: the core count). Never changes results.
     progress : callable (done, total) -> None, optional
