@@ -101,7 +101,8 @@ def success_probability(
     Notes
     -----
     The numerator ``S_ij = Σ_k w_k max(0, G_kj − G_ki)`` (``G_ka = (|x_k − x_a|/R)^ρ_k``) is
-    computed in O(n² log n), not O(n³): since ρ_k > 0, voter k prefers i to j exactly when it
+    summed directly (O(n³)) up to :data:`DENSE_MAX_ACTORS` actors, where that is faster, and
+    above it in O(n² log n): since ρ_k > 0, voter k prefers i to j exactly when it
     is nearer to i, i.e. on i's side of the midpoint ``(x_i + x_j)/2``. With voters sorted by
     position and prefix sums ``H[m, a] = Σ_{first m voters} w_k G_ka``,
     ``S_ij = H[m_ij, j] − H[m_ij, i]`` if x_i < x_j and
