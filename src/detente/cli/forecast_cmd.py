@@ -80,10 +80,9 @@ def _parse_settings(settings: list[str] | None) -> dict[str, object] | None:
     for item in settings:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
-            raise_error = OptionsError(f"--set {item!r} is not KEY=VALUE",
-                                       [Problem(f"cannot read {item!r}", path="--set",
-                                                allowed="KEY=VALUE, e.g. capitulation=never")])
-            fail(raise_error)
+            fail(OptionsError(f"--set {item!r} is not KEY=VALUE",
+                              [Problem(f"cannot read {item!r}", path="--set",
+                                       allowed="KEY=VALUE, e.g. capitulation=never")]))
         value: object = raw.strip()
         if raw.strip().lower() == "none":
             value = None
@@ -122,6 +121,9 @@ def _render(result) -> None:
             table.add_row("draws: median, 90%",
                           f"{q[0.5]:.1f}  ({q[0.05]:.1f} – {q[0.95]:.1f})")
             table.add_row("P(above start)", f"{dist.p_moves_up():.0%}")
+            for name, p in dist.threshold_probabilities().items():
+                if name != "start median":
+                    table.add_row(f"P(above {name} {p['value']:.0f})", f"{p['p_above']:.0%}")
         movers = res.movers()
         who = ", ".join(f"{names.get(m.actor, m.actor)} {m.start:.0f}→{m.end:.0f} ({m.moves}×)"
                         for m in movers.itertuples()) or "nobody"
