@@ -118,6 +118,31 @@ def literal_baseline() -> None:
               f"ratio {naive / engine:7.1f}x  identical={same}")
 
 
+def draws_benchmark(n_draws: int = 300) -> None:
+    """Monte Carlo on the Korea scenario: all draws in lockstep vs one run per draw (same run)."""
+    from detente.bargaining.montecarlo import sample_inputs
+    from detente.scenario import load_scenario
+
+    arrays = load_scenario("korea-2023").arrays()
+    batch = sample_inputs(arrays, n_draws, 7, perturbation=5.0)
+    cap = batch.capability
+    pos = batch.position / 100.0
+    sal = smp.ktab_saliences(batch.salience) / 100.0
+    c0 = time.process_time()
+    w0 = time.perf_counter()
+    final, _, _ = K.simulate_batch(cap, pos, sal)
+    lock_cpu, lock_wall = time.process_time() - c0, time.perf_counter() - w0
+    c0 = time.process_time()
+    w0 = time.perf_counter()
+    same = all(np.array_equal(K.simulate(cap[b], pos[b], sal[b]).positions[-1], final[b])
+               for b in range(n_draws))
+    loop_cpu, loop_wall = time.process_time() - c0, time.perf_counter() - w0
+    print(f"\nMonte Carlo, korea-2023 (6 actors × 6 issues), {n_draws} draws:")
+    print(f"  lockstep   wall {lock_wall:6.2f} s  cpu {lock_cpu:6.2f} s")
+    print(f"  per draw   wall {loop_wall:6.2f} s  cpu {loop_cpu:6.2f} s   "
+          f"speed-up {loop_cpu / lock_cpu:4.1f}× (cpu)  identical={same}")
+
+
 def main() -> None:
     cases = [(name, ktab_case(name), 3) for name in SHARED_CASES]
     cases += [(f"synthetic-{n}x1", synthetic_case(n), {50: 3, 100: 2, 200: 1}[n])
@@ -158,6 +183,7 @@ def main() -> None:
         print(f"{name:18s} {f'{n}×{m}':>7s} {turns:5d} {wall:8.3f} {cpu:8.3f} {mem:8.1f} "
               f"{ktab_txt:>7s} {rw:>10s} {rc:>9s}  {', '.join(verdicts)}", flush=True)
     literal_baseline()
+    draws_benchmark()
 
 
 if __name__ == "__main__":
