@@ -28,6 +28,7 @@ OPTION_VARIANTS = [
     BDMOptions.jmckib(),
     BDMOptions.paper(),
     BDMOptions(q=0.5, compromise_key="least_movement", perception="own", range_rule="recomputed"),
+    BDMOptions(q=0.25, t=1.0, compromise_key="signed", stop_tolerance=1e-6),
 ]
 
 

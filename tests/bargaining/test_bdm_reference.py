@@ -168,3 +168,17 @@ def test_ec_summary_forecast_and_cycle_range(reference_dir):
     assert res.forecast == pytest.approx((srt[4] + srt[5]) / 2, abs=1e-9)
     assert res.cycle_low == pytest.approx(7.0, abs=1e-9)
     assert res.cycle_high == pytest.approx(9.9619795904, abs=1e-9)
+
+
+def test_stopping_rule_on_reference_cases(reference_dir):
+    """Spec §9b. The README records that the Sultan case makes no moves in 10 rounds (under the
+    replication's rules), so with a tolerance it stops after round 1 with the input unchanged;
+    the EC case cycles (Table 2), so it never stops and runs all 10 rounds."""
+    frame, sal = load_case(reference_dir, "jmckib_sultan")
+    res = bdm_issue(frame["Capability"].to_numpy(float), frame["Position"].to_numpy(float), sal,
+                    options=BDMOptions.jmckib(stop_tolerance=1e-6))
+    assert res.rounds_run == 1
+    np.testing.assert_array_equal(res.positions[-1], frame["Position"].to_numpy(float))
+    assert res.forecast == 13.9  # the README's static median
+    traj = run_case(reference_dir, "bdm1994_ec_emissions", BDMOptions(stop_tolerance=1e-6))
+    assert traj.rounds_run[0] == 10
