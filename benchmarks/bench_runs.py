@@ -4,7 +4,7 @@ and the run store's share of the run time.
 Every figure is a ratio against a baseline measured in the same run:
 
 - **throughput**: a Sobol' sweep of the BDM bargaining model on ``korea-2023`` (256 base samples
-  × (k + 2) ≈ 12,000 evaluations, chunks of 256) on the in-process runner (baseline), a process
+  × (k + 2) ≈ 12,000 evaluations, chunks of 1024) on the in-process runner (baseline), a process
   pool with 1 and 2 workers, and a Dask ``LocalCluster`` with 1 and 2 workers. Speed-up = 2-worker
   rate / 1-worker rate of the same executor (target ≥ 1.7× on 2 cores).
 - **per-task overhead**: wall time per task of a no-op task (the runner's own cost: pickling,
@@ -29,8 +29,18 @@ from pathlib import Path
 import numpy as np
 
 SAMPLES = 256
-CHUNK = 256
+CHUNK = 1024  # the bargaining model's default chunk size
 NOOP_TASKS = 400
+
+
+def _warm_up(runner, store_path: Path) -> None:
+    """Start the workers and import the engine in each: a tiny sweep in many small chunks."""
+    from detente.runs import RunStore, run_sweep
+    from detente.scenario import load_scenario
+
+    with RunStore(store_path) as st:
+        run_sweep(load_scenario("korea-2023"), store=st, model="bargaining", method="sobol",
+                  samples=1, seed=0, chunk_size=4, runner=runner)
 
 
 def _sweep_rate(runner, store_path: Path) -> tuple[float, dict[str, float], int]:
@@ -38,6 +48,7 @@ def _sweep_rate(runner, store_path: Path) -> tuple[float, dict[str, float], int]
     from detente.scenario import load_scenario
 
     korea = load_scenario("korea-2023")
+    _warm_up(runner, store_path.with_name("warm-" + store_path.name))
     with RunStore(store_path) as st:
         t0 = time.perf_counter()
         result = run_sweep(korea, store=st, model="bargaining", method="sobol", samples=SAMPLES,
@@ -85,7 +96,7 @@ def _no_store_wall() -> tuple[float, int]:
 
 
 _PEAK = """
-import pathlib, resource, sys, tempfile, tracemalloc
+import pathlib, sys, tempfile, tracemalloc
 from detente.scenario import load_scenario
 korea = load_scenario("korea-2023")
 traced = 0
@@ -98,7 +109,9 @@ if sys.argv[1] == "sweep":
         traced = tracemalloc.get_traced_memory()[1]
 else:
     import detente.runs  # noqa: F401
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, traced)
+# VmHWM: this process image's peak RSS (ru_maxrss would include the forking parent's)
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(hwm.split()[1], traced)
 """
 
 
@@ -107,7 +120,7 @@ def _peak_memory_mb(mode: str) -> tuple[float, float]:
     out = subprocess.run([sys.executable, "-c", _PEAK, mode, str(SAMPLES), str(CHUNK)],
                          capture_output=True, text=True, check=True)
     rss_kib, traced = out.stdout.split()[-2:]
-    return int(rss_kib) / 1024, int(traced) / 2**20  # ru_maxrss is in KiB on Linux
+    return int(rss_kib) / 1024, int(traced) / 2**20  # VmHWM is in KiB
 
 
 def main() -> None:
@@ -125,8 +138,6 @@ def main() -> None:
                             ("dask LocalCluster", lambda j: DaskRunner(None, jobs=j))):
             for jobs in (1, 2):
                 with make(jobs) as runner:
-                    # warm-up: start the workers and import the engine before timing
-                    list(runner.map_unordered(_noop, None, [(0, 0)] * (2 * jobs)))
                     rate, _, _ = _sweep_rate(runner, tmpdir / f"{label[:4]}{jobs}.duckdb")
                 rates[(label, jobs)] = rate
                 print(f"  {label:18s}{jobs:2d} {rate:8.0f} eval/s  ({rate / base_rate:4.2f}× in-process)")

@@ -8,9 +8,9 @@ default), :class:`PoolRunner` (a local process pool, ``--jobs N``) and :class:`D
 It knows nothing about designs, models or the store (the EMA Workbench keeps evaluators equally
 ignorant of samplers; see STYLE.md §4).
 
-``shared`` is the read-only context every task needs (the prepared model); it is sent once per
-worker, not once per task: pool workers receive it through the pool initializer, Dask workers
-through a broadcast ``scatter``.
+``shared`` is the read-only context every task needs (the prepared model); it is unpickled once
+per worker, not once per task: pool workers cache it by the hash of its pickle, Dask workers
+receive it through a broadcast ``scatter``.
 
 Determinism does not depend on the runner: tasks carry their own ``SeedSequence`` child, and
 the caller orders results by key.
@@ -19,8 +19,11 @@ the caller orders results by key.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import hashlib
 import multiprocessing
 import os
+import pickle
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
 
@@ -71,16 +74,21 @@ class LocalRunner:
 
 # -- process pool ---------------------------------------------------------------------------
 
-_WORKER_SHARED: Any = None
+#: worker-side cache of unpickled shared contexts, keyed by the SHA-1 of their pickle
+_WORKER_SHARED: dict[str, Any] = {}
 
 
-def _pool_init(shared: Any) -> None:
-    global _WORKER_SHARED
-    _WORKER_SHARED = shared
+def _pool_init() -> None:
+    # Ctrl-C is the coordinator's business: it cancels the pool and marks the run interrupted
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _pool_call(fn: Callable[[Any, Any], Any], payload: Any) -> Any:
-    return fn(_WORKER_SHARED, payload)
+def _pool_call(fn: Callable[[Any, Any], Any], token: str, blob: bytes, payload: Any) -> Any:
+    shared = _WORKER_SHARED.get(token)
+    if shared is None:
+        _WORKER_SHARED.clear()  # one sweep at a time: keep only the current context
+        shared = _WORKER_SHARED[token] = pickle.loads(blob)
+    return fn(shared, payload)
 
 
 class PoolRunner:
@@ -96,8 +104,10 @@ class PoolRunner:
 
     Notes
     -----
-    At most ``2 × jobs`` tasks are in flight, so memory stays bounded and Ctrl-C cancels
-    promptly.
+    The pool lives as long as the runner, across sweeps. ``shared`` is pickled once per
+    :meth:`map_unordered` call and unpickled once per worker (cached by its hash); each task
+    carries the pickled bytes, which costs a memory copy, not a re-import. At most ``2 × jobs``
+    tasks are in flight, so memory stays bounded and Ctrl-C cancels promptly.
     """
 
     name = "pool"
@@ -110,7 +120,6 @@ class PoolRunner:
         self.workers = int(jobs)
         self._start_method = start_method
         self._pool: cf.ProcessPoolExecutor | None = None
-        self._shared_id: int | None = None
 
     def __enter__(self) -> PoolRunner:
         return self
@@ -120,20 +129,19 @@ class PoolRunner:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-    def _ensure_pool(self, shared: Any) -> cf.ProcessPoolExecutor:
-        if self._pool is None or self._shared_id != id(shared):
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
+    def _ensure_pool(self) -> cf.ProcessPoolExecutor:
+        if self._pool is None:
             self._pool = cf.ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context(self._start_method),
-                initializer=_pool_init, initargs=(shared,))
-            self._shared_id = id(shared)
+                initializer=_pool_init)
         return self._pool
 
     def map_unordered(self, fn: Callable[[Any, Any], Any], shared: Any,
                       tasks: Iterable[Task]) -> Iterator[tuple[Any, Any]]:
-        pool = self._ensure_pool(shared)
+        pool = self._ensure_pool()
+        blob = pickle.dumps(shared, protocol=pickle.HIGHEST_PROTOCOL)
+        token = hashlib.sha1(blob).hexdigest()
         pending: dict[cf.Future[Any], Any] = {}
         it = iter(tasks)
         limit = 2 * self.workers
@@ -144,7 +152,7 @@ class PoolRunner:
                     if nxt is None:
                         break
                     key, payload = nxt
-                    pending[pool.submit(_pool_call, fn, payload)] = key
+                    pending[pool.submit(_pool_call, fn, token, blob, payload)] = key
                 if not pending:
                     return
                 done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
