@@ -212,3 +212,13 @@ def test_draw_summaries_equal_the_detailed_run_of_each_draw():
         for issue, res in detailed.items():
             assert paths[issue][0][b, 0] == res.median[0]
             assert paths[issue][0][b, 1] == res.forecast
+
+
+def test_mismatched_arrays_raise_a_scenario_error():
+    cap, pos, sal = _ok()
+    with pytest.raises(ScenarioError, match="do not fit"):
+        smp.run_smp(cap, pos[:, 0], sal)
+    with pytest.raises(ScenarioError, match="do not fit"):
+        smp.run_smp(cap[:3], pos, sal)
+    with pytest.raises(ScenarioError, match="names do not fit"):
+        smp.run_smp(cap, pos, sal, actor_ids=("a", "b"))

@@ -424,9 +424,20 @@ def run_smp(
     cap = np.asarray(capability, dtype=float)
     pos = np.asarray(position, dtype=float)
     sal = np.asarray(salience, dtype=float)
+    if pos.ndim != 2 or sal.shape != pos.shape or cap.shape != pos.shape[:1]:
+        raise ScenarioError(
+            "SMP input arrays do not fit together",
+            [Problem(f"capability {cap.shape}, position {pos.shape}, salience {sal.shape}",
+                     file=file, path="arrays",
+                     allowed="capability (N,), position and salience (N, M)")])
     n, m = pos.shape
     ids = tuple(actor_ids) if actor_ids is not None else tuple(str(i) for i in range(n))
     dims = tuple(dim_ids) if dim_ids is not None else tuple(f"dim{k}" for k in range(m))
+    if len(ids) != n or len(dims) != m:
+        raise ScenarioError(
+            "SMP names do not fit the arrays",
+            [Problem(f"{len(ids)} actor ids for {n} actors, {len(dims)} dimension ids for {m}",
+                     file=file, path="actor_ids", allowed="one id per row and per column")])
     trace = _trace(cap, pos, sal, opts, ids, dims, file, per_estimator)
     return _package(trace, ids, dims, cap, sal)
 
