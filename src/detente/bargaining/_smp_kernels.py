@@ -48,6 +48,8 @@ BARGAIN_EPSILON = 1e-6
 EQUIVALENCE_TOLERANCE = 1e-3
 #: Bound on the number of (voter, option, option) cells built at once in a coalition vote.
 _VOTE_CHUNK_CELLS = 1 << 18
+#: Queue votes of one turn are one padded array program up to this many cells.
+_MERGED_QUEUE_CELLS = 1 << 16
 #: Bound on the (third party, initiator, target) cells of one challenge block.
 _CHALLENGE_BLOCK_CELLS = 1 << 15
 
@@ -783,6 +785,31 @@ class SMPTrace:
     status_quo_prob: np.ndarray
 
 
+def _queue_groups(counts: np.ndarray, starts: np.ndarray, member: np.ndarray, n_actors: int,
+                  pce: str):
+    """The queue votes of a turn, as few array programs as memory allows (SPEC §6.3–6.4).
+
+    Yields ``(owners (G,), members (G, L), valid (G, L))``: queue owners, the bargain indices in
+    queue order (padded past each queue's end), and which entries are real. Small turns go as
+    one padded vote (:func:`_masked_pce`, conditional PCE only); otherwise one vote per queue
+    length, unpadded.
+    """
+    owners_all = np.flatnonzero(counts > 0)
+    if not owners_all.size:
+        return
+    k_max = int(counts.max())
+    if pce == "conditional" and owners_all.size * n_actors * (k_max + 1) ** 2 <= _MERGED_QUEUE_CELLS:
+        slot = np.arange(k_max)
+        valid = slot[None, :] < counts[owners_all][:, None]
+        members = member[np.minimum(starts[owners_all][:, None] + slot, member.size - 1)]
+        yield owners_all, np.where(valid, members, 0), valid
+        return
+    for length in np.unique(counts[owners_all]):
+        owners = np.flatnonzero(counts == length)
+        members = member[starts[owners][:, None] + np.arange(length)]
+        yield owners, members, np.ones(members.shape, dtype=bool)
+
+
 class DegenerateStateError(ArithmeticError):
     """The state has no spread of win probabilities, so risk attitudes are 0/0 (SPEC §4)."""
 
@@ -902,13 +929,17 @@ def simulate(c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rule: str = "propo
         owner, member = owner[order], member[order]
         counts = np.bincount(owner, minlength=n_actors)
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        for length in np.unique(counts[counts > 0]):
-            owners = np.flatnonzero(counts == length)
-            members = member[starts[owners][:, None] + np.arange(length)]  # (G, length)
+        for owners, members, valid in _queue_groups(counts, starts, member, n_actors, pce):
+            safe = np.where(valid, members, 0)                          # (G, length)
             util = np.concatenate([np.broadcast_to(u_sq[None, :, None],
                                                    (owners.size, n_actors, 1)),
-                                   u_b[:, members].transpose(1, 0, 2)], axis=2)  # (G, N, K)
-            pi = scalar_pce(c, util, rule, law, pce)                    # (G, K)
+                                   u_b[:, safe].transpose(1, 0, 2)], axis=2)  # (G, N, K)
+            if valid.all():
+                pi = scalar_pce(c, util, rule, law, pce)                # (G, K)
+            else:                                                       # padded queues
+                ok = np.concatenate([np.ones((owners.size, 1), dtype=bool), valid], axis=1)
+                pi = _masked_pce(c, util, ok, rule, law)
+            length = valid.sum(axis=1)
             if draws is None:
                 pick = np.argmax(pi, axis=1)                            # first maximal option
             else:                                                       # inverse CDF, queue order
@@ -917,8 +948,8 @@ def simulate(c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rule: str = "propo
                                   length)
             rows = np.arange(owners.size)
             status_p[owners] = pi[:, 0]
-            side = (b_init[members] != owners[:, None]).astype(int)      # 0 initiator, 1 target
-            b_prob[members, side] = pi[:, 1:]
+            side = (b_init[safe] != owners[:, None]).astype(int)         # 0 initiator, 1 target
+            b_prob[safe[valid], side[valid]] = pi[:, 1:][valid]
             chosen_p[owners] = pi[rows, pick]
             adopt = pick > 0
             if adopt.any():
