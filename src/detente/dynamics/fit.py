@@ -47,9 +47,9 @@ from detente.dynamics import priors as priors_module
 from detente.dynamics.model import (
     PANEL_COLUMNS,
     check_variant,
+    dprk_testing_model,
     model_data,
     sample_transition,
-    testing_model,
 )
 from detente.dynamics.posterior import EndState, Posterior
 from detente.dynamics.priors import REGIMES, priors_for
@@ -218,7 +218,7 @@ def _fit_nuts(data, variant: str, chains: int, warmup: int, samples: int,
     from numpyro.diagnostics import summary
     from numpyro.infer import MCMC, NUTS
 
-    kernel = NUTS(testing_model, target_accept_prob=0.9)
+    kernel = NUTS(dprk_testing_model, target_accept_prob=0.9)
     mcmc = MCMC(kernel, num_warmup=warmup, num_samples=samples, num_chains=chains,
                 chain_method="sequential", progress_bar=False)
     z0 = {k: jnp.full((chains,), v, dtype=jnp.float32) if chains > 1 else jnp.float32(v)
@@ -272,10 +272,10 @@ def _laplace_functions(variant: str):
     from numpyro.infer.util import constrain_fn, potential_energy
 
     def potential(z, data):
-        return potential_energy(testing_model, (), {"data": data, "variant": variant}, z)
+        return potential_energy(dprk_testing_model, (), {"data": data, "variant": variant}, z)
 
     def constrain(z, data):
-        return constrain_fn(testing_model, (), {"data": data, "variant": variant}, z)
+        return constrain_fn(dprk_testing_model, (), {"data": data, "variant": variant}, z)
 
     return jax.jit(jax.value_and_grad(potential)), jax.jit(jax.vmap(constrain, in_axes=(0, None)))
 
@@ -366,3 +366,56 @@ def _read_cache(path: Path) -> Posterior | None:
     return Posterior(samples=samples, variant=meta["variant"], method=meta["method"],
                      first_month=meta["first_month"], until=meta["until"], state=state,
                      diagnostics=diagnostics, info={**meta["info"], "cached": True})
+
+
+# ----------------------------------------------------------------------------------------------
+# frequentist cross-check
+
+
+#: Coefficient names of :func:`frequentist_check`, in the model's parameter names.
+GLM_TERMS: tuple[str, ...] = ("log_base_rate", "log_rate_ratio_dialogue", "log_rate_ratio_crisis",
+                              "sanctions_effect", "leader_kim_jong_il", "leader_kim_jong_un",
+                              "season_cos", "season_sin", "self_excitation")
+
+
+def frequentist_check(panel: pd.DataFrame | None = None, *, until: str | None = None,
+                      memory_decay: float = 0.6) -> pd.DataFrame:
+    """Maximum-likelihood NB2 regression of launch events with the model's covariates.
+
+    The launch-event part of :mod:`detente.dynamics.model` with the memory decay δ fixed (it
+    enters non-linearly) and flat priors, fitted by ``statsmodels.discrete.NegativeBinomial``
+    (NB2, Greene 2008 / Hilbe 2011 notation, ``alpha = 1/φ``) on the same training slice: a fast
+    frequentist cross-check of the Bayesian fit.
+
+    Returns
+    -------
+    DataFrame
+        Index :data:`GLM_TERMS` plus ``concentration``; columns ``estimate``, ``se``,
+        ``ci_low``, ``ci_high`` (95 %, Wald; for ``concentration`` the Wald interval of alpha
+        mapped to 1/alpha).
+    """
+    import statsmodels.api as sm
+
+    from detente.dynamics._memory import lagged_launch_events, memory_weights
+
+    full_panel = _load_panel(panel)
+    train = TrainingWindow.parse(until, full_panel).slice(full_panel)
+    y = train["launch_events"].to_numpy(dtype=float)
+    regime = train["regime"].astype(str).to_numpy()
+    angle = 2.0 * np.pi * train.index.month.to_numpy() / 12.0
+    memory = lagged_launch_events(y) @ memory_weights(memory_decay)
+    unsc = train["unsc_resolution"].to_numpy(dtype=float)
+    exog = np.column_stack([
+        np.ones_like(y), regime == "dialogue", regime == "crisis",
+        np.concatenate([[0.0], unsc[:-1]]), train["leader"].to_numpy() == "Kim Jong Il",
+        train["leader"].to_numpy() == "Kim Jong Un", np.cos(angle), np.sin(angle),
+        np.log1p(memory)]).astype(float)
+    result = sm.NegativeBinomial(y, exog, loglike_method="nb2").fit(disp=0, maxiter=500)
+    params, se = np.asarray(result.params), np.asarray(result.bse)
+    ci = np.asarray(result.conf_int(0.05))
+    table = pd.DataFrame({"estimate": params[:-1], "se": se[:-1], "ci_low": ci[:-1, 0],
+                          "ci_high": ci[:-1, 1]}, index=pd.Index(GLM_TERMS, name="parameter"))
+    alpha, alpha_ci = params[-1], ci[-1]
+    table.loc["concentration"] = [1.0 / alpha, se[-1] / alpha**2, 1.0 / alpha_ci[1],
+                                  1.0 / max(alpha_ci[0], 1e-12)]
+    return table

@@ -56,7 +56,7 @@ Regime (Markov chain on the coded regime)
     \operatorname{Categorical}(P_{r_{t-1}\cdot})
 
 Its likelihood factorises from the rest of the model, so :func:`sample_transition` draws the
-exact Dirichlet posterior outside the sampler (conjugacy) and :func:`testing_model` holds the
+exact Dirichlet posterior outside the sampler (conjugacy) and :func:`dprk_testing_model` holds the
 other 15 parameters only.
 
 The regime is *coded* from diplomacy, sanctions and policy records only (never from launches or
@@ -137,7 +137,7 @@ class ModelData(NamedTuple):
 
 
 def model_data(panel: pd.DataFrame, pad_to: int = PAD_MONTHS) -> ModelData:
-    """Arrays for :func:`testing_model` from a (training-window) monthly panel.
+    """Arrays for :func:`dprk_testing_model` from a (training-window) monthly panel.
 
     Parameters
     ----------
@@ -221,7 +221,7 @@ def _sample_prior(spec: PriorSpec) -> jnp.ndarray:
     return numpyro.sample(spec.name, d)
 
 
-def testing_model(data: ModelData, variant: str = "full") -> None:
+def dprk_testing_model(data: ModelData, variant: str = "full") -> None:
     """NumPyro model of monthly DPRK launch events, missiles and nuclear tests.
 
     Parameters

@@ -1,6 +1,6 @@
 """The one prior table of the dynamic model, with the provenance of every prior.
 
-Every parameter of :func:`detente.dynamics.model.testing_model` has exactly one row in
+Every parameter of :func:`detente.dynamics.model.dprk_testing_model` has exactly one row in
 :data:`PRIORS`: its distribution, the sign the prior leans to, its spread, and where that came
 from (a study, a stated fact, or a plain assumption of détente's authors, labelled as such).
 Nothing here is fitted to the DPRK record that the back-tests score: a prior centred on that

@@ -1,0 +1,81 @@
+"""Scores against hand-computed values (each test says how the expected number was derived)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from detente.dynamics.scores import (
+    brier,
+    crps_sample,
+    interval_coverage,
+    log_score_nb_mixture,
+    pit_histogram,
+    prob_at_least_one,
+    skill,
+)
+
+
+def test_crps_of_two_member_ensemble_by_hand():
+    # y = 1, ensemble {0, 2}: the empirical CDF is 0.5 on [0, 2); the integral of
+    # (F(x) - 1{x >= 1})^2 is 0.25 * 1 + 0.25 * 1 = 0.5.
+    # y = 3, ensemble {1}: CRPS of a point forecast is |3 - 1| = 2.
+    # y = 0, ensemble {0, 0, 0}: a perfect point forecast scores 0.
+    assert crps_sample(np.array([3.0]), np.array([[1.0, 1.0]]))[0] == pytest.approx(2.0)
+    assert crps_sample(np.array([0.0]), np.array([[0.0, 0.0, 0.0]]))[0] == pytest.approx(0.0)
+    assert crps_sample(np.array([1.0]), np.array([[0.0, 2.0]]))[0] == pytest.approx(0.5)
+
+
+def test_negative_binomial_log_scores_by_hand():
+    # NB2(mu=1, phi=1) is geometric with p = 1/2: P(0) = 1/2, P(2) = (1/2)(1/2)^2 = 1/8.
+    assert log_score_nb_mixture(np.array([0.0]), np.array([[1.0]]), 1.0)[0] == \
+        pytest.approx(math.log(2.0))
+    assert log_score_nb_mixture(np.array([2.0]), np.array([[1.0]]), 1.0)[0] == \
+        pytest.approx(math.log(8.0))
+    # equal mixture of NB2(1, 1) and NB2(3, 1): P(0) = (1/2 + 1/4) / 2 = 3/8
+    assert log_score_nb_mixture(np.array([0.0]), np.array([[1.0, 3.0]]), 1.0)[0] == \
+        pytest.approx(-math.log(0.375))
+    # phi = inf is Poisson: P(1 | mu=2) = 2 e^-2
+    assert log_score_nb_mixture(np.array([1.0]), np.array([[2.0]]), np.inf)[0] == \
+        pytest.approx(-math.log(2.0 * math.exp(-2.0)))
+    # a small concentration (scoringrules 0.10's logs_negbinom gives inf here): y=5, mu=0.2,
+    # phi=0.3: P(5) = Γ(5.3)/(Γ(0.3) 5!) (0.3/0.5)^0.3 (0.2/0.5)^5
+    p5 = (math.gamma(5.3) / (math.gamma(0.3) * 120.0)) * 0.6**0.3 * 0.4**5
+    assert log_score_nb_mixture(np.array([5.0]), np.array([[0.2]]), 0.3)[0] == \
+        pytest.approx(-math.log(p5))
+
+
+def test_brier_and_probability_of_a_launch_by_hand():
+    # (0.8 - 1)^2 = 0.04, (0.3 - 0)^2 = 0.09
+    assert brier(np.array([1.0, 0.0]), np.array([0.8, 0.3])) == pytest.approx([0.04, 0.09])
+    # NB2(1, 1): P(y >= 1) = 1 - 1/2; Poisson(ln 2): 1 - e^{-ln 2} = 1/2
+    assert prob_at_least_one(np.array([[1.0]]), 1.0)[0] == pytest.approx(0.5)
+    assert prob_at_least_one(np.array([[math.log(2.0)]]), np.inf)[0] == pytest.approx(0.5)
+
+
+def test_interval_coverage_on_the_integers_0_to_99():
+    # draws 0..99: inverted-CDF quantiles 0.25/0.75 are 24/74, 0.1/0.9 are 9/89,
+    # 0.025/0.975 are 2/97 (the smallest x with F(x) >= q, F(x) = (x+1)/100)
+    draws = np.tile(np.arange(100.0), (3, 1))
+    cover = interval_coverage(np.array([50.0, 80.0, 99.0]), draws)
+    assert cover[0.5].tolist() == [True, False, False]
+    assert cover[0.8].tolist() == [True, True, False]
+    assert cover[0.95].tolist() == [True, True, False]
+
+
+def test_pit_histogram_by_hand():
+    # predictive NB2(1, 1): F(0) = 1/2, F(1) = 3/4. y = 0 -> PIT uniform on [0, 1/2]: 4 bins
+    # get 1/2, 1/2, 0, 0. y = 1 -> uniform on [1/2, 3/4]: all mass in bin 3.
+    assert pit_histogram(np.array([0.0]), np.array([[1.0]]), 1.0, bins=4) == \
+        pytest.approx([0.5, 0.5, 0.0, 0.0])
+    assert pit_histogram(np.array([1.0]), np.array([[1.0]]), 1.0, bins=4) == \
+        pytest.approx([0.0, 0.0, 1.0, 0.0])
+
+
+def test_skill_orientation():
+    # CRPS 0.5 against 1.0: half the reference's error; log score 1.2 vs 1.5: 0.3 nats better
+    assert skill(0.5, 1.0) == pytest.approx(0.5)
+    assert skill(1.2, 1.5, "difference") == pytest.approx(0.3)
+    assert skill(2.0, 1.0) == pytest.approx(-1.0)
