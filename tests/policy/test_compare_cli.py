@@ -17,8 +17,10 @@ from tests.policy import _shared
 
 @pytest.fixture
 def cached_fit(monkeypatch):
-    import detente.dynamics.fit as fit_module
+    import importlib
 
+    # the module, not the function the package re-exports under the same name
+    fit_module = importlib.import_module("detente.dynamics.fit")
     fitted = _shared.posterior()  # fit (or read the cache) before the patch
     monkeypatch.setattr(fit_module, "fit", lambda *a, **k: fitted)
 

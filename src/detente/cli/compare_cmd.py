@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from detente.cli._app import app, console, fail
 from detente.errors import DetenteError
@@ -91,5 +92,8 @@ def _render(comp, claims) -> None:
     c.add_column("basis", max_width=16)
     c.add_column("what détente finds", overflow="fold", ratio=1)
     for claim in claims:
-        c.add_row(claim.id, claim.basis, claim.finding)
+        finding = Text(claim.finding)
+        if claim.note:
+            finding.append(f" — {claim.note}", style="dim")
+        c.add_row(claim.id, claim.basis, finding)
     console.print(c)

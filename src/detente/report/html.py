@@ -43,6 +43,9 @@ LIMITS: tuple[str, ...] = (
     "modelled.",
     "The out-of-sample check is one episode (train ≤ the scenario date, score the months "
     "since), not the full rolling-origin back-test.",
+    "Common random numbers hold exactly in the bargaining stage; the dynamic model draws from "
+    "one random stream, so once two policies' simulated paths differ their later draws are no "
+    "longer common (differences in the fan charts include some simulation noise).",
     "Monte Carlo error: medians move by a few points between seeds at the default number of "
     "draws; raise --draws for final numbers.",
 )
