@@ -71,6 +71,10 @@ from detente.errors import OptionsError, Problem, ScenarioError
 #: KTAB's default PRNG seed (SPEC §11), used for stochastic transitions unless one is given.
 KTAB_SEED = 0xD67CC16FE69C185C
 
+#: Monte Carlo draws run in lockstep up to this many actors; above it, where queues can be
+#: long and padding them costs more than it saves, one run per draw (each still O(N³)).
+LOCKSTEP_MAX_ACTORS = 60
+
 #: Name of the salience conversion rule, recorded in results and options.
 SALIENCE_RULE = "attention budget: ratings summing above 100 are scaled to shares of 100"
 
@@ -715,7 +719,7 @@ def _median_paths(inputs: Any, options: SMPOptions) -> dict[str, tuple[np.ndarra
     if broken.size:  # the first broken draw, with KTAB's located messages
         check_inputs(cap[broken[0]], pos[broken[0]], sal[broken[0]], ids, issue_ids)
     lockstep = (options.pce == "conditional" and options.bargain_model == "init-only"
-                and options.transitions == "deterministic")
+                and options.transitions == "deterministic" and len(ids) <= LOCKSTEP_MAX_ACTORS)
     if lockstep:  # all draws as one array program (bit-identical to one run per draw)
         kw = options.kernel_kwargs()
         try:
@@ -749,10 +753,15 @@ def _median_paths(inputs: Any, options: SMPOptions) -> dict[str, tuple[np.ndarra
 
 
 def _bytes_per_draw(n_actors: int, options: SMPOptions) -> int:
-    """Working memory of one draw in the lockstep kernel: about 40 (N, N) tables and the
-    queue votes' (N, N, K) utilities, K ≤ N + 1 (sized for K = N / 4 + 2)."""
-    k = n_actors // 4 + 2
-    return int(8 * (40 * n_actors * n_actors + 4 * n_actors * n_actors * k * k))
+    """Cache working set of one draw in the lockstep kernel, as the chunk sizer uses it.
+
+    The forecast verb sizes chunks as ``CHUNK_BYTES // (bytes_per_draw × issues)`` so that a
+    chunk's arrays stay in cache. One SMP run covers all issues at once, and its hot arrays
+    are the (N, N, K + 1, K + 1) queue-vote tables with queues of K ≈ 3 bargains: 16 N² cells.
+    (The whole run holds about 40 N² + 6 N² (K + 1)² cells per draw; at the chunk sizes this
+    gives, that stays in tens of megabytes up to :data:`LOCKSTEP_MAX_ACTORS` actors.)
+    """
+    return int(8 * 16 * n_actors * n_actors)
 
 
 def _engine() -> Any:
