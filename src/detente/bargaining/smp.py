@@ -1,7 +1,7 @@
 """KTAB's Spatial Model of Politics (SMP): a multi-dimensional bargaining engine.
 
-The model of KTAB ``smpc`` (KAPSARC Toolkit for Behavioral Analysis; Wise, Lester, Efird et
-al., the public mirror ``lsyaseen/KTAB`` at c57b72a0) as specified in
+The model of KTAB ``smpc`` (the KAPSARC Toolkit for Behavioral Analysis; public mirror
+``lsyaseen/KTAB`` at c57b72a0) as specified in
 ``reference/bargaining/smp/SPEC.md``: actors hold positions in [0, 100]^M and saliences per
 dimension; every turn each actor assesses challenging every other (a probabilistic Condorcet
 election with third parties, SPEC §5), proposes a bargain to its best target (§6.2), and every
@@ -51,7 +51,8 @@ and so does every one-issue run. The saliences used are part of the result
 References
 ----------
 .. [1] KTAB SMP specification, ``reference/bargaining/smp/SPEC.md`` (sections cited as §n).
-.. [2] B. Wise et al., *KTAB: the KAPSARC Toolkit for Behavioral Analysis*, KAPSARC, 2015–2017.
+.. [2] KAPSARC, KTAB source code, ``examples/smp`` (public mirror ``lsyaseen/KTAB`` at
+   c57b72a0743e8e88da128552c6f8e6459645c53e); read for the specification, not copied.
 """
 
 from __future__ import annotations
