@@ -353,9 +353,12 @@ def scenario_median_paths(
 
 
 def _bytes_per_draw(n_actors: int, options: BDMOptions) -> int:
-    """Peak working set of one draw: the (voter, i, j) tensor of §4b and its temporaries
-    (about 3 copies) plus some 40 (n, n) matrices of the round."""
-    return 8 * (3 * n_actors**3 + 40 * n_actors**2 + 10 * n_actors * (options.rounds + 1))
+    """Peak working set of one draw of one issue: up to 12 actors the (voter, i, j) tensor of
+    §4b (about 2 copies), above that the sorted prefix sums (a few (n, n) arrays), plus some
+    40 (n, n) matrices of the round and the per-round history."""
+    n = n_actors
+    probability = 2 * n**3 if n <= K.DENSE_MAX_ACTORS else 8 * n**2
+    return 8 * (probability + 40 * n**2 + 3 * n * (options.rounds + 1))
 
 
 def _make_engine() -> Any:
