@@ -110,13 +110,14 @@ def weighted_distance(ideal: np.ndarray, points: np.ndarray, s: np.ndarray) -> n
         ``d[a, p] = sqrt(Σ_k ((ξ_ak − p_k) s_ak)² / Σ_k s_ak²)``, sums sequential over k.
     """
     n_dims = ideal.shape[-1]
-    quad = np.zeros(np.broadcast_shapes((*ideal.shape[:-1], 1),
-                                        (*points.shape[:-2], 1, points.shape[-2])))
-    norm = np.zeros(s.shape[:-1])
-    for k in range(n_dims):  # sequential over dimensions, as KTAB
-        diff = (ideal[..., :, k, None] - points[..., None, :, k]) * s[..., :, k, None]
-        quad += diff * diff
-        norm += s[..., k] * s[..., k]
+    diff = (ideal[..., :, None, :] - points[..., None, :, :]) * s[..., :, None, :]
+    diff *= diff                                     # ((ξ_ak − p_k) s_ak)², (..., N, P, M)
+    s_sq = s * s
+    quad = 0.0 + diff[..., 0]                        # sums sequential over k, as KTAB
+    norm = 0.0 + s_sq[..., 0]
+    for k in range(1, n_dims):
+        quad += diff[..., k]
+        norm += s_sq[..., k]
     return np.sqrt(quad / norm[..., None])
 
 
@@ -685,9 +686,11 @@ def unique_positions(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         diff = x[:, None, k] - x[None, :, k]
         sq += diff * diff
     near = np.sqrt(sq) < EQUIVALENCE_TOLERANCE
+    near_rows = near.tolist()
     reps: list[int] = []
     for a in range(n_actors):
-        if not any(near[a, r] for r in reps):
+        row = near_rows[a]
+        if not any(row[r] for r in reps):
             reps.append(a)
     rep_arr = np.array(reps, dtype=int)
     near_rep = near[:, rep_arr]                                   # (N, U)
