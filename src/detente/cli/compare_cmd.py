@@ -61,11 +61,11 @@ def _render(comp, claims) -> None:
     frame = comp.summary_frame()
     t = Table(title=f"{comp.scenario.id}: {comp.horizon_years} years from {comp.start_month}, "
                     f"{comp.engine.upper()}, {comp.draws} draws, seed {comp.seed}",
-              box=box.SIMPLE_HEAD, padding=(0, 1))
+              box=None, padding=(0, 1), pad_edge=False, header_style="bold underline")
     t.add_column("policy", no_wrap=True)
-    for col in (f"launches {comp.horizon_years}y (80 %)", "P(nuclear test)",
-                "P(talks ≤ 12 m)", "talks (80 %)", "index*"):
-        t.add_column(col, justify="right")
+    for col in (f"launches {comp.horizon_years}y", "P(nuc)", "P(talks)", "talks pos.",
+                "index*"):
+        t.add_column(col, justify="right", no_wrap=True)
     for pid, r in frame.iterrows():
         t.add_row(pid,
                   f"{r.launch_events_median:.0f} ({r.launch_events_q10:.0f}–"
@@ -74,7 +74,10 @@ def _render(comp, claims) -> None:
                   f"{r.talks_median:.0f} ({r.talks_q10:.0f}–{r.talks_q90:.0f})",
                   f"{r.scenario_index:.0f}")
     console.print(t)
-    console.print("P(talks ≤ 12 m): chance that dialogue starts within 12 months. * index: "
+    console.print(f"launches {comp.horizon_years}y: launch events over {comp.horizon_years} "
+                  "years, median (80 % interval). P(nuc): a nuclear test within "
+                  f"{comp.horizon_years} years. P(talks): dialogue starts within 12 months. "
+                  "talks pos.: forecast position on the talks issue (0–100). * index: "
                   "conflict-risk scenario index from stated assumptions — not a probability.",
                   style="dim")
     console.print("\n[bold]Assumed responses and dynamics levers[/] (not fitted):")

@@ -58,6 +58,10 @@ def fan_chart(comp: Any, policy_id: str, ax: Any = None, series: str = "launch_e
         if len(seen):
             ax.plot(seen.index.to_timestamp(), seen.to_numpy(), "o", ms=3, color="black",
                     label="observed (not used in the fit)")
+    import matplotlib.dates as mdates
+
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.set_title(o.name, fontsize=9)
     ax.set_ylabel(series.replace("_", " ") + " per month", fontsize=8)
     if ymax is not None:

@@ -82,8 +82,9 @@ def _quantity_text(q: Any) -> str:
     return text
 
 
-def headline(comp: Any) -> list[str]:
-    """The answer in plain words, with its uncertainty (computed from the comparison)."""
+def headline(comp: Any, episode: Any = None) -> list[str]:
+    """The answer in plain words, with its uncertainty (computed from the comparison and,
+    when given, the held-out episode score)."""
     summary = comp.summary_frame()
     lines = []
     best = summary["p_dialogue_12m"].idxmax()
@@ -104,6 +105,18 @@ def headline(comp: Any) -> list[str]:
     pn = summary["p_nuclear_test"]
     lines.append(f"Chance of a nuclear test within {comp.horizon_years} years: "
                  f"{pn.min():.0%} to {pn.max():.0%} across the policies.")
+    if episode is not None:
+        if episode.beats_baselines:
+            lines.append(f"On the months since the scenario date ({episode.first}–"
+                         f"{episode.last}) the fitted model beat both naive baselines, so its "
+                         "launch forecasts carry some weight.")
+        else:
+            lines.append(f"Caution: on the months since the scenario date ({episode.first}–"
+                         f"{episode.last}) the fitted model did not beat both naive baselines "
+                         f"(mean CRPS {episode.crps['model']:.3f} vs climatology "
+                         f"{episode.crps['climatology']:.3f}, persistence "
+                         f"{episode.crps['persistence']:.3f}); read the launch forecasts as "
+                         "scenario output, not as a tested prediction.")
     lines.append("These numbers rest on the bargaining model, the bridge rules and the fitted "
                  "dynamic model together; the claims table says which part carries each "
                  "conclusion, and the conflict-risk index is a scenario index, not a "
@@ -272,7 +285,7 @@ def render_report(comp: Any, claims: list[Any] | None = None, episode: Any = Non
         question=("What does each US policy do to the chance of talks, to North Korea's "
                   f"missile and nuclear testing, and to the risk of conflict over the next "
                   f"{comp.horizon_years} years?"),
-        headline=headline(comp), issues=issues, stances=stances, policies=policies,
+        headline=headline(comp, episode), issues=issues, stances=stances, policies=policies,
         figures=figs, yearly=yearly, summary=summary, claims=claims, episode=episode,
         episode_q=episode_q, posterior_rows=posterior_rows, fit_text=fit_text,
         rules=rules_text(comp.bridge), settings=settings, assumptions=assumptions,
