@@ -191,6 +191,14 @@ class IssueResult:
             for row in acc.itertuples()
         ]
 
+    def engine_summary(self) -> dict[str, Any]:
+        """Engine-specific summary fields for JSON output (none for the base result).
+
+        Subclasses add what only their engine has (SMP: the modal position and its
+        probability, the stopping reason, the saliences it used).
+        """
+        return {}
+
     def rounds_frame(self) -> pd.DataFrame:
         """Per-round summary: ``round, median, mean``."""
         return pd.DataFrame({
@@ -361,6 +369,7 @@ class Forecast:
                 "mean_by_round": res.mean.tolist(),
                 "positions_by_round": res.positions.tolist(),
                 "accepted_offers": _records(res.accepted_offers()),
+                **_jsonable(res.engine_summary()),
             }
             dist = self.distributions.get(issue_id)
             if dist is not None:

@@ -383,6 +383,17 @@ class SMPIssueResult(IssueResult):
     salience_used: np.ndarray = field(default_factory=lambda: np.zeros(0))
     stop_reason: str = ""
 
+    def engine_summary(self) -> dict[str, Any]:
+        """The SMP-only fields for JSON output: modal position and probability, the expected
+        outcome per state, the stopping reason and the KTAB-scale saliences used."""
+        return {
+            "modal_position": self.modal_position,
+            "modal_probability": self.modal_probability,
+            "expected_by_turn": self.expected_path.tolist(),
+            "stop_reason": self.stop_reason,
+            "salience_used": dict(zip(self.actor_ids, self.salience_used.tolist(), strict=True)),
+        }
+
 
 # ------------------------------------------------------------------------------------ the run
 def run_smp(
