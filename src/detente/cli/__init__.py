@@ -9,12 +9,12 @@ from __future__ import annotations
 from detente.cli._app import app
 
 # Command modules (each registers on ``app`` when imported).
-from detente.cli import scenario_cmds  # noqa: E402,F401  isort: skip
-from detente.cli import forecast_cmd  # noqa: E402,F401  isort: skip
-from detente.cli import history_cmd  # noqa: E402,F401  isort: skip
-from detente.cli import runs_cmds  # noqa: E402,F401  isort: skip
-from detente.cli import compare_cmd  # noqa: E402,F401  isort: skip
-from detente.cli import dynamics_cmds  # noqa: E402,F401  isort: skip
+from detente.cli import scenario_cmds  # noqa: F401  isort: skip
+from detente.cli import forecast_cmd  # noqa: F401  isort: skip
+from detente.cli import history_cmd  # noqa: F401  isort: skip
+from detente.cli import runs_cmds  # noqa: F401  isort: skip
+from detente.cli import compare_cmd  # noqa: F401  isort: skip
+from detente.cli import dynamics_cmds  # noqa: F401  isort: skip
 
 
 def main() -> None:
