@@ -182,6 +182,7 @@ def test_cli_bad_input_exits_2_without_traceback(tmp_path):
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "3 to 250" in result.output
+    assert str(bad) in result.output  # the engine's rule is reported against the file
     opt = CliRunner().invoke(app, ["forecast", "korea-2023", "--model", "smp", "--set",
                                    "voting_rule=majority"])
     assert opt.exit_code == 2

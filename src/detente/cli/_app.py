@@ -7,12 +7,13 @@ Each command lives in its own module under ``detente.cli`` (``scenario_cmds``, `
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import NoReturn
 
 import typer
 from rich.console import Console
 
-from detente.errors import DetenteError
+from detente.errors import DetenteError, ScenarioError
 
 app = typer.Typer(
     name="detente",
@@ -26,9 +27,16 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def fail(error: DetenteError) -> NoReturn:
-    """Print a DetenteError as one line per problem on stderr and exit with its code."""
+def fail(error: DetenteError, input_name: str | None = None) -> NoReturn:
+    """Print a DetenteError as one line per problem on stderr and exit with its code.
+
+    ``input_name`` (the SCENARIO argument) is filled in as the file of scenario problems that
+    were found past the loader (e.g. by an engine's input rules), which cannot know the file.
+    """
+    problems = error.problems
+    if input_name and isinstance(error, ScenarioError):
+        problems = [p if p.file else replace(p, file=input_name) for p in problems]
     err_console.print(f"[bold red]error:[/] {error}", highlight=False)
-    for problem in error.problems:
+    for problem in problems:
         err_console.print("  " + problem.format(), highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(code=error.exit_code)

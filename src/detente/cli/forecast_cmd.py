@@ -50,7 +50,7 @@ def forecast_cmd(
                                 seed=seed, issue=issue, perturbation=perturbation)
                     for m in ("bdm", "smp")}
         except DetenteError as err:
-            fail(err)
+            fail(err, input_name=scenario)
         if as_json:
             typer.echo(json.dumps({m: f.to_dict() for m, f in both.items()}, indent=2,
                                   ensure_ascii=False))
@@ -65,7 +65,7 @@ def forecast_cmd(
                               perturbation=perturbation,
                               progress=lambda done, total: bar.update(task, completed=done))
     except DetenteError as err:
-        fail(err)
+        fail(err, input_name=scenario)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
