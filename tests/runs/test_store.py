@@ -177,3 +177,14 @@ def test_second_writer_gets_a_clear_error(store: RunStore, store_path: Path) -> 
 
 def test_canonical_json_is_order_independent() -> None:
     assert canonical_json({"b": 1, "a": [1, 2]}) == canonical_json({"a": [1, 2], "b": 1})
+
+
+def test_foreign_duckdb_file_is_refused_by_name(tmp_path: Path) -> None:
+    other = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("CREATE TABLE t (x INTEGER)")
+    con.close()
+    res = run_cli("runs", "list", "--store", str(other))
+    assert res.returncode == 2
+    assert "not a détente run store" in res.stderr and str(other) in res.stderr
+    assert "Traceback" not in res.stderr

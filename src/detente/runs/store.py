@@ -382,7 +382,16 @@ class RunStore:
                 f"run store {self.path} cannot be opened",
                 [Problem(str(exc).splitlines()[0], file=str(self.path), path="--store",
                          allowed="a DuckDB file written by détente (or a new path)")]) from None
-        if not read_only:
+        if read_only:
+            tables = {r[0] for r in self._con.execute(
+                "SELECT table_name FROM information_schema.tables").fetchall()}
+            if not {"runs", "results", "result_tables", "chunks"} <= tables:
+                self._con.close()
+                raise OptionsError(
+                    f"{self.path} is not a détente run store",
+                    [Problem("the DuckDB file has no runs/results tables", file=str(self.path),
+                             path="--store", allowed="a store written by détente")])
+        else:
             self._con.execute(_SCHEMA)
             self._con.execute(
                 "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
