@@ -1,0 +1,54 @@
+"""Fit plumbing: the on-disk cache round-trips, survives a corrupt file, and errors are named."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from detente.dynamics import fit
+from detente.dynamics.fit import cache_dir
+from detente.errors import OptionsError
+
+
+def test_cache_round_trip_and_corrupt_file(panel):
+    a = fit(panel, until="2008-12", method="laplace", chains=1, samples=100)
+    files = list(cache_dir().glob("dynamics-*.npz"))
+    assert len(files) == 1 and a.info["key"] in files[0].name
+    assert not list(cache_dir().glob(".tmp-*"))  # atomic write left no temp file
+    b = fit(panel, until="2008-12", method="laplace", chains=1, samples=100)
+    assert b.info.get("cached") is True
+    for name in a.samples:
+        np.testing.assert_array_equal(a.samples[name], b.samples[name])
+    np.testing.assert_array_equal(a.state.launch_events, b.state.launch_events)
+    assert a.table().round(12).equals(b.table().round(12))
+    files[0].write_bytes(b"not a posterior")
+    c = fit(panel, until="2008-12", method="laplace", chains=1, samples=100)
+    assert not c.info.get("cached")
+    np.testing.assert_array_equal(a.samples["log_base_rate"], c.samples["log_base_rate"])
+    assert os.path.getsize(files[0]) > 100  # rewritten
+
+
+def test_bad_options_are_named(panel):
+    with pytest.raises(OptionsError) as err:
+        fit(panel, until="1983-05", method="laplace")
+    assert err.value.problems[0].path == "until"
+    with pytest.raises(OptionsError) as err:
+        fit(panel, variant="everything")
+    assert "full, no_policy" in err.value.problems[0].allowed
+
+
+def test_public_verbs_are_functions_not_their_modules():
+    """``fit.py`` defines ``fit`` (and so on): the package binds the functions eagerly."""
+    import importlib
+
+    import detente
+    import detente.dynamics
+
+    importlib.import_module("detente.dynamics.fit")
+    importlib.import_module("detente.dynamics.simulate")
+    importlib.import_module("detente.dynamics.backtest")
+    for verb in ("fit", "simulate", "backtest"):
+        assert callable(getattr(detente.dynamics, verb))
+        assert getattr(detente, verb) is getattr(detente.dynamics, verb)
