@@ -126,3 +126,31 @@ def test_bad_options_are_option_errors(korea, posterior, panel):
         with pytest.raises(OptionsError):
             compare(korea, ["maximum-pressure"], posterior=posterior, panel=panel,
                     **{"draws": 4, **kw})
+
+
+def test_bridge_b1_switched_off_gives_no_dialogue_shift(korea, posterior, panel):
+    from detente.policy import BridgeSettings
+
+    comp = compare(korea, ["summit-diplomacy", "engagement-with-incentives"], draws=8, seed=4,
+                   posterior=posterior, panel=panel, bridge=BridgeSettings(beta_talks=0.0),
+                   **CHEAP)
+    for o in comp.outcomes:
+        assert np.all(o.dialogue_shift == 0.0)
+
+
+def test_stronger_talks_link_raises_dialogue_odds_of_a_summit(korea, posterior, panel):
+    """Summit diplomacy sets the US talks position to 95, far above the status quo's talks
+    forecast, so its B1 shift is positive in (almost) every draw; raising beta_talks from 0
+    to 3 must raise P(dialogue within 12 months)."""
+    from detente.policy import BridgeSettings
+
+    def p12(beta):
+        comp = compare(korea, ["summit-diplomacy"], draws=16, seed=8, posterior=posterior,
+                       panel=panel, bridge=BridgeSettings(beta_talks=beta), **CHEAP)
+        o = comp.outcomes[0]
+        return o.p_dialogue_within(12), float(np.mean(o.dialogue_shift > 0))
+
+    off, _ = p12(0.0)
+    on, share_positive = p12(3.0)
+    assert share_positive > 0.9
+    assert on > off

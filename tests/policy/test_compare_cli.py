@@ -60,3 +60,17 @@ def test_bad_input_is_a_clear_error(cached_fit, tmp_path, args, needle):
     assert result.exit_code == 2
     assert needle in result.output
     assert "Traceback" not in result.output
+
+
+def test_bridge_option_reaches_the_comparison(cached_fit, tmp_path):
+    result = CliRunner().invoke(app, [
+        "compare", "korea-2023", "--policies", "summit-diplomacy", "--years", "1",
+        "--draws", "3", "--seed", "3", "--out", str(tmp_path), "--json",
+        "--bridge", "beta_talks=0", "--bridge", "unsc_base_since=2013-10"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["bridge"]["beta_talks"] == 0.0
+    assert doc["bridge"]["unsc_base_since"] == "2013-10"
+    bad = CliRunner().invoke(app, ["compare", "korea-2023", "--out", str(tmp_path),
+                                   "--bridge", "beta_talks=9"])
+    assert bad.exit_code == 2 and "bridge.beta_talks" in bad.output

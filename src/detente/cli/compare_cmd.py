@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from detente.cli._app import app, console, fail
-from detente.errors import DetenteError
+from detente.errors import DetenteError, OptionsError, Problem
 from detente.policy.compare import DEFAULT_DRAWS
 
 # fmt: off
@@ -23,22 +23,25 @@ DrawsOpt = Annotated[int, typer.Option("--draws", help="Monte Carlo draws (barga
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Root seed (drawn and printed if omitted).")]
 OutOpt = Annotated[Path, typer.Option("--out", help="Folder (or .html file) for the report.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the comparison and the claims as JSON.")]
+BridgeOpt = Annotated[list[str] | None, typer.Option("--bridge", help="Bridge setting KEY=VALUE, e.g. beta_talks=0 (repeatable; see docs/report.md).")]
 # fmt: on
 
 
 @app.command("compare")
 def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: YearsOpt = 3,
                 draws: DrawsOpt = DEFAULT_DRAWS, seed: SeedOpt = None,
-                out: OutOpt = Path("out"), as_json: JsonOpt = False) -> None:
+                out: OutOpt = Path("out"), as_json: JsonOpt = False,
+                bridge: BridgeOpt = None) -> None:
     """Compare policies: launches, tests, dialogue odds, positions, the claims, and a report."""
     from detente.policy import claims_table, compare
     from detente.policy.episode import score_episode
     from detente.report import write_report
 
     try:
+        settings = bridge_settings(bridge)
         with console.status("comparing policies…") as status:
             comp = compare(scenario, policies, horizon_years=years, draws=draws, seed=seed,
-                           progress=lambda msg: status.update(msg))
+                           bridge=settings, progress=lambda msg: status.update(msg))
             from detente.evidence import monthly_panel
 
             panel = monthly_panel()
@@ -55,6 +58,35 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
         return
     _render(comp, claims)
     console.print(f"\nReport: [bold]{path}[/]  (open it in a browser; self-contained)")
+
+
+def bridge_settings(items: list[str] | None):  # -> BridgeSettings
+    """``["beta_talks=0", "unsc_base_since=2013-10"]`` → BridgeSettings (validated)."""
+    import dataclasses
+
+    from detente.policy import BridgeSettings
+
+    known = {f.name: f for f in dataclasses.fields(BridgeSettings)}
+    values: dict[str, object] = {}
+    problems = []
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or key not in known:
+            problems.append(Problem(f"cannot use {item!r}", path="--bridge",
+                                    allowed="KEY=VALUE with KEY one of " + ", ".join(known)))
+            continue
+        if isinstance(known[key].default, str):
+            values[key] = raw.strip()
+            continue
+        try:
+            values[key] = float(raw)
+        except ValueError:
+            problems.append(Problem(f"{raw!r} is not a number", path=f"--bridge {key}",
+                                    allowed="a number"))
+    if problems:
+        raise OptionsError("invalid --bridge settings", problems)
+    return BridgeSettings(**values)
 
 
 def _render(comp, claims) -> None:
