@@ -101,7 +101,10 @@ def headline(comp: Any, episode: Any = None) -> list[str]:
         f"({summary.loc[lo, 'launch_events_q10']:.0f}–{summary.loc[lo, 'launch_events_q90']:.0f})"
         f" under {lo} to {summary.loc[hi, 'launch_events_median']:.0f} "
         f"({summary.loc[hi, 'launch_events_q10']:.0f}–{summary.loc[hi, 'launch_events_q90']:.0f})"
-        f" under {hi}; the intervals overlap widely, so no policy is clearly better on launches.")
+        f" under {hi}; " + (
+            "their 80 % intervals overlap, so no policy is clearly better on launches."
+            if summary.loc[lo, "launch_events_q90"] >= summary.loc[hi, "launch_events_q10"]
+            else "their 80 % intervals do not overlap."))
     pn = summary["p_nuclear_test"]
     lines.append(f"Chance of a nuclear test within {comp.horizon_years} years: "
                  f"{pn.min():.0%} to {pn.max():.0%} across the policies.")
