@@ -52,3 +52,9 @@ def test_public_verbs_are_functions_not_their_modules():
     for verb in ("fit", "simulate", "backtest"):
         assert callable(getattr(detente.dynamics, verb))
         assert getattr(detente, verb) is getattr(detente.dynamics, verb)
+
+
+def test_a_panel_without_monthly_index_is_a_named_error(panel):
+    with pytest.raises(OptionsError) as err:
+        fit(panel.reset_index(), method="laplace")
+    assert err.value.problems[0].path == "index"

@@ -73,6 +73,10 @@ def fit_cmd(
         console.print(f"diagnostics: max R-hat {info.get('max_r_hat', float('nan')):.3f}, "
                       f"min ESS {info.get('min_ess', float('nan')):.0f}, divergences "
                       f"{info.get('divergences', 0)}; converged: {info.get('converged')}")
+        if not info.get("converged"):
+            console.print("[bold red]warning:[/] the sampler did not converge (R-hat > 1.05, "
+                          "ESS < 100 or divergences); rerun with more --warmup/--samples "
+                          "before using these numbers.")
     else:
         console.print(f"Laplace approximation: optimiser converged {info.get('optimizer_converged')}")
     console.print("transition rows: exact Dirichlet posterior (conjugate), no sampler diagnostics.")

@@ -74,6 +74,10 @@ class TrainingWindow:
     @classmethod
     def parse(cls, until: str | pd.Period | None, panel: pd.DataFrame) -> TrainingWindow:
         """Window ending at ``until`` (``YYYY-MM``; None: the panel's last month)."""
+        if not isinstance(panel.index, pd.PeriodIndex) or len(panel) == 0:
+            raise OptionsError("the panel index is not monthly periods", [Problem(
+                "index is not a non-empty PeriodIndex", path="index",
+                allowed="detente.evidence.monthly_panel() (PeriodIndex, freq M)")])
         if until is None:
             return cls(until=panel.index.max())
         try:
