@@ -87,6 +87,10 @@ class BacktestResult:
     nuclear: pd.DataFrame
     settings: dict
 
+    def to_frame(self) -> pd.DataFrame:
+        """The long score table (one row per kind, origin, forecaster and month ahead)."""
+        return self.scores.copy()
+
     def summary(self, kind: str = "rolling") -> pd.DataFrame:
         """Mean scores and coverage by forecaster and horizon band (rolling) or episode."""
         s = self.scores[self.scores["kind"] == kind].copy()

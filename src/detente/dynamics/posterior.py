@@ -129,6 +129,10 @@ class Posterior:
                              "source": "assumption", "lever": lever})
         return pd.DataFrame(rows).set_index("parameter")
 
+    def to_frame(self) -> pd.DataFrame:
+        """Same as :meth:`table` (the common ``to_frame`` of détente results)."""
+        return self.table()
+
     def lever_defaults(self) -> dict[str, float]:
         """Posterior-mean value of every lever (what ``simulate`` uses when a lever is unset)."""
         t = self.samples["transition"]
