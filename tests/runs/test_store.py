@@ -188,3 +188,38 @@ def test_foreign_duckdb_file_is_refused_by_name(tmp_path: Path) -> None:
     assert res.returncode == 2
     assert "not a détente run store" in res.stderr and str(other) in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_save_run_records_a_finished_result(store_path: Path) -> None:
+    from detente.runs import save_run
+
+    run_id = save_run(kind="forecast", command="detente forecast toy", tables={"forecast": FRAME},
+                      scenario={"id": "toy"}, seed=4, params={"draws": 0},
+                      timings={"engine": 0.5}, store=store_path)
+    with RunStore(store_path, read_only=True) as st:
+        rec = st.record(run_id)
+        assert (rec.kind, rec.status, rec.seed) == ("forecast", "done", 4)
+        assert rec.timings["engine"] == 0.5
+        pd.testing.assert_frame_equal(st.table(run_id, "forecast"), FRAME, check_dtype=False)
+
+
+def test_cli_list_show_diff_check(store_path: Path) -> None:
+    """The faces over a store holding two sweeps that differ only in their seed."""
+    from detente.runs import run_sweep
+
+    with RunStore(store_path) as st:
+        a = run_sweep(None, store=st, model="ishigami", method="morris", samples=4, seed=1)
+        b = run_sweep(None, store=st, model="ishigami", method="morris", samples=4, seed=2)
+    listed = json.loads(run_cli("runs", "list", "--json", "--store", str(store_path)).stdout)
+    assert {r["id"] for r in listed} == {a.run_id, b.run_id}
+    shown = json.loads(run_cli("runs", "show", a.run_id, "--json", "--store",
+                               str(store_path)).stdout)
+    assert shown["params"]["method"] == "morris" and shown["chunks_done"] == 1
+    # 3 inputs × (mu, mu_star, sigma) rows
+    assert len(shown["indices"]) == 9
+    diff = json.loads(run_cli("runs", "diff", a.run_id, b.run_id, "--json", "--store",
+                              str(store_path)).stdout)
+    assert not diff["identical_results"]
+    assert {f["field"] for f in diff["fields"]} == {"seed", "params.design_sha256"}
+    check = run_cli("runs", "check", "--store", str(store_path))
+    assert check.returncode == 0 and "consistent" in check.stdout

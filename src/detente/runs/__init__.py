@@ -18,7 +18,7 @@ from __future__ import annotations
 from detente.runs import models as _models  # noqa: F401  (registers the "bargaining" model)
 from detente.runs.executors import DaskRunner, LocalRunner, PoolRunner, Runner, make_runner
 from detente.runs.orchestrate import plan_sweep, resume_sweep, run_sweep, sweep_design
-from detente.runs.store import IntegrityReport, Run, RunDiff, RunRecord, RunStore
+from detente.runs.store import IntegrityReport, Run, RunDiff, RunRecord, RunStore, save_run
 from detente.runs.sweep import (
     SWEEP_MODELS,
     Design,
@@ -52,5 +52,6 @@ __all__ = [
     "register_sweep_model",
     "resume_sweep",
     "run_sweep",
+    "save_run",
     "sweep_design",
 ]

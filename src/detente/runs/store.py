@@ -917,3 +917,37 @@ class Run:
             self.add_timing("wall", time.perf_counter() - self._t0)
             self.add_timing("store", self.store.seconds_writing - writing0)
             self.store.finish_run(self.id, status, error=error, timings=self.timings)
+
+
+def save_run(*, kind: str, command: str, tables: Mapping[str, pd.DataFrame],
+             scenario: Any = None, seed: int | None = None,
+             params: Mapping[str, Any] | None = None,
+             timings: Mapping[str, float] | None = None,
+             store: str | os.PathLike[str] | RunStore | None = None) -> str:
+    """Record a finished run and its result tables in one call; return the run id.
+
+    For faces (``detente forecast``, ``compare``, ``backtest``) that computed a result and want
+    it kept: opens the store (``store`` path, ``$DETENTE_STORE`` or
+    ``./detente-runs.duckdb``; or an open :class:`RunStore`), writes the run and each table,
+    and marks it ``done``.
+
+    Examples
+    --------
+    >>> fc = detente.forecast("korea-2023", draws=1000, seed=1)
+    >>> save_run(kind="forecast", command="detente forecast korea-2023 --draws 1000",
+    ...          scenario=scenario, seed=fc.seed, params=fc.options,
+    ...          tables={"forecast": fc.to_frame()})
+    """
+    owned = not isinstance(store, RunStore)
+    st = RunStore(store) if owned else store
+    try:
+        with st.run(kind=kind, command=command, scenario=scenario, seed=seed,
+                    params=params) as run:
+            for name, frame in tables.items():
+                run.add_table(name, frame)
+            for name, seconds in (timings or {}).items():
+                run.add_timing(name, seconds)
+        return run.id
+    finally:
+        if owned:
+            st.close()
