@@ -3,7 +3,7 @@ r"""The dynamic model of DPRK testing: its docstring is the specification.
 Data
 ----
 One row per calendar month :math:`t = 1, \dots, T` of :func:`detente.evidence.monthly_panel`
-(``T ≈ 500`` for 1984-01 … 2025-12), cut at the training origin before anything here sees it
+(``T = 504`` for 1984-01 … 2025-12; arrays of shape ``(600,)`` after padding), cut at the training origin before anything here sees it
 (:class:`detente.dynamics.fit.TrainingWindow`). Arrays are padded to a multiple of
 :data:`PAD_MONTHS` with ``mask = False`` so that one compiled program serves every origin.
 
@@ -27,6 +27,8 @@ Launch events (negative binomial with self-excitation)
     y_t \mid \text{past} &\sim \operatorname{NB2}(\mu_t, \phi),
         \qquad \operatorname{E} y_t = \mu_t,\ \operatorname{Var} y_t = \mu_t + \mu_t^2/\phi
 
+with :math:`\kappa \in (0, 1)` (a stable level needs :math:`\kappa < 1`; see the prior table)
+and :math:`\log\mu_t` clipped at :math:`\log 31` (a month has at most 31 launch days).
 The NB2 parameterisation follows Hilbe (2011) [1]_; the log-linear self-excitation on
 :math:`\log(1 + M_t)` is the log-linear Poisson/NB autoregression of Fokianos & Tjøstheim
 (2011) [2]_ with a geometric memory, so the likelihood is the product of one-step-ahead
@@ -62,7 +64,8 @@ other 15 parameters only.
 The regime is *coded* from diplomacy, sanctions and policy records only (never from launches or
 tests; see :mod:`detente.evidence`), so it enters as data, and its chain is fitted so that
 :func:`~detente.dynamics.simulate` can draw future regimes. Policy levers act only through
-:math:`P_{S D}, P_{C D}` (``p_enter_dialogue``), :math:`\exp\beta_D` (``dialogue_rate_ratio``),
+:math:`P_{S D}, P_{C D}` (``p_enter_dialogue``), :math:`1 - P_{D D}` (``p_leave_dialogue``),
+:math:`\exp\beta_D` (``dialogue_rate_ratio``),
 :math:`\exp\beta_U` (``sanctions_effect``) and the rate of :math:`u_t` (``unsc_resolution_rate``).
 
 Priors are in :mod:`detente.dynamics.priors` (one table with provenance). 15 scalar parameters
