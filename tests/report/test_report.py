@@ -86,3 +86,24 @@ def test_write_is_atomic_and_leaves_no_temporary_file(report_html):
     path, _ = report_html
     assert path.name == "korea-2023-comparison.html"
     assert [p.name for p in path.parent.iterdir()] == [path.name]
+
+
+@pytest.mark.slow
+def test_episode_backtest_goes_into_the_evidence_and_claim_c4(small_comparison, panel):
+    """With the dynamic model's episode back-test, the evidence section lists every episode of
+    ``detente.dynamics.backtest.EPISODES`` and C4 quotes its verdict."""
+    from detente.dynamics import backtest
+    from detente.dynamics.backtest import EPISODES
+    from detente.policy import claims_table
+    from detente.report import render_report
+
+    bt = backtest(panel, origins=[], episodes=True, draws=200, seed=1)
+    claims = claims_table(small_comparison, panel=panel, backtest=bt)
+    c4 = next(c for c in claims if c.id == "C4")
+    assert c4.basis == "data (fitted and back-tested)"
+    assert "back-test" in c4.note and "since 2023-09" in c4.note
+    html = render_report(small_comparison, claims=claims, panel=panel, backtest=bt)
+    evidence = html[html.index('<section id="evidence">'):html.index('<section id="method">')]
+    assert 'id="backtest"' in evidence
+    for name, *_ in EPISODES:
+        assert f"<td>{name}</td>" in evidence

@@ -23,6 +23,7 @@ DrawsOpt = Annotated[int, typer.Option("--draws", help="Monte Carlo draws (barga
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Root seed (drawn and printed if omitted).")]
 OutOpt = Annotated[Path, typer.Option("--out", help="Folder (or .html file) for the report.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the comparison and the claims as JSON.")]
+BacktestOpt = Annotated[bool, typer.Option("--backtest", help="Also back-test the dynamic model on the four held-out episodes (slower) and put the scores in the report.")]
 BridgeOpt = Annotated[list[str] | None, typer.Option("--bridge", help="Bridge setting KEY=VALUE, e.g. beta_talks=0 (repeatable; see docs/report.md).")]
 # fmt: on
 
@@ -31,7 +32,7 @@ BridgeOpt = Annotated[list[str] | None, typer.Option("--bridge", help="Bridge se
 def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: YearsOpt = 3,
                 draws: DrawsOpt = DEFAULT_DRAWS, seed: SeedOpt = None,
                 out: OutOpt = Path("out"), as_json: JsonOpt = False,
-                bridge: BridgeOpt = None) -> None:
+                bridge: BridgeOpt = None, with_backtest: BacktestOpt = False) -> None:
     """Compare policies: launches, tests, dialogue odds, positions, the claims, and a report."""
     from detente.policy import claims_table, compare
     from detente.policy.episode import score_episode
@@ -47,9 +48,16 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
             panel = monthly_panel()
             tr = comp.status_quo.trajectories
             episode = score_episode(tr.launch_events, tr.months, panel, comp.posterior.until)
-            claims = claims_table(comp, panel=panel, episode=episode)
+            bt = None
+            if with_backtest:
+                from detente.dynamics import backtest
+
+                status.update("back-testing the dynamic model on the held-out episodes")
+                bt = backtest(panel, origins=[], episodes=True, seed=comp.seed % 2**32)
+            claims = claims_table(comp, panel=panel, episode=episode, backtest=bt)
             status.update("writing the report")
-            path = write_report(comp, out, claims=claims, episode=episode, panel=panel)
+            path = write_report(comp, out, claims=claims, episode=episode, panel=panel,
+                                backtest=bt)
     except DetenteError as err:
         fail(err)
     if as_json:

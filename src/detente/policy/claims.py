@@ -119,7 +119,7 @@ def _count(panel: pd.DataFrame, first: str, last: str, col: str) -> int:
 
 
 def claims_table(comp: Comparison, panel: pd.DataFrame | None = None,
-                 episode: EpisodeScore | None = None) -> list[Claim]:
+                 episode: EpisodeScore | None = None, backtest: Any = None) -> list[Claim]:
     """Each claim C1–C10 with what détente finds and on what it rests.
 
     Parameters
@@ -130,6 +130,9 @@ def claims_table(comp: Comparison, panel: pd.DataFrame | None = None,
     episode : EpisodeScore, optional
         The held-out episode score (:func:`detente.policy.episode.score_episode`); when None
         the fitted claims say that no out-of-sample score was available.
+    backtest : BacktestResult, optional
+        The episode back-test of :func:`detente.dynamics.backtest`; when given, C4's note
+        quotes its verdict (all three scores against each baseline) for every episode.
     """
     if panel is None:
         from detente.evidence import monthly_panel
@@ -212,6 +215,14 @@ def claims_table(comp: Comparison, panel: pd.DataFrame | None = None,
                 f"baselines (CRPS model {episode.crps['model']:.3f}, climatology "
                 f"{episode.crps['climatology']:.3f}, persistence "
                 f"{episode.crps['persistence']:.3f})")
+    if backtest is not None:
+        try:
+            verdicts = backtest.verdict("episode")
+        except (KeyError, ValueError):
+            verdicts = []
+        if verdicts:  # the full episode back-test supersedes the simple episode check
+            basis = DATA_FITTED
+            note = "back-test (detente.dynamics.backtest): " + " ".join(verdicts)
     rows.append(Claim("C4", CLAIMS["C4"], finding, basis, note))
 
     # C5 — rustech under engagement vs the baseline

@@ -82,7 +82,8 @@ def _quantity_text(q: Any) -> str:
     return text
 
 
-def headline(comp: Any, episode: Any = None) -> list[str]:
+def headline(comp: Any, episode: Any = None, backtest_verdict: list[str] | None = None
+             ) -> list[str]:
     """The answer in plain words, with its uncertainty (computed from the comparison and,
     when given, the held-out episode score)."""
     summary = comp.summary_frame()
@@ -108,7 +109,11 @@ def headline(comp: Any, episode: Any = None) -> list[str]:
     pn = summary["p_nuclear_test"]
     lines.append(f"Chance of a nuclear test within {comp.horizon_years} years: "
                  f"{pn.min():.0%} to {pn.max():.0%} across the policies.")
-    if episode is not None:
+    latest = [v for v in (backtest_verdict or []) if v.startswith("episode since")]
+    if latest:
+        lines.append("Out of sample since the scenario date, " + latest[0].split(": ", 1)[1]
+                     + " (back-test; details in the evidence section).")
+    elif episode is not None:
         if episode.beats_baselines:
             lines.append(f"On the months since the scenario date ({episode.first}–"
                          f"{episode.last}) the fitted model beat both naive baselines, so its "
@@ -128,7 +133,7 @@ def headline(comp: Any, episode: Any = None) -> list[str]:
 
 
 def render_report(comp: Any, claims: list[Any] | None = None, episode: Any = None,
-                  panel: pd.DataFrame | None = None) -> str:
+                  panel: pd.DataFrame | None = None, backtest: Any = None) -> str:
     """The report as one HTML string (figures embedded as base64 PNG).
 
     Parameters
@@ -140,6 +145,9 @@ def render_report(comp: Any, claims: list[Any] | None = None, episode: Any = Non
         Default: scored from ``comp``'s status quo against ``panel``.
     panel : DataFrame, optional
         The monthly panel (default ``detente.evidence.monthly_panel()``).
+    backtest : BacktestResult, optional
+        The episode back-test of :func:`detente.dynamics.backtest`; when given, its scores per
+        episode and forecaster and its verdict sentences are added to the evidence section.
     """
     import jinja2
 
@@ -156,7 +164,7 @@ def render_report(comp: Any, claims: list[Any] | None = None, episode: Any = Non
         tr = comp.status_quo.trajectories
         episode = score_episode(tr.launch_events, tr.months, panel, comp.posterior.until)
     if claims is None:
-        claims = claims_table(comp, panel=panel, episode=episode)
+        claims = claims_table(comp, panel=panel, episode=episode, backtest=backtest)
     scen = comp.scenario
     import matplotlib.pyplot as plt
 
@@ -273,6 +281,16 @@ def render_report(comp: Any, claims: list[Any] | None = None, episode: Any = Non
                                 "range": "" if c.range is None else
                                 f"{c.range[0]:g} to {c.range[1]:g}",
                                 "rationale": c.rationale, "status": c.status})
+    backtest_rows: list[dict[str, str]] = []
+    backtest_verdict: list[str] = []
+    if backtest is not None:
+        summ = backtest.summary("episode").reset_index()
+        for rec in summ.to_dict(orient="records"):
+            backtest_rows.append({
+                "episode": str(rec["group"]), "forecaster": str(rec["forecaster"]),
+                **{k: f"{rec[k]:.3f}" for k in ("crps", "log_score", "brier")},
+                "in80": f"{rec['in80']:.0%}"})
+        backtest_verdict = list(backtest.verdict("episode"))
     episode_q = ""
     if episode is not None:
         lo, mid, hi = episode.model_total_q
@@ -288,9 +306,10 @@ def render_report(comp: Any, claims: list[Any] | None = None, episode: Any = Non
         question=("What does each US policy do to the chance of talks, to North Korea's "
                   f"missile and nuclear testing, and to the risk of conflict over the next "
                   f"{comp.horizon_years} years?"),
-        headline=headline(comp, episode), issues=issues, stances=stances, policies=policies,
+        headline=headline(comp, episode, backtest_verdict), issues=issues, stances=stances, policies=policies,
         figures=figs, yearly=yearly, summary=summary, claims=claims, episode=episode,
-        episode_q=episode_q, posterior_rows=posterior_rows, fit_text=fit_text,
+        episode_q=episode_q, backtest_rows=backtest_rows, backtest_verdict=backtest_verdict,
+        posterior_rows=posterior_rows, fit_text=fit_text,
         rules=rules_text(comp.bridge), settings=settings, assumptions=assumptions,
         limits=LIMITS, index_label=INDEX_LABEL)
 
