@@ -242,6 +242,8 @@ def sweep_cmd(
     plain = not err_console.is_terminal
 
     def report(done: int, total: int) -> None:
+        if not progress.live.is_started:  # the bar appears once the run exists
+            progress.start()
         progress.update(task, completed=done, total=total)
         if plain:
             err_console.print(f"stored {done}/{total} evaluations", highlight=False)
@@ -249,7 +251,7 @@ def sweep_cmd(
     try:
         st = RunStore(store)
         runner = make_runner(executor, jobs=jobs, scheduler=scheduler)
-        with runner, progress:
+        with runner:
             if resume is not None:
                 started["id"] = st.resolve(resume)
                 result = resume_sweep(st, resume, runner=runner, progress=report)
@@ -268,10 +270,12 @@ def sweep_cmd(
                     command=command, progress=report,
                     on_start=lambda rid: started.__setitem__("id", rid))
     except DetenteError as err:
+        progress.stop()
         if st is not None:
             st.close()
         fail(err)
     except KeyboardInterrupt:
+        progress.stop()
         where = f" --store {shlex.quote(str(st.path))}" if st is not None else ""
         if st is not None:
             st.close()
@@ -281,6 +285,7 @@ def sweep_cmd(
             err_console.print(f"resume with: detente sweep --resume {rid}{where}",
                               highlight=False, soft_wrap=True)
         raise typer.Exit(code=130) from None
+    progress.stop()
     st.close()
     if as_json:
         _echo_json(result.to_dict())

@@ -192,7 +192,7 @@ class DaskRunner:
 
     name = "dask"
 
-    def __init__(self, scheduler: str | None = None, *, jobs: int = 2, timeout: float = 60.0) -> None:
+    def __init__(self, scheduler: str | None = None, *, jobs: int = 2, timeout: float = 20.0) -> None:
         self.scheduler = scheduler
         self.workers = int(jobs)
         self.timeout = timeout
