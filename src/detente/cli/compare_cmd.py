@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -53,7 +54,9 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
                 from detente.dynamics import backtest
 
                 status.update("back-testing the dynamic model on the held-out episodes")
-                bt = backtest(panel, origins=[], episodes=True, seed=comp.seed % 2**32)
+                with warnings.catch_warnings():  # log(0) inside a baseline's score, not ours
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    bt = backtest(panel, origins=[], episodes=True, seed=comp.seed % 2**32)
             claims = claims_table(comp, panel=panel, episode=episode, backtest=bt)
             status.update("writing the report")
             path = write_report(comp, out, claims=claims, episode=episode, panel=panel,
