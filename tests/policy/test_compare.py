@@ -154,3 +154,26 @@ def test_stronger_talks_link_raises_dialogue_odds_of_a_summit(korea, posterior, 
     on, share_positive = p12(3.0)
     assert share_positive > 0.9
     assert on > off
+
+
+def test_smp_comparison_keeps_the_no_lever_policy_equal_to_the_status_quo(small_comparison):
+    """The same metamorphic property under the default engine (SMP with the BDM cross-check)."""
+    _same(small_comparison.outcome("strategic-patience"), small_comparison.status_quo)
+    sq_cc = small_comparison.status_quo.cross_check.distributions["talks"].forecast
+    sp_cc = small_comparison.outcome("strategic-patience").cross_check.distributions["talks"]
+    assert np.array_equal(sq_cc, sp_cc.forecast)
+
+
+def test_scenario_without_the_bridge_issues_is_a_clear_error(reference_dir, posterior, panel):
+    """A plain one-issue CSV (a BDM reference case) has no policies and no talks/sanctions
+    issues: compare must say so, naming the field and what would do."""
+    from detente.scenario import load_scenario
+
+    case = load_scenario(reference_dir / "bargaining" / "bdm" / "cases" / "jmckib_sultan.csv")
+    with pytest.raises(OptionsError) as info:
+        compare(case, posterior=posterior, panel=panel, draws=4)
+    assert "policies" in info.value.format()
+    nothing = Policy(id="nothing", name="Nothing", chosen_by=[case.actors[0].id])
+    with pytest.raises(OptionsError) as info:
+        compare(case, [nothing], posterior=posterior, panel=panel, draws=4)
+    assert "talks" in info.value.format() and "sanctions" in info.value.format()
