@@ -54,6 +54,8 @@ def test_compare_table_output_names_the_report(cached_fit, tmp_path):
     (["--policies", "appeasement"], "appeasement"),
     (["--years", "0"], "horizon_years"),
     (["--draws", "1"], "draws"),
+    (["--out", "/proc/no-such-place/out"], "report folder"),
+    (["--bridge", "beta=1"], "--bridge"),
 ])
 def test_bad_input_is_a_clear_error(cached_fit, tmp_path, args, needle):
     result = CliRunner().invoke(app, ["compare", "korea-2023", "--out", str(tmp_path), *args])

@@ -37,10 +37,11 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
     """Compare policies: launches, tests, dialogue odds, positions, the claims, and a report."""
     from detente.policy import claims_table, compare
     from detente.policy.episode import score_episode
-    from detente.report import write_report
+    from detente.report import report_target, write_report
 
     try:
         settings = bridge_settings(bridge)
+        report_target(out, "check")  # a bad --out fails before the work, not after
         with console.status("comparing policies…") as status:
             comp = compare(scenario, policies, horizon_years=years, draws=draws, seed=seed,
                            bridge=settings, progress=lambda msg: status.update(msg))

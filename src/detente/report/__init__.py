@@ -3,6 +3,6 @@ self-contained HTML file (:mod:`~detente.report.html`, jinja2 templates as packa
 
 from __future__ import annotations
 
-from detente.report.html import FIGURES, SECTIONS, render_report, write_report
+from detente.report.html import FIGURES, SECTIONS, render_report, report_target, write_report
 
-__all__ = ["FIGURES", "SECTIONS", "render_report", "write_report"]
+__all__ = ["FIGURES", "SECTIONS", "render_report", "report_target", "write_report"]

@@ -314,20 +314,37 @@ def render_report(comp: Any, claims: list[Any] | None = None, episode: Any = Non
         limits=LIMITS, index_label=INDEX_LABEL)
 
 
-def write_report(comp: Any, path: str | Path, **kw: Any) -> Path:
-    """Render the report and write it atomically to ``path`` (a file, or a folder to put
-    ``<scenario>-comparison.html`` in). Returns the file written."""
+def report_target(path: str | Path, scenario_id: str) -> Path:
+    """The report file for ``path`` (a ``.html`` file, or a folder that gets
+    ``<scenario>-comparison.html``); its folder is created.
+
+    Raises
+    ------
+    OptionsError
+        The folder cannot be created (named, with the reason).
+    """
     target = Path(path)
     if target.suffix.lower() != ".html":
-        target = target / f"{comp.scenario.id}-comparison.html"
+        target = target / f"{scenario_id}-comparison.html"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OptionsError(f"cannot create the report folder {target.parent}", [Problem(
             str(exc), file=str(target.parent), path="out",
             allowed="a writable folder")]) from exc
+    return target
+
+
+def write_report(comp: Any, path: str | Path, **kw: Any) -> Path:
+    """Render the report and write it atomically to ``path`` (a file, or a folder to put
+    ``<scenario>-comparison.html`` in). Returns the file written."""
+    target = report_target(path, comp.scenario.id)
     html = render_report(comp, **kw)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OptionsError(f"cannot write the report in {target.parent}", [Problem(
+            str(exc), file=str(target), path="out", allowed="a writable folder")]) from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(html)
