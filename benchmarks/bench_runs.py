@@ -35,14 +35,21 @@ CHUNK = 1024  # the bargaining model's default chunk size
 NOOP_TASKS = 400
 
 
+def _spec():
+    from detente.runs import SweepSpec
+
+    return SweepSpec(model="bargaining", method="sobol", samples=SAMPLES, seed=1,
+                     chunk_size=CHUNK)
+
+
 def _warm_up(runner, store_path: Path) -> None:
     """Start the workers and import the engine in each: a tiny sweep in many small chunks."""
-    from detente.runs import RunStore, run_sweep
+    from detente.runs import RunStore, SweepSpec, run_sweep
     from detente.scenario import load_scenario
 
     with RunStore(store_path) as st:
-        run_sweep(load_scenario("korea-2023"), store=st, model="bargaining", method="sobol",
-                  samples=1, seed=0, chunk_size=4, runner=runner)
+        run_sweep(load_scenario("korea-2023"), SweepSpec(samples=1, seed=0, chunk_size=4),
+                  store=st, runner=runner)
 
 
 def _sweep_rate(runner, store_path: Path) -> tuple[float, dict[str, float], int]:
@@ -54,8 +61,7 @@ def _sweep_rate(runner, store_path: Path) -> tuple[float, dict[str, float], int]
     _warm_up(runner, store_path.with_name("warm-" + store_path.name))
     with RunStore(store_path) as st:
         t0 = time.perf_counter()
-        result = run_sweep(korea, store=st, model="bargaining", method="sobol", samples=SAMPLES,
-                           seed=1, chunk_size=CHUNK, runner=runner)
+        result = run_sweep(korea, _spec(), store=st, runner=runner)
         wall = time.perf_counter() - t0
         timings = st.record(result.run_id).timings
     n = result.design.n_evaluations
@@ -107,8 +113,7 @@ def _no_store_wall() -> tuple[float, int]:
 
     korea = load_scenario("korea-2023")
     t0 = time.perf_counter()
-    plan, design = plan_sweep(korea, model="bargaining", method="sobol", samples=SAMPLES, seed=1,
-                              chunk_size=CHUNK)
+    plan, design = plan_sweep(korea, _spec())
     model = get_sweep_model("bargaining")
     context = model.prepare(korea, plan.inputs, plan.options)
     parts = []
@@ -127,11 +132,11 @@ from detente.scenario import load_scenario
 korea = load_scenario("korea-2023")
 traced = 0
 if sys.argv[1] == "sweep":
-    from detente.runs import RunStore, run_sweep
+    from detente.runs import RunStore, SweepSpec, run_sweep
     with tempfile.TemporaryDirectory() as d, RunStore(pathlib.Path(d) / "m.duckdb") as st:
         tracemalloc.start()
-        run_sweep(korea, store=st, model="bargaining", method="sobol", samples=int(sys.argv[2]),
-                  seed=1, chunk_size=int(sys.argv[3]))
+        spec = SweepSpec(samples=int(sys.argv[2]), seed=1, chunk_size=int(sys.argv[3]))
+        run_sweep(korea, spec, store=st)
         traced = tracemalloc.get_traced_memory()[1]
 else:
     import detente.runs  # noqa: F401

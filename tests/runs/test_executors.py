@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from detente.runs import LocalRunner, PoolRunner, RunStore, run_sweep
+from detente.runs import LocalRunner, PoolRunner, RunStore, SweepSpec, run_sweep
 from detente.runs.store import RunStore as _RunStore
 
 from .conftest import DETENTE, cli_env, run_cli
 
 # a small real sweep: the BDM bargaining model on the embedded Korea scenario
-SWEEP = dict(model="bargaining", method="sobol", samples=4, seed=11, chunk_size=32,
-             outputs=["*.forecast"])
+SWEEP = SweepSpec(model="bargaining", method="sobol", samples=4, seed=11, chunk_size=32,
+                  outputs=("*.forecast",))
 SWEEP_ARGS = ["korea-2023", "--model", "bargaining", "--method", "sobol", "--samples", "4",
               "--seed", "11", "--chunk-size", "32", "--outputs", "*.forecast"]
 
@@ -41,8 +41,8 @@ def reference_run(korea, tmp_path_factory) -> tuple[Path, str]:
     """The in-process sweep every other executor must reproduce."""
     path = tmp_path_factory.mktemp("ref") / "ref.duckdb"
     with RunStore(path) as st, LocalRunner() as runner:
-        result = run_sweep(korea, store=st, runner=runner, **SWEEP)
-        assert result.design.n_evaluations > 3 * SWEEP["chunk_size"]  # several chunks
+        result = run_sweep(korea, SWEEP, store=st, runner=runner)
+        assert result.design.n_evaluations > 3 * SWEEP.chunk_size  # several chunks
     return path, result.run_id
 
 
@@ -66,7 +66,7 @@ def _identical(path_a: Path, id_a: str, path_b: Path, id_b: str,
 def test_pool_of_two_matches_in_process(korea, reference_run, tmp_path: Path) -> None:
     path = tmp_path / "pool.duckdb"
     with RunStore(path) as st, PoolRunner(2) as runner:
-        result = run_sweep(korea, store=st, runner=runner, **SWEEP)
+        result = run_sweep(korea, SWEEP, store=st, runner=runner)
     _identical(*reference_run, path, result.run_id)
 
 

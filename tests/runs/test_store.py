@@ -205,11 +205,11 @@ def test_save_run_records_a_finished_result(store_path: Path) -> None:
 
 def test_cli_list_show_diff_check(store_path: Path) -> None:
     """The faces over a store holding two sweeps that differ only in their seed."""
-    from detente.runs import run_sweep
+    from detente.runs import SweepSpec, run_sweep
 
     with RunStore(store_path) as st:
-        a = run_sweep(None, store=st, model="ishigami", method="morris", samples=4, seed=1)
-        b = run_sweep(None, store=st, model="ishigami", method="morris", samples=4, seed=2)
+        a = run_sweep(None, SweepSpec("ishigami", "morris", samples=4, seed=1), store=st)
+        b = run_sweep(None, SweepSpec("ishigami", "morris", samples=4, seed=2), store=st)
     listed = json.loads(run_cli("runs", "list", "--json", "--store", str(store_path)).stdout)
     assert {r["id"] for r in listed} == {a.run_id, b.run_id}
     shown = json.loads(run_cli("runs", "show", a.run_id, "--json", "--store",

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from detente.errors import OptionsError
-from detente.runs import RunStore, plan_sweep, run_sweep
+from detente.runs import RunStore, SweepSpec, plan_sweep, run_sweep
 from detente.runs.orchestrate import chunk_seed
 from detente.runs.sweep import (
     SweepInput,
@@ -42,7 +42,7 @@ def test_analytic_formula_matches_literature() -> None:
 
 def test_ishigami_sobol_indices_within_confidence_interval(store: RunStore) -> None:
     """2048 base samples → 10,240 evaluations; each estimate's 95% interval covers the truth."""
-    result = run_sweep(None, store=store, model="ishigami", method="sobol", samples=2048, seed=0)
+    result = run_sweep(None, SweepSpec("ishigami", "sobol", samples=2048, seed=0), store=store)
     assert result.design.n_evaluations == 2048 * (3 + 2)
     assert len(result.indices) == 6
     for row in result.indices.itertuples():
@@ -124,7 +124,7 @@ def korea():
 
 
 def test_bargaining_inputs_are_the_ranged_numbers(korea) -> None:
-    plan, _ = plan_sweep(korea, model="bargaining", method="morris", samples=2)
+    plan, _ = plan_sweep(korea, SweepSpec("bargaining", "morris", samples=2))
     arrays = korea.arrays()
     # count by hand from the arrays: ranges with lo < hi, present entries only
     n_cap = int((arrays.capability_range[:, 1] > arrays.capability_range[:, 0]).sum())
@@ -142,7 +142,7 @@ def test_bargaining_model_at_point_values_equals_forecast(korea) -> None:
     """Independent path: the public forecast verb's point run (one detailed run per issue)."""
     import detente
 
-    plan, _ = plan_sweep(korea, model="bargaining", method="morris", samples=2)
+    plan, _ = plan_sweep(korea, SweepSpec("bargaining", "morris", samples=2))
     model = get_sweep_model("bargaining")
     context = model.prepare(korea, plan.inputs, plan.options)
     base = np.array([[i.base for i in plan.inputs]])
@@ -156,8 +156,8 @@ def test_bargaining_model_at_point_values_equals_forecast(korea) -> None:
 def test_bargaining_input_moves_only_its_own_issue(korea) -> None:
     """BDM runs each issue on its own (Scholz et al. 2011 is one-dimensional): changing a
     position on one issue cannot change another issue's forecast."""
-    plan, _ = plan_sweep(korea, model="bargaining", method="morris", samples=2,
-                         inputs=["position.*"])
+    plan, _ = plan_sweep(korea, SweepSpec("bargaining", "morris", samples=2,
+                                          inputs=("position.*",)))
     model = get_sweep_model("bargaining")
     context = model.prepare(korea, plan.inputs, plan.options)
     j = 0
@@ -172,8 +172,8 @@ def test_bargaining_input_moves_only_its_own_issue(korea) -> None:
 
 def test_unknown_extra_parameter_is_refused(korea) -> None:
     with pytest.raises(OptionsError) as err:
-        plan, _ = plan_sweep(korea, model="bargaining", method="morris", samples=2,
-                             extra=[("bridge.gain", 0.0, 1.0)])
+        plan, _ = plan_sweep(korea, SweepSpec("bargaining", "morris", samples=2,
+                                              extra=(("bridge.gain", 0.0, 1.0),)))
         get_sweep_model("bargaining").prepare(korea, plan.inputs, plan.options)
     assert "bridge.gain" in err.value.format()
 
@@ -183,8 +183,8 @@ def test_engine_option_as_extra_input_matches_forecast_with_that_option(korea) -
     ``options={"q": 0.5}`` (independent path through detente.forecast)."""
     import detente
 
-    plan, _ = plan_sweep(korea, model="bargaining", method="morris", samples=2,
-                         inputs=["bdm.q"], extra=[("bdm.q", 0.5, 1.0)])
+    plan, _ = plan_sweep(korea, SweepSpec("bargaining", "morris", samples=2, inputs=("bdm.q",),
+                                          extra=(("bdm.q", 0.5, 1.0),)))
     model = get_sweep_model("bargaining")
     context = model.prepare(korea, plan.inputs, plan.options)
     out = model.evaluate(context, np.array([[0.5], [1.0], [0.5]]), np.random.SeedSequence(0))
@@ -198,8 +198,8 @@ def test_regenerated_design_equals_the_stored_one(store: RunStore) -> None:
     """The design kept as cells at run time is the reference for the regenerated one."""
     from detente.runs import sweep_design
 
-    result = run_sweep(None, store=store, model="ishigami", method="morris", samples=8, seed=5,
-                       store_design=True)
+    result = run_sweep(None, SweepSpec("ishigami", "morris", samples=8, seed=5,
+                                       store_design=True), store=store)
     rec = store.record(result.run_id)
     stored = store.table(rec.id, "design")
     np.testing.assert_array_equal(sweep_design(rec).X, stored.to_numpy())

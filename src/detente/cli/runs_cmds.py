@@ -187,10 +187,10 @@ class _RateColumn(ProgressColumn):
         return Text("–" if speed is None else f"{speed:,.0f} eval/s", style="cyan")
 
 
-def _split(values: list[str] | None) -> list[str] | None:
+def _split(values: list[str] | None) -> tuple[str, ...] | None:
     if not values:
         return None
-    return [v.strip() for item in values for v in item.split(",") if v.strip()]
+    return tuple(v.strip() for item in values for v in item.split(",") if v.strip())
 
 
 def _parse_params(values: list[str] | None) -> list[tuple[str, float, float]]:
@@ -229,7 +229,7 @@ def sweep_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Sensitivity sweep: Sobol' (S1, ST with 95% intervals), Morris (μ*, σ) or grid, stored as a run."""
-    from detente.runs import make_runner, resume_sweep, run_sweep
+    from detente.runs import SweepSpec, make_runner, resume_sweep, run_sweep
     from detente.runs.store import RunStore
 
     command = "detente " + shlex.join(sys.argv[1:])
@@ -263,12 +263,13 @@ def sweep_cmd(
                     scn = load_scenario(scenario)
                     if policy is not None:
                         scn = apply(policy, scn)
-                result = run_sweep(
-                    scn, store=st, model=model, method=method, samples=samples,
-                    outputs=_split(outputs), inputs=_split(inputs), extra=_parse_params(param),
-                    seed=seed, chunk_size=chunk_size, policy=policy, runner=runner,
-                    command=command, progress=report,
-                    on_start=lambda rid: started.__setitem__("id", rid))
+                spec = SweepSpec(
+                    model=model, method=method, samples=samples, seed=seed,
+                    outputs=_split(outputs), inputs=_split(inputs),
+                    extra=tuple(_parse_params(param)), chunk_size=chunk_size, policy=policy)
+                result = run_sweep(scn, spec, store=st, runner=runner, command=command,
+                                   progress=report,
+                                   on_start=lambda rid: started.__setitem__("id", rid))
     except DetenteError as err:
         progress.stop()
         if st is not None:

@@ -17,7 +17,13 @@ from __future__ import annotations
 
 from detente.runs import models as _models  # noqa: F401  (registers the "bargaining" model)
 from detente.runs.executors import DaskRunner, LocalRunner, PoolRunner, Runner, make_runner
-from detente.runs.orchestrate import plan_sweep, resume_sweep, run_sweep, sweep_design
+from detente.runs.orchestrate import (
+    SweepSpec,
+    plan_sweep,
+    resume_sweep,
+    run_sweep,
+    sweep_design,
+)
 from detente.runs.store import IntegrityReport, Run, RunDiff, RunRecord, RunStore, save_run
 from detente.runs.sweep import (
     SWEEP_MODELS,
@@ -45,6 +51,7 @@ __all__ = [
     "SweepInput",
     "SweepModel",
     "SweepResult",
+    "SweepSpec",
     "analyse",
     "make_design",
     "make_runner",

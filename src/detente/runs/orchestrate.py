@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,58 +103,91 @@ def _evaluate_chunk(shared: tuple[SweepModel, Any, tuple[str, ...]],
     return values, time.perf_counter() - t0, time.process_time() - c0
 
 
-def plan_sweep(scenario: Any, *, model: str = "bargaining", method: str = "sobol",
-               samples: int = 64, outputs: Sequence[str] | None = None,
-               inputs: Sequence[str] | None = None,
-               extra: Sequence[tuple[str, float, float]] | None = None, seed: int = 0,
-               chunk_size: int | None = None, options: Mapping[str, Any] | None = None,
-               policy: str | None = None) -> tuple[SweepPlan, Design]:
-    """Resolve a sweep's inputs, outputs and design without running anything."""
-    sweep_model = get_sweep_model(model)
-    options = dict(options or {})
+@dataclass(frozen=True)
+class SweepSpec:
+    """What to sweep, as asked (before inputs and outputs are resolved against a scenario).
+
+    Attributes
+    ----------
+    model : str
+        A name in :data:`~detente.runs.sweep.SWEEP_MODELS` (``bargaining``, ``ishigami``).
+    method : {"sobol", "morris", "grid"}
+    samples : int
+        Sobol' base samples (a power of two), Morris trajectories, or the grid budget
+        (see :func:`~detente.runs.sweep.make_design`).
+    seed : int
+        Root seed: design, chunk streams and bootstrap all derive from it.
+    outputs, inputs : tuple of str, optional
+        Globs selecting among the model's outputs and inputs (default: all).
+    extra : tuple of (name, lo, hi)
+        Extra swept parameters the model understands (e.g. ``("bdm.q", 0.5, 1.0)``; for the
+        comparison: policy assumptions and bridge-rule parameters).
+    chunk_size : int, optional
+        Evaluations per chunk (default: the model's ``default_chunk``).
+    options : mapping, optional
+        The model's settings (bargaining: ``engine``, ``engine_options``, ``rounds``, ``issue``).
+    policy : str, optional
+        The policy id already applied to the scenario (recorded with the run).
+    store_design : bool
+        Also store the sample matrix as the table ``design`` (it can always be regenerated
+        with :func:`sweep_design`).
+    """
+
+    model: str = "bargaining"
+    method: str = "sobol"
+    samples: int = 64
+    seed: int = 0
+    outputs: tuple[str, ...] | None = None
+    inputs: tuple[str, ...] | None = None
+    extra: tuple[tuple[str, float, float], ...] = ()
+    chunk_size: int | None = None
+    options: Mapping[str, Any] | None = None
+    policy: str | None = None
+    store_design: bool = False
+
+
+def plan_sweep(scenario: Any, spec: SweepSpec) -> tuple[SweepPlan, Design]:
+    """Resolve a sweep's inputs, outputs and design against ``scenario``; run nothing."""
+    sweep_model = get_sweep_model(spec.model)
+    options = dict(spec.options or {})
     if sweep_model.needs_scenario and scenario is None:
-        raise OptionsError(f"the {model!r} sweep model needs a scenario",
+        raise OptionsError(f"the {spec.model!r} sweep model needs a scenario",
                            [Problem("no scenario given", path="SCENARIO",
                                     allowed="an embedded id such as korea-2023, or a YAML path")])
-    if not 0 <= int(seed) < 2**63:
-        raise OptionsError(f"seed {seed} is out of range",
+    if not 0 <= int(spec.seed) < 2**63:
+        raise OptionsError(f"seed {spec.seed} is out of range",
                            [Problem("seed must be a non-negative 63-bit integer", path="--seed",
                                     allowed="an integer from 0 to 2**63 - 1")])
-    if chunk_size is not None and chunk_size < 1:
-        raise OptionsError(f"--chunk-size {chunk_size} must be positive",
+    if spec.chunk_size is not None and spec.chunk_size < 1:
+        raise OptionsError(f"--chunk-size {spec.chunk_size} must be positive",
                            [Problem("not a chunk size", path="--chunk-size",
                                     allowed="an integer ≥ 1")])
-    all_inputs = [*sweep_model.inputs(scenario, options), *extra_inputs(extra)]
-    chosen = select_inputs(all_inputs, inputs)
-    outs = select_outputs(sweep_model.outputs(scenario, options), outputs)
-    design = make_design(method, chosen, samples, seed)
-    plan = SweepPlan(model=model, method=method, samples=int(samples), seed=int(seed),
-                     chunk_size=int(chunk_size or sweep_model.default_chunk),
-                     inputs=tuple(chosen), outputs=tuple(outs), options=options, policy=policy)
+    all_inputs = [*sweep_model.inputs(scenario, options), *extra_inputs(spec.extra)]
+    chosen = select_inputs(all_inputs, spec.inputs)
+    outs = select_outputs(sweep_model.outputs(scenario, options), spec.outputs)
+    design = make_design(spec.method, chosen, spec.samples, spec.seed)
+    plan = SweepPlan(model=spec.model, method=spec.method, samples=int(spec.samples),
+                     seed=int(spec.seed),
+                     chunk_size=int(spec.chunk_size or sweep_model.default_chunk),
+                     inputs=tuple(chosen), outputs=tuple(outs), options=options,
+                     policy=spec.policy)
     return plan, design
 
 
-def run_sweep(scenario: Any, *, store: RunStore, model: str = "bargaining",
-              method: str = "sobol", samples: int = 64, outputs: Sequence[str] | None = None,
-              inputs: Sequence[str] | None = None,
-              extra: Sequence[tuple[str, float, float]] | None = None, seed: int = 0,
-              chunk_size: int | None = None, options: Mapping[str, Any] | None = None,
-              policy: str | None = None, runner: Runner | None = None, command: str = "",
-              progress: Progress | None = None, on_start: Callable[[str], None] | None = None,
-              store_design: bool = False) -> SweepResult:
+def run_sweep(scenario: Any, spec: SweepSpec, *, store: RunStore, runner: Runner | None = None,
+              command: str = "", progress: Progress | None = None,
+              on_start: Callable[[str], None] | None = None) -> SweepResult:
     """Run a sensitivity sweep and record it as a run in ``store``.
 
     Parameters
     ----------
     scenario : Scenario or None
-        The scenario (already with ``policy`` applied, if any); None for models that need none.
+        The scenario (already with ``spec.policy`` applied, if any); None for models that need
+        none.
+    spec : SweepSpec
+        What to sweep.
     store : RunStore
         Where the run, each finished chunk, and the indices are committed.
-    model, method, samples, outputs, inputs, extra, seed, chunk_size, options
-        See :func:`detente.runs.sweep.make_design` and :class:`~detente.runs.sweep.SweepModel`;
-        ``outputs``/``inputs`` are glob lists selecting among the model's outputs and inputs.
-    policy : str, optional
-        The policy id applied to ``scenario`` (recorded, so the run says what it swept).
     runner : Runner, optional
         An *entered* runner; :class:`~detente.runs.executors.LocalRunner` by default.
     command : str
@@ -164,9 +197,6 @@ def run_sweep(scenario: Any, *, store: RunStore, model: str = "bargaining",
     on_start : callable ``(run_id)``, optional
         Called when the run exists in the store (before any evaluation), e.g. so the CLI can
         print the resume command if interrupted.
-    store_design : bool
-        Also store the sample matrix as the table ``design`` (it can always be regenerated
-        with :func:`sweep_design`).
 
     Returns
     -------
@@ -177,17 +207,15 @@ def run_sweep(scenario: Any, *, store: RunStore, model: str = "bargaining",
     KeyboardInterrupt
         Re-raised after the run is marked ``interrupted``; finished chunks stay stored.
     """
-    plan, design = plan_sweep(scenario, model=model, method=method, samples=samples,
-                              outputs=outputs, inputs=inputs, extra=extra, seed=seed,
-                              chunk_size=chunk_size, options=options, policy=policy)
+    plan, design = plan_sweep(scenario, spec)
     sweep_model = get_sweep_model(plan.model)
     context = sweep_model.prepare(scenario, plan.inputs, plan.options)
-    params = plan.params(design) | {"store_design": bool(store_design)}
+    params = plan.params(design) | {"store_design": bool(spec.store_design)}
     with store.run(kind="sweep", command=command, scenario=scenario, seed=plan.seed,
                    params=params) as run:
         if on_start is not None:
             on_start(run.id)
-        if store_design:
+        if spec.store_design:
             run.add_table("design", design.frame())
         return _execute(run, plan, design, sweep_model, context, runner, progress, set())
 
