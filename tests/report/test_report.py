@@ -89,6 +89,7 @@ def test_write_is_atomic_and_leaves_no_temporary_file(report_html):
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # log(0) in a baseline's score (scoringrules)
 def test_episode_backtest_goes_into_the_evidence_and_claim_c4(small_comparison, panel):
     """With the dynamic model's episode back-test, the evidence section lists every episode of
     ``detente.dynamics.backtest.EPISODES`` and C4 quotes its verdict."""

@@ -191,7 +191,9 @@ def render_report(comp: Any, claims: list[Any] | None = None, episode: Any = Non
         figs["episode"] = _fig(lambda ax: F.episode_scores(episode, ax=ax), (6, 2.2))
 
     issues = [{"id": i.id, "name": i.name, "low": i.low, "mid": getattr(i, "mid", ""),
-               "high": i.high, "status_quo": _quantity_text(getattr(i, "status_quo", None))}
+               "high": i.high, "status_quo": _quantity_text(getattr(i, "status_quo", None)),
+               "source": getattr(getattr(i, "status_quo", None), "source", "") or "",
+               "note": getattr(getattr(i, "status_quo", None), "note", "") or ""}
               for i in scen.issues]
     stances = []
     for a in scen.actors:
