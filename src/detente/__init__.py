@@ -6,6 +6,7 @@ The public API (each verb also has a CLI command):
 - :func:`forecast` — bargaining forecasts (``model="bdm" | "smp" | "all"``)
 - :func:`monthly_panel` — the cited history as a monthly frame
 - :func:`fit`, :func:`simulate`, :func:`backtest` — the dynamic model of DPRK testing
+- :func:`compare` — policies side by side (bargaining → bridge rules → dynamics)
 
 Names are imported lazily, so ``import detente`` (and the CLI's start-up) does not pay for JAX or
 matplotlib until a verb that needs them is called.
@@ -33,6 +34,8 @@ _API = {
     "fit": "detente.dynamics",
     "simulate": "detente.dynamics",
     "backtest": "detente.dynamics",
+    "compare": "detente.policy",
+    "Comparison": "detente.policy",
 }
 
 
@@ -47,4 +50,4 @@ def __dir__() -> list[str]:
     return sorted([*_API, "__version__"])
 
 
-__all__ = ["__version__", *_API]  # noqa: PLE0604
+__all__ = ["__version__", *_API]
