@@ -33,11 +33,13 @@ from detente.errors import OptionsError, Problem
 from detente.runs.executors import LocalRunner, Runner
 from detente.runs.store import Run, RunStore
 from detente.runs.sweep import (
+    INDEX_COLUMNS,
     Design,
     SweepInput,
     SweepModel,
     SweepResult,
-    analyse,
+    analyse_output,
+    analysis_context,
     extra_inputs,
     get_sweep_model,
     make_design,
@@ -320,7 +322,13 @@ def _execute(run: Run, plan: SweepPlan, design: Design, sweep_model: SweepModel,
     run.add_timing("evaluate_wall", time.perf_counter() - t_start)
     evaluations = run.store.table(run.id, EVALUATIONS)[list(plan.outputs)]
     t_an = time.perf_counter()
-    indices = analyse(design, evaluations, plan.seed)
+    # one task per output on the same runner: the bootstrap is the largest serial cost left
+    context = analysis_context(design, plan.seed)
+    per_output = dict(runner.map_unordered(
+        analyse_output, context,
+        ((o, (o, evaluations[o].to_numpy())) for o in plan.outputs)))
+    indices = pd.DataFrame([row for o in plan.outputs for row in per_output[o]],
+                           columns=INDEX_COLUMNS)
     run.add_timing("analyse", time.perf_counter() - t_an)
     run.add_table("indices", indices)
     return SweepResult(run_id=run.id, model=plan.model, method=plan.method, design=design,

@@ -390,6 +390,80 @@ register_sweep_model(SweepModel(
 INDEX_COLUMNS = ["output", "input", "index", "value", "conf"]
 
 
+def analysis_context(design: Design, seed: int, *, conf_level: float = 0.95,
+                     num_resamples: int = 200) -> dict[str, Any]:
+    """What :func:`analyse_output` needs from a design: small enough to ship to workers.
+
+    The sample matrix is included only where the method needs it (Morris, grid); Sobol'
+    indices need only the row count and the problem.
+    """
+    return {"method": design.method, "problem": design.problem, "names": design.names,
+            "n": design.n_evaluations, "levels": design.levels,
+            "X": None if design.method == "sobol" else design.X,
+            "boot_seed": _int_seed(seed, 2), "conf_level": conf_level,
+            "num_resamples": num_resamples}
+
+
+def analyse_output(context: Mapping[str, Any], task: tuple[str, np.ndarray]
+                   ) -> list[tuple[str, str, str, float, float]]:
+    """Indices of one output (rows of :func:`analyse`'s table); a runner task.
+
+    ``context`` is :func:`analysis_context`; ``task`` is ``(output name, Y)`` with ``Y`` of
+    shape (n_evaluations,). The bootstrap seed is the same for every output and every
+    executor, so the indices do not depend on where they are computed.
+    """
+    out, Y = task
+    Y = np.ascontiguousarray(Y, dtype=np.float64)
+    names, method = context["names"], context["method"]
+    if Y.shape[0] != context["n"]:
+        raise ValueError(f"{out}: {Y.shape[0]} evaluations for {context['n']} rows")
+    # an output that does not vary (to rounding) has no variance to apportion
+    constant = (not np.isfinite(Y).all()
+                or float(np.ptp(Y)) <= 1e-9 * max(1.0, float(np.abs(Y).max())))
+    kw = {"num_resamples": context["num_resamples"], "conf_level": context["conf_level"],
+          "seed": context["boot_seed"]}
+    rows: list[tuple[str, str, str, float, float]] = []
+    if method == "sobol":
+        if constant:
+            res = {k: np.zeros(len(names)) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+        else:
+            from SALib.analyze import sobol as sobol_analyze
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = sobol_analyze.analyze(context["problem"], Y, calc_second_order=False, **kw)
+        for j, name in enumerate(names):
+            rows.append((out, name, "S1", float(res["S1"][j]), float(res["S1_conf"][j])))
+            rows.append((out, name, "ST", float(res["ST"][j]), float(res["ST_conf"][j])))
+    elif method == "morris":
+        if constant:
+            res = {k: np.zeros(len(names)) for k in ("mu", "mu_star", "sigma", "mu_star_conf")}
+        else:
+            from SALib.analyze import morris as morris_analyze
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = morris_analyze.analyze(context["problem"], context["X"], Y,
+                                             num_levels=context["levels"], **kw)
+        for j, name in enumerate(names):
+            rows.append((out, name, "mu", float(res["mu"][j]), math.nan))
+            rows.append((out, name, "mu_star", float(res["mu_star"][j]),
+                         float(res["mu_star_conf"][j])))
+            rows.append((out, name, "sigma", float(res["sigma"][j]), math.nan))
+    else:
+        total_var = float(np.var(Y))
+        X = context["X"]
+        for j, name in enumerate(names):
+            if constant or total_var == 0.0:
+                rows.append((out, name, "main", 0.0, 0.0))
+                continue
+            # main effect: variance over the levels of x_j of the mean of Y at that level
+            means = pd.Series(Y).groupby(X[:, j]).mean()
+            rows.append((out, name, "main", float(np.var(means.to_numpy()) / total_var),
+                         math.nan))
+    return rows
+
+
 def analyse(design: Design, evaluations: pd.DataFrame, seed: int, *,
             conf_level: float = 0.95, num_resamples: int = 200) -> pd.DataFrame:
     """Sensitivity indices of every output column of ``evaluations``.
@@ -410,58 +484,9 @@ def analyse(design: Design, evaluations: pd.DataFrame, seed: int, *,
         (Morris; ``conf`` on μ* only), or ``main`` (grid: Var(E[Y | x_i]) / Var(Y), no
         interval). An output that does not vary gets indices of 0 with ``conf`` 0.
     """
-    rows: list[tuple[str, str, str, float, float]] = []
-    names = design.names
-    boot_seed = _int_seed(seed, 2)
-    for out in evaluations.columns:
-        Y = evaluations[out].to_numpy(dtype=np.float64)
-        if Y.shape[0] != design.n_evaluations:
-            raise ValueError(f"{out}: {Y.shape[0]} evaluations for {design.n_evaluations} rows")
-        # an output that does not vary (to rounding) has no variance to apportion
-        constant = (not np.isfinite(Y).all()
-                    or float(np.ptp(Y)) <= 1e-9 * max(1.0, float(np.abs(Y).max())))
-        if design.method == "sobol":
-            if constant:
-                res = {k: np.zeros(len(names)) for k in ("S1", "S1_conf", "ST", "ST_conf")}
-            else:
-                from SALib.analyze import sobol as sobol_analyze
-
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    res = sobol_analyze.analyze(design.problem, Y, calc_second_order=False,
-                                                num_resamples=num_resamples,
-                                                conf_level=conf_level, seed=boot_seed)
-            for j, name in enumerate(names):
-                rows.append((out, name, "S1", float(res["S1"][j]), float(res["S1_conf"][j])))
-                rows.append((out, name, "ST", float(res["ST"][j]), float(res["ST_conf"][j])))
-        elif design.method == "morris":
-            if constant:
-                res = {k: np.zeros(len(names)) for k in ("mu", "mu_star", "sigma",
-                                                         "mu_star_conf")}
-            else:
-                from SALib.analyze import morris as morris_analyze
-
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    res = morris_analyze.analyze(design.problem, design.X, Y,
-                                                 num_resamples=num_resamples,
-                                                 conf_level=conf_level, num_levels=design.levels,
-                                                 seed=boot_seed)
-            for j, name in enumerate(names):
-                rows.append((out, name, "mu", float(res["mu"][j]), math.nan))
-                rows.append((out, name, "mu_star", float(res["mu_star"][j]),
-                             float(res["mu_star_conf"][j])))
-                rows.append((out, name, "sigma", float(res["sigma"][j]), math.nan))
-        else:
-            total_var = float(np.var(Y))
-            for j, name in enumerate(names):
-                if constant or total_var == 0.0:
-                    rows.append((out, name, "main", 0.0, 0.0))
-                    continue
-                # main effect: variance over the levels of x_j of the mean of Y at that level
-                means = pd.Series(Y).groupby(design.X[:, j]).mean()
-                rows.append((out, name, "main", float(np.var(means.to_numpy()) / total_var),
-                             math.nan))
+    context = analysis_context(design, seed, conf_level=conf_level, num_resamples=num_resamples)
+    rows = [row for out in evaluations.columns
+            for row in analyse_output(context, (str(out), evaluations[out].to_numpy()))]
     return pd.DataFrame(rows, columns=INDEX_COLUMNS)
 
 
