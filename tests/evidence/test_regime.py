@@ -98,9 +98,12 @@ def test_synthetic_sanctions_and_policy() -> None:
 
 def test_rule_reads_no_outcome_argument() -> None:
     """The coding function cannot see launches or tests: its only inputs are records of
-    diplomacy, sanctions and policy."""
-    params = set(inspect.signature(code_regimes).parameters)
-    assert params == {"months", "diplomacy", "sanctions", "us_policy"}
+    diplomacy, sanctions and policy (plus the keyword-only choice of crisis rule, a string)."""
+    params = inspect.signature(code_regimes).parameters
+    data = {name for name, p in params.items() if p.kind is not inspect.Parameter.KEYWORD_ONLY}
+    assert data == {"months", "diplomacy", "sanctions", "us_policy"}
+    options = {name: p.default for name, p in params.items() if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    assert options == {"crisis_rule": "breakdown-or-sanctions"}
 
 
 def test_perturbing_outcomes_leaves_regime_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,6 +19,9 @@ from rich.table import Table
 from detente.cli._app import app, console, fail
 from detente.errors import DetenteError
 
+_CRISIS_RULE_HELP = ("Crisis rule of the regime coding: breakdown-or-sanctions (default, the rule "
+                     "as written) or breakdown-only (sensitivity check; docs/model.md).")
+
 
 def _num(x: float, digits: int = 3) -> str:
     return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}g}"
@@ -32,15 +35,18 @@ def fit_cmd(
     warmup: Annotated[int, typer.Option(help="NUTS warm-up iterations per chain.")] = 500,
     samples: Annotated[int, typer.Option(help="Draws per chain.")] = 500,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    crisis_rule: Annotated[str, typer.Option(help=_CRISIS_RULE_HELP)] = "breakdown-or-sanctions",
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Refit even if a cached posterior exists.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """Fit the dynamic model of DPRK launches and tests; print prior beside posterior."""
     from detente.dynamics import fit
+    from detente.evidence import monthly_panel
 
     try:
+        panel = monthly_panel(crisis_rule=crisis_rule)
         with console.status("fitting the dynamic model (JAX compiles on first use)…"):
-            posterior = fit(until=until, method=method, chains=chains, warmup=warmup,
+            posterior = fit(panel, until=until, method=method, chains=chains, warmup=warmup,
                             samples=samples, seed=seed, cache=not no_cache)
     except DetenteError as err:
         fail(err)
@@ -48,11 +54,13 @@ def fit_cmd(
     info = posterior.info
     if as_json:
         out = {"training": [posterior.first_month, posterior.until], "method": posterior.method,
+               "crisis_rule": crisis_rule,
                "info": info, "parameters": json.loads(table.reset_index().to_json(orient="records"))}
         typer.echo(json.dumps(out, ensure_ascii=False, indent=1, default=str))
         return
     t = Table(title=f"Dynamic model, trained {posterior.first_month} … {posterior.until} "
-                    f"({posterior.method})", box=box.SIMPLE_HEAD)
+                    f"({posterior.method}; crisis rule {crisis_rule})",
+              box=box.SIMPLE_HEAD)
     for col, just in [("parameter", "left"), ("prior", "left"), ("prior 90%", "right"),
                       ("post. mean", "right"), ("post. 90%", "right"), ("R-hat", "right"),
                       ("ESS", "right"), ("source", "left"), ("lever", "left")]:
@@ -92,26 +100,31 @@ def backtest_cmd(
     horizon: Annotated[int, typer.Option(help="Months forecast from each rolling origin.")] = 36,
     origins: Annotated[str | None, typer.Option(help="Comma-separated origins YYYY-MM (default: every 6 months from 2005-01).")] = None,
     no_episodes: Annotated[bool, typer.Option("--no-episodes", help="Skip the four held-out episodes.")] = False,
+    crisis_rule: Annotated[str, typer.Option(help=_CRISIS_RULE_HELP)] = "breakdown-or-sanctions",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
     """Rolling-origin and episode back-tests of the dynamic model against baselines."""
     from detente.dynamics import backtest
+    from detente.evidence import monthly_panel
 
     origin_list = [o.strip() for o in origins.split(",")] if origins else None
     try:
+        panel = monthly_panel(crisis_rule=crisis_rule)
         with Progress(console=console, transient=True, disable=as_json) as bar:
             task = bar.add_task("back-testing", total=None)
 
             def progress(done: int, total: int, label: str) -> None:
                 bar.update(task, completed=done, total=total, description=f"origin {label}")
 
-            result = backtest(origins=origin_list, horizon=horizon, episodes=not no_episodes,
+            result = backtest(panel, origins=origin_list, horizon=horizon, episodes=not no_episodes,
                               draws=draws, seed=seed, method=method, progress=progress)
     except DetenteError as err:
         fail(err)
     kinds = ["rolling"] + ([] if no_episodes else ["episode"])
+    if not as_json:
+        console.print(f"crisis rule of the regime coding: {crisis_rule}")
     if as_json:
-        out = {"settings": result.settings}
+        out = {"settings": {**result.settings, "crisis_rule": crisis_rule}}
         for kind in kinds:
             out[kind] = {
                 "summary": json.loads(result.summary(kind).reset_index().to_json(orient="records")),

@@ -15,7 +15,12 @@ import pandas as pd
 
 from detente.errors import OptionsError, Problem
 from detente.evidence import _data
-from detente.evidence.regime import code_regimes, parties_of
+from detente.evidence.regime import (
+    BREAKDOWN_OR_SANCTIONS,
+    check_crisis_rule,
+    code_regimes,
+    parties_of,
+)
 
 PANEL_COLUMNS = (
     "launch_events", "missiles", "nuclear_test", "talks", "summit", "agreement",
@@ -69,13 +74,17 @@ def _state_on_15th(months: pd.PeriodIndex, periods: pd.DataFrame, value: str,
     return out
 
 
-def monthly_panel(start: str = "1984-01", end: str | None = None) -> pd.DataFrame:
+def monthly_panel(start: str = "1984-01", end: str | None = None, *,
+                  crisis_rule: str = BREAKDOWN_OR_SANCTIONS) -> pd.DataFrame:
     """The cited history as a monthly panel, inclusive of ``start`` and ``end``.
 
     Parameters
     ----------
     start, end : str
         Months ``YYYY-MM`` within 1984-01 … 2025-12; ``end=None`` is the last month of the record.
+    crisis_rule : {"breakdown-or-sanctions", "breakdown-only"}
+        Rule 2 of the regime coding (:mod:`detente.evidence.regime`, "Crisis rules"); only the
+        ``regime`` column depends on it. Default: the rule as written.
 
     Returns
     -------
@@ -98,8 +107,10 @@ def monthly_panel(start: str = "1984-01", end: str | None = None) -> pd.DataFram
     Raises
     ------
     OptionsError
-        If ``start``/``end`` are not months in the record, or ``start`` is after ``end``.
+        If ``start``/``end`` are not months in the record, ``start`` is after ``end``, or
+        ``crisis_rule`` is unknown.
     """
+    check_crisis_rule(crisis_rule)
     first = _parse_month(start, "start")
     last = _data.RECORD_END if end is None else _parse_month(end, "end")
     if first > last:
@@ -108,12 +119,18 @@ def monthly_panel(start: str = "1984-01", end: str | None = None) -> pd.DataFram
             [Problem(f"start {first} is after end {last}", path="start",
                      allowed="a start month on or before the end month")],
         )
-    return _full_panel().loc[first:last].copy()
+    return _full_panel(crisis_rule).loc[first:last].copy()
 
 
 @cache
-def _full_panel() -> pd.DataFrame:
-    """The panel over the whole record (built once; the regime windows look back in time)."""
+def _full_panel(crisis_rule: str = BREAKDOWN_OR_SANCTIONS) -> pd.DataFrame:
+    """The panel over the whole record (built once per rule; the regime windows look back)."""
+    if crisis_rule != BREAKDOWN_OR_SANCTIONS:  # only the regime column depends on the rule
+        panel = _full_panel().copy()
+        panel["regime"] = code_regimes(panel.index, _data.diplomacy_events(), _data.sanctions(),
+                                       _data.us_policy_periods(),
+                                       crisis_rule=crisis_rule).to_numpy()
+        return panel
     months = pd.period_range(_data.RECORD_START, _data.RECORD_END, freq="M", name="month")
 
     events = _data.launch_events()

@@ -37,6 +37,18 @@ Caveat: UNSC sanctions resolutions are themselves reactions to tests (their ``tr
 names the test), so "crisis" is partly downstream of the outcomes; a model using it should
 lag it or test sensitivity to dropping rule 2's sanctions clause.
 
+Crisis rules (``crisis_rule``)
+------------------------------
+``"breakdown-or-sanctions"`` (default)
+    Rule 2 as written above: a breakdown, a sanctions resolution or a veto opens the window.
+``"breakdown-only"``
+    Rule 2 without its sanctions clause: only a breakdown (a diplomatic act, not a reaction to a
+    test) opens the crisis window; a month that was crisis only because of a resolution or a
+    veto falls through to rule 3 (stalemate). Rules 1 and 3 are unchanged, so no month moves
+    into or out of dialogue. This is the sensitivity check for the reverse causation above
+    (``docs/model.md``, "Sensitivity: the crisis rule"). Example: 2006-10 (resolution 1718,
+    2006-10-14, five days after the first test) is crisis by default, stalemate here.
+
 Examples (checked in ``tests/evidence/test_regime.py``): 2018-06 (Singapore summit, 12 June
 2018) is dialogue by 1a; 2017-09 (resolution 2375, 11 Sept 2017, under "maximum pressure",
 engagement 0.25) is crisis; 2023-09 (Kim–Putin summit only) is stalemate.
@@ -49,6 +61,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from detente.errors import OptionsError, Problem
+
 DIALOGUE = "dialogue"
 STALEMATE = "stalemate"
 CRISIS = "crisis"
@@ -58,6 +72,13 @@ REGIMES = (DIALOGUE, STALEMATE, CRISIS)
 DIALOGUE_CARRY_MONTHS = 6
 #: Months (the month itself and those before) a breakdown or sanctions action marks crisis (rule 2).
 CRISIS_WINDOW_MONTHS = 3
+
+#: Rule 2 as written: a breakdown, a UNSC sanctions resolution or a veto opens the crisis window.
+BREAKDOWN_OR_SANCTIONS = "breakdown-or-sanctions"
+#: Rule 2 without its sanctions clause: only a breakdown opens the crisis window.
+BREAKDOWN_ONLY = "breakdown-only"
+#: The crisis rules :func:`code_regimes` accepts; the first is the default.
+CRISIS_RULES: tuple[str, ...] = (BREAKDOWN_OR_SANCTIONS, BREAKDOWN_ONLY)
 
 #: Counterparts whose talks with the DPRK count as engagement on the nuclear issue.
 ENGAGEMENT_COUNTERPARTS = frozenset({"US", "ROK", "Japan", "NPT", "IAEA"})
@@ -81,6 +102,17 @@ def is_engagement(event_type: str, parties: str) -> bool:
     return event_type in ENGAGEMENT_TYPES and "DPRK" in named and bool(named & ENGAGEMENT_COUNTERPARTS)
 
 
+def check_crisis_rule(crisis_rule: object, field: str = "crisis_rule") -> str:
+    """``crisis_rule`` if it is one of :data:`CRISIS_RULES`, else an :class:`OptionsError`."""
+    if crisis_rule not in CRISIS_RULES:
+        raise OptionsError(
+            f"unknown crisis rule {crisis_rule!r}",
+            [Problem(f"{field} {crisis_rule!r} is not a crisis rule", path=field,
+                     allowed=", ".join(CRISIS_RULES))],
+        )
+    return str(crisis_rule)
+
+
 def _ordinal(month: pd.Period) -> int:
     return month.year * 12 + month.month - 1
 
@@ -90,6 +122,8 @@ def code_regimes(
     diplomacy: pd.DataFrame,
     sanctions: pd.DataFrame,
     us_policy: pd.DataFrame,
+    *,
+    crisis_rule: str = BREAKDOWN_OR_SANCTIONS,
 ) -> pd.Series:
     """Code each month's diplomatic regime by the written rule in this module's docstring.
 
@@ -104,11 +138,20 @@ def code_regimes(
         As :func:`detente.evidence.sanctions` (``kind``, ``month``).
     us_policy : DataFrame
         As :func:`detente.evidence.us_policy_periods` (``start``, ``end``, ``engagement_level``).
+    crisis_rule : {"breakdown-or-sanctions", "breakdown-only"}
+        What opens the crisis window of rule 2 (see "Crisis rules" above); default the rule as
+        written.
 
     Returns
     -------
     pandas.Series of str, indexed by ``months``, values in :data:`REGIMES`.
+
+    Raises
+    ------
+    OptionsError
+        If ``crisis_rule`` is not one of :data:`CRISIS_RULES`.
     """
+    check_crisis_rule(crisis_rule)
     n_months = len(months)
     ordinals = np.array([_ordinal(m) for m in months], dtype=np.int64)  # (months,)
 
@@ -123,9 +166,11 @@ def code_regimes(
         elif is_engagement(row.type, row.parties):
             last = first if pd.isna(row.end_month) else _ordinal(row.end_month)
             engaged_ranges.append((first, last))
+    # rule 2's sanctions clause; "breakdown-only" drops it (a resolution answers a test)
+    action_kinds = ("sanctions", "veto") if crisis_rule == BREAKDOWN_OR_SANCTIONS else ()
     action_months = [
         _ordinal(m) for m, kind in zip(sanctions["month"], sanctions["kind"], strict=True)
-        if kind in ("sanctions", "veto")
+        if kind in action_kinds
     ]
     breakdowns = np.array(sorted(breakdown_months), dtype=np.int64)
     actions = np.array(sorted(action_months), dtype=np.int64)
