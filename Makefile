@@ -20,7 +20,7 @@ install: $(STAMP)
 
 # The main job on the embedded default scenario.
 run: $(STAMP)
-	$(BIN)/detente compare korea-2023 --seed 2023 --backtest --out out/
+	$(BIN)/detente compare korea-2023 --seed 2023 --out out/
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -38,3 +38,16 @@ def small_comparison():
 
     return compare(korea(), horizon_years=2, draws=12, seed=7, posterior=posterior(),
                    panel=panel())
+
+
+@functools.cache
+def episode_backtest():
+    """The dynamic model's episode back-test (``origins=[]``), as ``detente compare`` runs it but
+    with 200 draws per forecast; its Laplace fits are cached on disk like the posterior's."""
+    import warnings
+
+    from detente.dynamics import backtest
+
+    with warnings.catch_warnings():  # log(0) inside a baseline's score (scoringrules)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return backtest(panel(), origins=[], episodes=True, draws=200, seed=1)

@@ -25,3 +25,8 @@ def panel():
 @pytest.fixture(scope="session")
 def small_comparison():
     return _shared.small_comparison()
+
+
+@pytest.fixture(scope="session")
+def episode_backtest():
+    return _shared.episode_backtest()

@@ -17,9 +17,10 @@ from detente.report import FIGURES, SECTIONS, write_report
 
 
 @pytest.fixture(scope="module")
-def report_html(small_comparison, panel, tmp_path_factory):
+def report_html(small_comparison, panel, episode_backtest, tmp_path_factory):
+    """The report as ``detente compare`` writes it: with the episode back-test."""
     out = tmp_path_factory.mktemp("report")
-    path = write_report(small_comparison, out, panel=panel)
+    path = write_report(small_comparison, out, panel=panel, backtest=episode_backtest)
     return path, path.read_text(encoding="utf-8")
 
 
@@ -41,7 +42,8 @@ def test_every_section_is_present(report_html):
 
 def test_every_figure_is_an_embedded_png_of_nonzero_size(report_html, small_comparison):
     _, html = report_html
-    ids = [*FIGURES, *(f"fig-trajectories-{p}" for p in small_comparison.policy_ids)]
+    ids = [*FIGURES, "fig-backtest",
+           *(f"fig-trajectories-{p}" for p in small_comparison.policy_ids)]
     for fig_id in ids:
         m = re.search(rf'<figure id="{re.escape(fig_id)}"><img alt="[^"]+" '
                       r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
@@ -88,23 +90,92 @@ def test_write_is_atomic_and_leaves_no_temporary_file(report_html):
     assert [p.name for p in path.parent.iterdir()] == [path.name]
 
 
-@pytest.mark.slow
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # log(0) in a baseline's score (scoringrules)
-def test_episode_backtest_goes_into_the_evidence_and_claim_c4(small_comparison, panel):
-    """With the dynamic model's episode back-test, the evidence section lists every episode of
-    ``detente.dynamics.backtest.EPISODES`` and C4 quotes its verdict."""
-    from detente.dynamics import backtest
-    from detente.dynamics.backtest import EPISODES
-    from detente.policy import claims_table
+def _expected_standing(bt, label: str) -> dict[str, str]:
+    """Each forecaster against the model on one episode, derived straight from the back-test's
+    long score table (mean CRPS, log score, Brier per forecaster; all three lower for the model:
+    beaten by it; none lower: beats it; else mixed) — not through ``skill``/``verdict``."""
+    from detente.dynamics.backtest import MODEL
+
+    s = bt.scores[(bt.scores["kind"] == "episode") & (bt.scores["label"] == label)]
+    means = s.groupby("forecaster")[["crps", "log_score", "brier"]].mean()
+    out = {}
+    for fc in means.index.drop(MODEL):
+        lower = (means.loc[MODEL] < means.loc[fc]).to_numpy()
+        out[fc] = ("beaten by the model" if lower.all() else
+                   "beats the model" if not lower.any() else "mixed")
+    return out
+
+
+def _summary_text(standing: dict[str, str]) -> str:
+    """The verdict in the back-test's words (``BacktestResult.verdict``), forecasters in the
+    protocol's order."""
+    from detente.dynamics.backtest import FORECASTERS
+
+    order = [f for f in FORECASTERS if f in standing]
+    beats = [f for f in order if standing[f] == "beaten by the model"]
+    loses = [f for f in order if standing[f] == "beats the model"]
+    mixed = [f for f in order if standing[f] == "mixed"]
+    text = f"the model beats {', '.join(beats) or 'no baseline'} on all three scores (CRPS, log score, Brier)"
+    if loses:
+        text += f"; it is beaten on all three by {', '.join(loses)}"
+    if mixed:
+        text += f"; mixed against {', '.join(mixed)}"
+    return text
+
+
+def _three_places(html: str, label: str) -> tuple[str, str, dict[str, str]]:
+    """The headline's out-of-sample sentence, C4's note, and the evidence table's standing
+    column for episode ``label``."""
+    head = html[html.index('<div class="headline">'):html.index("</div>", html.index('<div class="headline">'))]
+    oos = [p for p in re.findall(r"<p>(.*?)</p>", head) if "Out of sample" in p]
+    assert len(oos) == 1
+    claims = html[html.index('<section id="claims">'):html.index('<section id="evidence">')]
+    c4 = re.search(r"<tr><td>C4</td>(?:<td[^>]*>.*?</td>){3}<td>(.*?)</td></tr>", claims, re.S)
+    table = html[html.index('<table id="backtest-table">'):]
+    table = table[:table.index("</table>")]
+    rows = re.findall(r"<tr><td>([^<]*)</td><td>([^<]*)</td>(?:<td[^>]*>[^<]*</td>){4}"
+                      r"<td>([^<]*)</td></tr>", table)
+    standing = {fc: st for ep, fc, st in rows if ep == label and st}
+    return oos[0], c4.group(1), standing
+
+
+def test_headline_c4_and_evidence_state_one_verdict(report_html, episode_backtest,
+                                                    small_comparison, panel):
+    """The three places agree with a verdict derived independently from the back-test's raw
+    scores, and worsening the model's scores on that episode flips all three together."""
+    from dataclasses import replace
+
+    from detente.dynamics.backtest import EPISODES, MODEL
     from detente.report import render_report
 
-    bt = backtest(panel, origins=[], episodes=True, draws=200, seed=1)
-    claims = claims_table(small_comparison, panel=panel, backtest=bt)
-    c4 = next(c for c in claims if c.id == "C4")
-    assert c4.basis == "data (fitted and back-tested)"
-    assert "back-test" in c4.note and "since 2023-09" in c4.note
-    html = render_report(small_comparison, claims=claims, panel=panel, backtest=bt)
+    label = next(name for name, until, *_ in EPISODES if until == small_comparison.posterior.until)
+    bt = episode_backtest
+    expected = _expected_standing(bt, label)
+    assert expected and set(expected.values()) != {"beats the model"}  # the flip below changes it
+    _, html = report_html
+    headline, c4, table = _three_places(html, label)
+    text = str(escape(_summary_text(expected)))
+    assert text in headline and text in c4
+    assert f"episode {label}" in headline and f"episode {label}" in c4
+    assert table == expected
+    assert re.search(r'<tr><td>C4</td>(?:<td>[^<]*</td>){2}<td class="basis">data \(fitted and '
+                     r'back-tested\)</td>', html)
     evidence = html[html.index('<section id="evidence">'):html.index('<section id="method">')]
-    assert 'id="backtest"' in evidence
-    for name, *_ in EPISODES:
+    for name, *_ in EPISODES:  # all four episodes in the evidence table
         assert f"<td>{name}</td>" in evidence
+
+    scores = bt.scores.copy()
+    worst = scores[["crps", "log_score", "brier"]].max() * 10 + 1
+    rows = (scores["kind"] == "episode") & (scores["label"] == label) & (scores["forecaster"] == MODEL)
+    for col in ("crps", "log_score", "brier"):
+        scores.loc[rows, col] = worst[col]
+    flipped = replace(bt, scores=scores)
+    flipped_expected = _expected_standing(flipped, label)
+    assert set(flipped_expected.values()) == {"beats the model"}
+    html2 = render_report(small_comparison, panel=panel, backtest=flipped)
+    headline2, c42, table2 = _three_places(html2, label)
+    text2 = str(escape(_summary_text(flipped_expected)))
+    assert "beats no baseline" in text2
+    assert text2 in headline2 and text2 in c42 and text not in headline2
+    assert table2 == flipped_expected
+    assert "scenario output, not as a tested prediction" in headline2

@@ -24,7 +24,7 @@ DrawsOpt = Annotated[int, typer.Option("--draws", help="Monte Carlo draws (barga
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Root seed (drawn and printed if omitted).")]
 OutOpt = Annotated[Path, typer.Option("--out", help="Folder (or .html file) for the report.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the comparison and the claims as JSON.")]
-BacktestOpt = Annotated[bool, typer.Option("--backtest", help="Also back-test the dynamic model on the four held-out episodes (slower) and put the scores in the report.")]
+NoBacktestOpt = Annotated[bool, typer.Option("--no-backtest", help="Skip the dynamic model's episode back-test (the only out-of-sample check); every output then says that none was run.")]
 BridgeOpt = Annotated[list[str] | None, typer.Option("--bridge", help="Bridge setting KEY=VALUE, e.g. beta_talks=0 (repeatable; see docs/report.md).")]
 # fmt: on
 
@@ -33,10 +33,11 @@ BridgeOpt = Annotated[list[str] | None, typer.Option("--bridge", help="Bridge se
 def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: YearsOpt = 3,
                 draws: DrawsOpt = DEFAULT_DRAWS, seed: SeedOpt = None,
                 out: OutOpt = Path("out"), as_json: JsonOpt = False,
-                bridge: BridgeOpt = None, with_backtest: BacktestOpt = False) -> None:
-    """Compare policies: launches, tests, dialogue odds, positions, the claims, and a report."""
+                bridge: BridgeOpt = None, no_backtest: NoBacktestOpt = False) -> None:
+    """Compare policies: launches, tests, dialogue odds, positions, the claims, the episode
+    back-test of the dynamic model, and a report."""
     from detente.policy import claims_table, compare
-    from detente.policy.episode import score_episode
+    from detente.policy.episode import out_of_sample
     from detente.report import report_target, write_report
 
     try:
@@ -48,28 +49,53 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
             from detente.evidence import monthly_panel
 
             panel = monthly_panel()
-            tr = comp.status_quo.trajectories
-            episode = score_episode(tr.launch_events, tr.months, panel, comp.posterior.until)
             bt = None
-            if with_backtest:
+            if not no_backtest:
                 from detente.dynamics import backtest
+
+                def step(done: int, total: int, label: str) -> None:
+                    status.update(f"back-testing the dynamic model: episode {label} "
+                                  f"({done}/{total})")
 
                 status.update("back-testing the dynamic model on the held-out episodes")
                 with warnings.catch_warnings():  # log(0) inside a baseline's score, not ours
                     warnings.simplefilter("ignore", RuntimeWarning)
-                    bt = backtest(panel, origins=[], episodes=True, seed=comp.seed % 2**32)
-            claims = claims_table(comp, panel=panel, episode=episode, backtest=bt)
+                    bt = backtest(panel, origins=[], episodes=True, seed=comp.seed % 2**32,
+                                  progress=step)
+            claims = claims_table(comp, panel=panel, backtest=bt)
             status.update("writing the report")
-            path = write_report(comp, out, claims=claims, episode=episode, panel=panel,
-                                backtest=bt)
+            path = write_report(comp, out, claims=claims, panel=panel, backtest=bt)
     except DetenteError as err:
         fail(err)
+    oos = out_of_sample(bt, comp.posterior.until)
     if as_json:
-        doc = {**comp.to_dict(), "claims": [c.__dict__ for c in claims], "report": str(path)}
+        doc = {**comp.to_dict(), "claims": [c.__dict__ for c in claims],
+               "out_of_sample": _oos_json(oos), "report": str(path)}
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
         return
     _render(comp, claims)
+    console.print(f"\n[bold]Out of sample[/]: {_oos_line(oos)}", highlight=False)
     console.print(f"\nReport: [bold]{path}[/]  (open it in a browser; self-contained)")
+
+
+def _oos_line(oos) -> str:
+    if oos is None:
+        return "no out-of-sample check was run (--no-backtest)."
+    if oos.held_out is None:
+        return "back-test: " + " ".join(e.sentence for e in oos.episodes)
+    e = oos.held_out
+    return (f"back-test episode {e.label} (trained ≤ {e.until}, scored {e.first}–{e.last}): "
+            f"{e.summary}.")
+
+
+def _oos_json(oos) -> dict | None:
+    if oos is None:
+        return None
+    return {"held_out": None if oos.held_out is None else oos.held_out.label,
+            "episodes": [{"label": e.label, "until": e.until, "first": e.first, "last": e.last,
+                          "beats": list(e.beats), "beaten_by": list(e.beaten_by),
+                          "mixed": list(e.mixed), "verdict": e.sentence}
+                         for e in oos.episodes]}
 
 
 def bridge_settings(items: list[str] | None):  # -> BridgeSettings

@@ -2,8 +2,8 @@
 
 The claims (C1–C10) are those of ``reference/korea-2023/claims.md``, paraphrased from an opinion
 column of mid-September 2023. For each, :func:`claims_table` writes what détente finds — numbers
-taken from the comparison, the fitted posterior, the held-out episode and the history, filled
-into sentences — and on what that finding rests:
+taken from the comparison, the fitted posterior, the episode back-test of
+:func:`detente.dynamics.backtest` and the history, filled into sentences — and on what that finding rests:
 
 - ``"data (fitted and back-tested)"``: a parameter fitted on the history whose model was scored
   out of sample (the note says whether it beat the baselines);
@@ -26,7 +26,7 @@ import pandas as pd
 
 from detente.policy.bridge import INDEX_LABEL
 from detente.policy.compare import SANCTIONS_ISSUE, TALKS_ISSUE, Comparison
-from detente.policy.episode import EpisodeScore
+from detente.policy.episode import out_of_sample
 
 DATA_FITTED = "data (fitted and back-tested)"
 DATA_HISTORY = "data (history)"
@@ -63,7 +63,7 @@ class Claim:
     basis : str
         One of the four basis labels of the module docstring.
     note : str
-        Caveats: assumptions involved, episode score, how few data points.
+        Caveats: assumptions involved, the back-test verdict, how few data points.
     """
 
     id: str
@@ -119,7 +119,7 @@ def _count(panel: pd.DataFrame, first: str, last: str, col: str) -> int:
 
 
 def claims_table(comp: Comparison, panel: pd.DataFrame | None = None,
-                 episode: EpisodeScore | None = None, backtest: Any = None) -> list[Claim]:
+                 backtest: Any = None) -> list[Claim]:
     """Each claim C1–C10 with what détente finds and on what it rests.
 
     Parameters
@@ -127,12 +127,11 @@ def claims_table(comp: Comparison, panel: pd.DataFrame | None = None,
     comp : Comparison
     panel : DataFrame, optional
         The monthly panel (default ``detente.evidence.monthly_panel()``) for the history rows.
-    episode : EpisodeScore, optional
-        The held-out episode score (:func:`detente.policy.episode.score_episode`); when None
-        the fitted claims say that no out-of-sample score was available.
     backtest : BacktestResult, optional
-        The episode back-test of :func:`detente.dynamics.backtest`; when given, C4's note
-        quotes its verdict (all three scores against each baseline) for every episode.
+        The episode back-test of :func:`detente.dynamics.backtest`, the only out-of-sample
+        check: C4's note quotes its verdict on the episode whose training ends where the
+        comparison's fit ends (:func:`detente.policy.episode.out_of_sample`). When None, C4 says
+        that no out-of-sample check was run and rests on the history only.
     """
     if panel is None:
         from detente.evidence import monthly_panel
@@ -195,7 +194,7 @@ def claims_table(comp: Comparison, panel: pd.DataFrame | None = None,
                       BARGAINING, f"{sum(len(o.assumptions) for o in comp.outcomes)} assumed "
                       "responses across the policies; the resolution count is data"))
 
-    # C4 — posterior of the dialogue rate ratio and the episode score
+    # C4 — posterior of the dialogue rate ratio and the back-test's verdict
     post = comp.posterior
     if "log_rate_ratio_dialogue" in post.samples:
         ratio = np.exp(np.clip(np.asarray(post.samples["log_rate_ratio_dialogue"]), -50, 50))
@@ -206,23 +205,19 @@ def claims_table(comp: Comparison, panel: pd.DataFrame | None = None,
                    f"P(ratio < 1) = {p_below:.0%}.")
     else:
         finding = "The posterior has no dialogue term (variant without policy terms)."
-    if episode is None:
-        basis, note = DATA_HISTORY, "no out-of-sample score available in this run"
-    else:
-        verdict = "beats" if episode.beats_baselines else "does not beat"
+    oos = out_of_sample(backtest, post.until)
+    if oos is None:
+        basis, note = DATA_HISTORY, "no out-of-sample check was run (no back-test)"
+    elif oos.held_out is not None:
+        e = oos.held_out
         basis = DATA_FITTED
-        note = (f"held-out episode {episode.first}–{episode.last}: the model {verdict} both "
-                f"baselines (CRPS model {episode.crps['model']:.3f}, climatology "
-                f"{episode.crps['climatology']:.3f}, persistence "
-                f"{episode.crps['persistence']:.3f})")
-    if backtest is not None:
-        try:
-            verdicts = backtest.verdict("episode")
-        except (KeyError, ValueError):
-            verdicts = []
-        if verdicts:  # the full episode back-test supersedes the simple episode check
-            basis = DATA_FITTED
-            note = "back-test (detente.dynamics.backtest): " + " ".join(verdicts)
+        note = (f"back-test (detente.dynamics.backtest), episode {e.label} (trained ≤ "
+                f"{e.until}, scored {e.first}–{e.last}): {e.summary}; the other episodes are "
+                "in the evidence section")
+    else:
+        basis = DATA_FITTED
+        note = (f"back-test (detente.dynamics.backtest); no episode is trained up to "
+                f"{post.until}: " + " ".join(e.sentence for e in oos.episodes))
     rows.append(Claim("C4", CLAIMS["C4"], finding, basis, note))
 
     # C5 — rustech under engagement vs the baseline

@@ -1,83 +1,194 @@
-"""The held-out episode: train ≤ Sept 2023, score the months since (Oct 2023 → end of record).
+"""The out-of-sample verdict of a comparison, read from the dynamic model's episode back-test.
 
-The opinion column was written in mid-September 2023; everything after that month is out of
-sample for a posterior fitted up to it. This module scores the status-quo simulation of a
-:class:`~detente.policy.compare.Comparison` against what happened, month by month, with the
-continuous ranked probability score (CRPS; Gneiting & Raftery 2007 [1]_, the ensemble form of
-``scoringrules.crps_ensemble``), against two naive baselines built from the training months
-only:
+There is one out-of-sample check and one source of truth: the held-out episodes of
+:func:`detente.dynamics.backtest` (issue #5 protocol, ``docs/model.md``): train ≤ 2011-12,
+≤ 2017-12, ≤ 2019-12 and ≤ 2023-09, forecast the months after, and score the model against the
+count model without regime or policy terms, climatology, persistence and a random walk on CRPS,
+log score and Brier. This module scores nothing itself:
 
-- **climatology**: every training month of the last ten years is an equally likely outcome;
-- **persistence**: the last twelve training months are the equally likely outcomes.
-
-Lower CRPS is better. This is one episode, not the rolling-origin back-test of
-:mod:`detente.dynamics`; the report says so.
-
-References
-----------
-.. [1] T. Gneiting and A. E. Raftery, "Strictly proper scoring rules, prediction, and
-   estimation", *JASA* 102(477), 2007.
+- :func:`out_of_sample` turns a :class:`~detente.dynamics.BacktestResult` into an
+  :class:`OutOfSample` — per episode, which forecasters the model beats on all three scores, by
+  which it is beaten on all three, against which it is mixed (the rule of
+  :meth:`BacktestResult.verdict`) — and picks the episode whose training ends where the
+  comparison's fit ends (``2023-09`` for Korea: the test of the 2023 argument). The report's
+  headline, claim C4's note and the evidence section all read this one object.
+- :func:`describe_held_out` is purely descriptive: how many launch events happened after the
+  training window and what the comparison's own status-quo simulation gave for the same months
+  (no baseline, no score, no verdict).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+#: The three scores a baseline must lose on to count as beaten (BacktestResult.verdict).
+SCORES: tuple[str, ...] = ("crps_skill", "log_score_gain", "brier_skill")
+
 
 @dataclass(frozen=True)
-class EpisodeScore:
-    """Mean CRPS per month of the model and the baselines on the held-out months.
+class EpisodeVerdict:
+    """The model against every other forecaster on one held-out episode.
+
+    Attributes
+    ----------
+    label : str
+        Episode name of ``detente.dynamics.backtest.EPISODES`` (e.g. ``since 2023-09``).
+    until, first, last : str
+        Last training month and the scored months ``YYYY-MM`` (inclusive).
+    beats, beaten_by, mixed : tuple of str
+        Forecasters the model beats on all three scores (CRPS, log score, Brier), that beat the
+        model on all three, and the rest.
+    """
+
+    label: str
+    until: str
+    first: str
+    last: str
+    beats: tuple[str, ...]
+    beaten_by: tuple[str, ...]
+    mixed: tuple[str, ...]
+
+    def standing(self, forecaster: str) -> str:
+        """``"beaten by the model"``, ``"beats the model"`` or ``"mixed"`` for one forecaster."""
+        if forecaster in self.beats:
+            return "beaten by the model"
+        if forecaster in self.beaten_by:
+            return "beats the model"
+        if forecaster in self.mixed:
+            return "mixed"
+        return ""
+
+    @property
+    def summary(self) -> str:
+        """The verdict in words, without the episode name (same wording as
+        :meth:`detente.dynamics.BacktestResult.verdict`)."""
+        text = (f"the model beats {', '.join(self.beats) or 'no baseline'} on all three scores "
+                "(CRPS, log score, Brier)")
+        if self.beaten_by:
+            text += f"; it is beaten on all three by {', '.join(self.beaten_by)}"
+        if self.mixed:
+            text += f"; mixed against {', '.join(self.mixed)}"
+        return text
+
+    @property
+    def sentence(self) -> str:
+        """``episode <label>: <summary>.``"""
+        return f"episode {self.label}: {self.summary}."
+
+
+@dataclass(frozen=True)
+class OutOfSample:
+    """The episode back-test as the report reads it.
+
+    Attributes
+    ----------
+    episodes : tuple of EpisodeVerdict
+        Every episode of the back-test, in its order.
+    held_out : EpisodeVerdict or None
+        The episode whose training ends at the comparison's last training month, else None.
+    scores : DataFrame
+        Mean scores per (episode, forecaster): ``crps``, ``log_score``, ``brier``, ``in80``
+        (:meth:`BacktestResult.summary` of kind ``episode``).
+    skill : DataFrame
+        Skill of the model per (episode, baseline) (:meth:`BacktestResult.skill`).
+    """
+
+    episodes: tuple[EpisodeVerdict, ...]
+    held_out: EpisodeVerdict | None
+    scores: pd.DataFrame
+    skill: pd.DataFrame
+
+    def episode(self, label: str) -> EpisodeVerdict:
+        for e in self.episodes:
+            if e.label == label:
+                return e
+        raise KeyError(label)
+
+
+def out_of_sample(backtest: Any, until: str) -> OutOfSample | None:
+    """The verdict of every held-out episode of ``backtest``, and the one that starts at ``until``.
+
+    Parameters
+    ----------
+    backtest : BacktestResult
+        :func:`detente.dynamics.backtest` run with ``episodes=True`` (``origins=[]`` suffices).
+    until : str
+        The comparison's last training month ``YYYY-MM`` (``comp.posterior.until``).
+
+    Returns
+    -------
+    OutOfSample or None
+        None when the result holds no episode.
+
+    Notes
+    -----
+    A forecaster counts as beaten only when the model's CRPS skill, log-score gain and Brier
+    skill against it are all positive, and as beating the model when all three are negative
+    (or zero) — the rule of :meth:`detente.dynamics.BacktestResult.verdict`.
+    """
+    if backtest is None:
+        return None
+    ep = backtest.scores[backtest.scores["kind"] == "episode"]
+    if ep.empty:
+        return None
+    from detente.dynamics.backtest import EPISODES
+
+    training_end = {name: u for name, u, _, _ in EPISODES}
+    skill = backtest.skill("episode")
+    verdicts = []
+    for label in skill.index.get_level_values(0).unique():
+        beats, beaten, mixed = [], [], []
+        for ref, row in skill.loc[label].iterrows():
+            wins = [bool(row[s] > 0) for s in SCORES]
+            (beats if all(wins) else beaten if not any(wins) else mixed).append(str(ref))
+        months = ep.loc[ep["label"] == label, "month"]
+        first = str(months.min())
+        verdicts.append(EpisodeVerdict(
+            label=str(label),
+            until=training_end.get(str(label), str(pd.Period(first, freq="M") - 1)),
+            first=first, last=str(months.max()),
+            beats=tuple(beats), beaten_by=tuple(beaten), mixed=tuple(mixed)))
+    held_out = next((v for v in verdicts if v.until == str(until)), None)
+    return OutOfSample(episodes=tuple(verdicts), held_out=held_out,
+                       scores=backtest.summary("episode"), skill=skill)
+
+
+@dataclass(frozen=True)
+class HeldOutMonths:
+    """What happened after the training window, beside the status-quo simulation (no scores).
 
     Attributes
     ----------
     first, last : str
-        The scored months ``YYYY-MM`` (inclusive).
+        Months ``YYYY-MM`` of the record after the training window inside the simulated span.
     n_months : int
-    crps : dict of str to float
-        ``model``, ``climatology``, ``persistence`` → mean CRPS of monthly launch events.
     observed_total : int
-        Launch events observed in the scored months.
-    model_total_q : tuple of float
-        10/50/90 % quantiles of the simulated total over the same months.
+        Launch events observed in those months.
+    simulated_total_q : tuple of float
+        10/50/90 % quantiles of the status-quo simulation's total over the same months.
     """
 
     first: str
     last: str
     n_months: int
-    crps: dict[str, float]
     observed_total: int
-    model_total_q: tuple[float, float, float]
+    simulated_total_q: tuple[float, float, float]
 
     @property
-    def beats_baselines(self) -> bool:
-        """True when the model's CRPS is below both baselines'."""
-        return self.crps["model"] < min(self.crps["climatology"], self.crps["persistence"])
+    def sentence(self) -> str:
+        lo, mid, hi = self.simulated_total_q
+        return (f"{self.observed_total} launch events happened in {self.first}–{self.last} "
+                f"({self.n_months} months); the status-quo simulation gave a median of "
+                f"{mid:.0f} (80 % interval {lo:.0f}–{hi:.0f}).")
 
 
-def _crps_ensemble(observed: np.ndarray, ensemble: np.ndarray) -> np.ndarray:
-    """CRPS of ensemble forecasts, ``ensemble`` (n_months, m) against ``observed`` (n_months,).
-
-    The energy form ``E|X − y| − ½ E|X − X'|`` (Gneiting & Raftery 2007, eq. 21), exact for
-    the empirical distribution of the members; it equals ``scoringrules.crps_ensemble`` with
-    its default estimator's counterpart ``"nrg"``.
-    """
-    ens = np.asarray(ensemble, dtype=float)
-    y = np.asarray(observed, dtype=float)[:, None]
-    term1 = np.mean(np.abs(ens - y), axis=1)
-    srt = np.sort(ens, axis=1)
-    m = srt.shape[1]
-    # E|X − X'| for the empirical law via sorted members: (2 / m²) Σ (2i − m − 1) x_(i)
-    i = np.arange(1, m + 1)
-    term2 = (2.0 / m**2) * np.sum((2 * i - m - 1) * srt, axis=1)
-    return term1 - 0.5 * term2
-
-
-def score_episode(simulated_launches: np.ndarray, sim_months: pd.PeriodIndex,
-                  panel: pd.DataFrame, until: str) -> EpisodeScore | None:
-    """Score simulated monthly launch events against the record after ``until``.
+def describe_held_out(simulated_launches: np.ndarray, sim_months: pd.PeriodIndex,
+                      panel: pd.DataFrame, until: str) -> HeldOutMonths | None:
+    """Launch events recorded after ``until`` and the simulated totals for the same months.
 
     Parameters
     ----------
@@ -87,11 +198,11 @@ def score_episode(simulated_launches: np.ndarray, sim_months: pd.PeriodIndex,
     panel : DataFrame
         The monthly panel (``launch_events`` column, PeriodIndex).
     until : str
-        Last training month; the baselines read only months up to it.
+        Last training month.
 
     Returns
     -------
-    EpisodeScore or None
+    HeldOutMonths or None
         None when the record has no month after ``until`` inside the simulated span.
     """
     end = pd.Period(until, freq="M")
@@ -99,16 +210,8 @@ def score_episode(simulated_launches: np.ndarray, sim_months: pd.PeriodIndex,
     if observed.empty:
         return None
     n = len(observed)
-    sim = np.asarray(simulated_launches)[:, :n].T  # (n_months, n_draws)
-    train = panel.loc[panel.index <= end, "launch_events"].to_numpy(dtype=float)
-    clim = np.broadcast_to(train[-120:], (n, min(120, train.size)))
-    pers = np.broadcast_to(train[-12:], (n, min(12, train.size)))
-    y = observed.to_numpy(dtype=float)
-    crps = {"model": float(_crps_ensemble(y, sim).mean()),
-            "climatology": float(_crps_ensemble(y, clim).mean()),
-            "persistence": float(_crps_ensemble(y, pers).mean())}
     totals = np.asarray(simulated_launches)[:, :n].sum(axis=1)
-    q = np.quantile(totals, [0.1, 0.5, 0.9])
-    return EpisodeScore(first=str(observed.index[0]), last=str(observed.index[-1]), n_months=n,
-                        crps=crps, observed_total=int(y.sum()),
-                        model_total_q=(float(q[0]), float(q[1]), float(q[2])))
+    lo, mid, hi = np.quantile(totals, [0.1, 0.5, 0.9])
+    return HeldOutMonths(first=str(observed.index[0]), last=str(observed.index[-1]),
+                         n_months=n, observed_total=int(observed.sum()),
+                         simulated_total_q=(float(lo), float(mid), float(hi)))

@@ -248,16 +248,30 @@ def prior_posterior(posterior: Any, axes: Any = None,
     return axes
 
 
-def episode_scores(episode: Any, ax: Any = None) -> Any:
-    """Mean CRPS of the model and the baselines on the held-out episode (lower is better)."""
-    ax = _axes(ax, (5, 2.4))
-    names = list(episode.crps)
-    vals = [episode.crps[n] for n in names]
-    ax.barh(names, vals, color=["#4c72b0", "#999999", "#bbbbbb"][: len(names)])
+def backtest_skill(oos: Any, ax: Any = None) -> Any:
+    """CRPS skill of the model against every other forecaster, per held-out episode.
+
+    ``oos`` is a :class:`detente.policy.episode.OutOfSample` (read from the dynamic model's
+    episode back-test). Skill :math:`1 - \\text{CRPS}_\\text{model}/\\text{CRPS}_\\text{ref}`:
+    right of zero the model is better. The held-out episode of the comparison is starred.
+    """
+    ax = _axes(ax, (7, 3.2))
+    skill = oos.skill["crps_skill"]
+    labels = [e.label for e in oos.episodes]
+    baselines = list(dict.fromkeys(skill.index.get_level_values(1)))
+    height = 0.8 / max(len(baselines), 1)
+    for j, ref in enumerate(baselines):
+        vals = [float(skill.get((lab, ref), np.nan)) for lab in labels]
+        ax.barh(np.arange(len(labels)) + (j - (len(baselines) - 1) / 2) * height, vals,
+                height=height, color=PALETTE[j % len(PALETTE)], label=f"vs {ref}")
+    held = oos.held_out.label if oos.held_out is not None else None
+    ax.set_yticks(np.arange(len(labels)),
+                  [f"{lab} *" if lab == held else lab for lab in labels])
     ax.invert_yaxis()
-    ax.set_xlabel(f"mean CRPS per month, {episode.first}–{episode.last} (lower is better)",
-                  fontsize=8)
+    ax.axvline(0.0, color="black", lw=0.8)
+    ax.set_xlabel("CRPS skill of the model (> 0: the model is better)", fontsize=8)
     ax.tick_params(labelsize=8)
+    ax.legend(fontsize=7, loc="best")
     return ax
 
 

@@ -1,8 +1,10 @@
 """The comparison report: one self-contained HTML file (figures embedded, no network).
 
 :func:`render_report` fills the jinja2 template ``templates/report.html.j2`` (package data) with
-the numbers of a :class:`~detente.policy.Comparison`, its claims table and the held-out episode,
-and embeds every figure of :mod:`detente.report.figures` as a base64 PNG. :func:`write_report`
+the numbers of a :class:`~detente.policy.Comparison`, its claims table and the dynamic model's
+episode back-test (:func:`detente.dynamics.backtest`, the only out-of-sample check: the headline,
+claim C4 and the evidence section read one :class:`~detente.policy.episode.OutOfSample` built from
+it), and embeds every figure of :mod:`detente.report.figures` as a base64 PNG. :func:`write_report`
 writes it atomically (temporary file in the same folder, then ``os.replace``).
 """
 
@@ -25,7 +27,7 @@ SECTIONS: tuple[str, ...] = ("question", "scenario", "policies", "fan-charts", "
                              "claims", "evidence", "method", "assumptions", "limits")
 
 #: Figure ids every report contains (plus one ``fig-trajectories-<policy>`` per policy and
-#: ``fig-episode`` when the record reaches past the training window).
+#: ``fig-backtest`` when an episode back-test is given).
 FIGURES: tuple[str, ...] = ("fig-positions", "fig-fan", "fig-yearly", "fig-dialogue",
                             "fig-index", "fig-history", "fig-prior-posterior")
 
@@ -41,14 +43,25 @@ LIMITS: tuple[str, ...] = (
     "ranges but their direction is not tested.",
     "Dynamics levers without a parameter in the model (e.g. exercise_scale) are recorded, not "
     "modelled.",
-    "The out-of-sample check is one episode (train ≤ the scenario date, score the months "
-    "since), not the full rolling-origin back-test.",
     "Common random numbers hold exactly in the bargaining stage; the dynamic model draws from "
     "one random stream, so once two policies' simulated paths differ their later draws are no "
     "longer common (differences in the fan charts include some simulation noise).",
     "Monte Carlo error: medians move by a few points between seeds at the default number of "
     "draws; raise --draws for final numbers.",
 )
+
+
+def limits(oos: Any) -> list[str]:
+    """:data:`LIMITS` and what the out-of-sample check of this report was (or that none ran)."""
+    if oos is None:
+        check = ("No out-of-sample check was run for this report (back-test skipped): the "
+                 "launch and test forecasts are scenario output, not tested predictions.")
+    else:
+        check = (f"The out-of-sample check is the dynamic model's back-test on "
+                 f"{len(oos.episodes)} held-out episodes (Laplace fits, trained strictly before "
+                 "each episode), not the rolling-origin back-test (`detente backtest`); the "
+                 "latest episode covers only the months since the scenario date.")
+    return [*LIMITS[:5], check, *LIMITS[5:]]
 
 
 def _b64(png: bytes) -> str:
@@ -82,10 +95,10 @@ def _quantity_text(q: Any) -> str:
     return text
 
 
-def headline(comp: Any, episode: Any = None, backtest_verdict: list[str] | None = None
-             ) -> list[str]:
-    """The answer in plain words, with its uncertainty (computed from the comparison and,
-    when given, the held-out episode score)."""
+def headline(comp: Any, oos: Any = None) -> list[str]:
+    """The answer in plain words, with its uncertainty (computed from the comparison and the
+    out-of-sample verdict ``oos``, an :class:`~detente.policy.episode.OutOfSample` or None when
+    no back-test was run)."""
     summary = comp.summary_frame()
     lines = []
     best = summary["p_dialogue_12m"].idxmax()
@@ -109,22 +122,21 @@ def headline(comp: Any, episode: Any = None, backtest_verdict: list[str] | None 
     pn = summary["p_nuclear_test"]
     lines.append(f"Chance of a nuclear test within {comp.horizon_years} years: "
                  f"{pn.min():.0%} to {pn.max():.0%} across the policies.")
-    latest = [v for v in (backtest_verdict or []) if v.startswith("episode since")]
-    if latest:
-        lines.append("Out of sample since the scenario date, " + latest[0].split(": ", 1)[1]
-                     + " (back-test; details in the evidence section).")
-    elif episode is not None:
-        if episode.beats_baselines:
-            lines.append(f"On the months since the scenario date ({episode.first}–"
-                         f"{episode.last}) the fitted model beat both naive baselines, so its "
-                         "launch forecasts carry some weight.")
-        else:
-            lines.append(f"Caution: on the months since the scenario date ({episode.first}–"
-                         f"{episode.last}) the fitted model did not beat both naive baselines "
-                         f"(mean CRPS {episode.crps['model']:.3f} vs climatology "
-                         f"{episode.crps['climatology']:.3f}, persistence "
-                         f"{episode.crps['persistence']:.3f}); read the launch forecasts as "
-                         "scenario output, not as a tested prediction.")
+    if oos is None:
+        lines.append("No out-of-sample check was run for this report (back-test skipped): "
+                     "read the launch forecasts as scenario output, not as a tested prediction.")
+    elif oos.held_out is None:
+        lines.append(f"Out of sample: no back-test episode is trained up to "
+                     f"{comp.posterior.until}; the verdicts on the other held-out episodes are "
+                     "in the evidence section.")
+    else:
+        e = oos.held_out
+        text = (f"Out of sample since the scenario date (back-test episode {e.label}, trained "
+                f"≤ {e.until}, scored {e.first}–{e.last}): {e.summary}.")
+        if e.beaten_by or not e.beats:
+            text += (" Read the launch forecasts as scenario output, not as a tested "
+                     "prediction.")
+        lines.append(text)
     lines.append("These numbers rest on the bargaining model, the bridge rules and the fitted "
                  "dynamic model together; the claims table says which part carries each "
                  "conclusion, and the conflict-risk index is a scenario index, not a "
@@ -132,7 +144,7 @@ def headline(comp: Any, episode: Any = None, backtest_verdict: list[str] | None 
     return lines
 
 
-def render_report(comp: Any, claims: list[Any] | None = None, episode: Any = None,
+def render_report(comp: Any, claims: list[Any] | None = None,
                   panel: pd.DataFrame | None = None, backtest: Any = None) -> str:
     """The report as one HTML string (figures embedded as base64 PNG).
 
@@ -141,30 +153,31 @@ def render_report(comp: Any, claims: list[Any] | None = None, episode: Any = Non
     comp : Comparison
     claims : list of Claim, optional
         Default :func:`detente.policy.claims_table` of ``comp``.
-    episode : EpisodeScore, optional
-        Default: scored from ``comp``'s status quo against ``panel``.
     panel : DataFrame, optional
         The monthly panel (default ``detente.evidence.monthly_panel()``).
     backtest : BacktestResult, optional
-        The episode back-test of :func:`detente.dynamics.backtest`; when given, its scores per
-        episode and forecaster and its verdict sentences are added to the evidence section.
+        The episode back-test of :func:`detente.dynamics.backtest` (the CLI always runs it unless
+        ``--no-backtest``). Its verdict on the episode trained up to ``comp.posterior.until`` is
+        the headline's, C4's and the evidence section's; its scores for every episode fill the
+        evidence table and figure. When None, every part says that no out-of-sample check was
+        run; nothing else is scored here.
     """
     import jinja2
 
     from detente import __version__
     from detente.policy import INDEX_LABEL, BridgeSettings, claims_table, rules_text
-    from detente.policy.episode import score_episode
+    from detente.policy.episode import describe_held_out, out_of_sample
     from detente.report import figures as F
 
     if panel is None:
         from detente.evidence import monthly_panel
 
         panel = monthly_panel()
-    if episode is None:
-        tr = comp.status_quo.trajectories
-        episode = score_episode(tr.launch_events, tr.months, panel, comp.posterior.until)
+    tr = comp.status_quo.trajectories
+    held_months = describe_held_out(tr.launch_events, tr.months, panel, comp.posterior.until)
+    oos = out_of_sample(backtest, comp.posterior.until)
     if claims is None:
-        claims = claims_table(comp, panel=panel, episode=episode, backtest=backtest)
+        claims = claims_table(comp, panel=panel, backtest=backtest)
     scen = comp.scenario
     import matplotlib.pyplot as plt
 
@@ -187,8 +200,8 @@ def render_report(comp: Any, claims: list[Any] | None = None, episode: Any = Non
                              squeeze=False)
     F.prior_posterior(comp.posterior, axes=axes[0], names=tuple(pp_names))
     figs["prior_posterior"] = _b64(F.to_png(fig))
-    if episode is not None:
-        figs["episode"] = _fig(lambda ax: F.episode_scores(episode, ax=ax), (6, 2.2))
+    if oos is not None:
+        figs["backtest"] = _fig(lambda ax: F.backtest_skill(oos, ax=ax), (7, 3.2))
 
     issues = [{"id": i.id, "name": i.name, "low": i.low, "mid": getattr(i, "mid", ""),
                "high": i.high, "status_quo": _quantity_text(getattr(i, "status_quo", None)),
@@ -284,19 +297,15 @@ def render_report(comp: Any, claims: list[Any] | None = None, episode: Any = Non
                                 f"{c.range[0]:g} to {c.range[1]:g}",
                                 "rationale": c.rationale, "status": c.status})
     backtest_rows: list[dict[str, str]] = []
-    backtest_verdict: list[str] = []
-    if backtest is not None:
-        summ = backtest.summary("episode").reset_index()
-        for rec in summ.to_dict(orient="records"):
+    if oos is not None:
+        for rec in oos.scores.reset_index().to_dict(orient="records"):
+            verdict = oos.episode(str(rec["group"]))
             backtest_rows.append({
                 "episode": str(rec["group"]), "forecaster": str(rec["forecaster"]),
+                "held_out": verdict is oos.held_out,
                 **{k: f"{rec[k]:.3f}" for k in ("crps", "log_score", "brier")},
-                "in80": f"{rec['in80']:.0%}"})
-        backtest_verdict = list(backtest.verdict("episode"))
-    episode_q = ""
-    if episode is not None:
-        lo, mid, hi = episode.model_total_q
-        episode_q = f"a median of {mid:.0f} (80 % interval {lo:.0f}–{hi:.0f})"
+                "in80": f"{rec['in80']:.0%}",
+                "standing": verdict.standing(str(rec["forecaster"]))})
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(files("detente.report") / "templates")),
@@ -308,12 +317,12 @@ def render_report(comp: Any, claims: list[Any] | None = None, episode: Any = Non
         question=("What does each US policy do to the chance of talks, to North Korea's "
                   f"missile and nuclear testing, and to the risk of conflict over the next "
                   f"{comp.horizon_years} years?"),
-        headline=headline(comp, episode, backtest_verdict), issues=issues, stances=stances, policies=policies,
-        figures=figs, yearly=yearly, summary=summary, claims=claims, episode=episode,
-        episode_q=episode_q, backtest_rows=backtest_rows, backtest_verdict=backtest_verdict,
+        headline=headline(comp, oos), issues=issues, stances=stances, policies=policies,
+        figures=figs, yearly=yearly, summary=summary, claims=claims, held_months=held_months,
+        oos=oos, backtest_rows=backtest_rows,
         posterior_rows=posterior_rows, fit_text=fit_text,
         rules=rules_text(comp.bridge), settings=settings, assumptions=assumptions,
-        limits=LIMITS, index_label=INDEX_LABEL)
+        limits=limits(oos), index_label=INDEX_LABEL)
 
 
 def report_target(path: str | Path, scenario_id: str) -> Path:
