@@ -21,11 +21,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.mark.slow
-def test_report_renders_in_chromium(small_comparison, panel, tmp_path):
+def test_report_renders_in_chromium(small_comparison, panel, episode_backtest, tmp_path):
     if not CHROMIUM.exists():
         pytest.fail("Debian chromium not found at /usr/bin/chromium (.ci/run installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    path = write_report(small_comparison, tmp_path, panel=panel)
+    path = write_report(small_comparison, tmp_path, panel=panel, backtest=episode_backtest)
     errors: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -44,7 +44,8 @@ def test_report_renders_in_chromium(small_comparison, panel, tmp_path):
         finally:
             browser.close()
     assert errors == []
-    expected = 7 + len(small_comparison.policy_ids)  # FIGURES + one trajectory per policy
+    # FIGURES, the back-test figure and one trajectory figure per policy
+    expected = 7 + 1 + len(small_comparison.policy_ids)
     assert len(sizes) >= expected
     for fig_id, width, height, natural in sizes:
         assert width > 0 and height > 0 and natural > 0, fig_id
