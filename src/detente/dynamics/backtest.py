@@ -127,19 +127,27 @@ class BacktestResult:
                                                           other["brier_nuclear_12m"])})
         return pd.DataFrame(rows).set_index(["group", "baseline"])
 
-    def verdict(self, kind: str = "rolling") -> list[str]:
-        """Plain sentences: which baselines the model beats, per horizon band or episode."""
+    def classify(self, kind: str = "rolling") -> dict[str, tuple[list[str], list[str], list[str]]]:
+        """Per horizon band or episode: ``(beats, beaten_by, mixed)`` lists of baselines.
+
+        The model beats a baseline when its CRPS skill, log-score gain and Brier skill against
+        it are all positive, and is beaten by it when none is; anything else is mixed. This is
+        the one place the rule lives (:meth:`verdict` and the report both read it).
+        """
         sk = self.skill(kind)
-        lines = []
+        out: dict[str, tuple[list[str], list[str], list[str]]] = {}
         for group in sk.index.get_level_values(0).unique():
-            beats, loses = [], []
+            beats, loses, mixed = [], [], []
             for ref, row in sk.loc[group].iterrows():
                 wins = [row["crps_skill"] > 0, row["log_score_gain"] > 0, row["brier_skill"] > 0]
-                if all(wins):
-                    beats.append(ref)
-                elif not any(wins):
-                    loses.append(ref)
-            mixed = [r for r in sk.loc[group].index if r not in beats and r not in loses]
+                (beats if all(wins) else loses if not any(wins) else mixed).append(str(ref))
+            out[str(group)] = (beats, loses, mixed)
+        return out
+
+    def verdict(self, kind: str = "rolling") -> list[str]:
+        """Plain sentences: which baselines the model beats, per horizon band or episode."""
+        lines = []
+        for group, (beats, loses, mixed) in self.classify(kind).items():
             where = f"horizon {group} months" if kind == "rolling" else f"episode {group}"
             text = f"{where}: the model beats {', '.join(beats) or 'no baseline'} on all three "
             text += "scores (CRPS, log score, Brier)"

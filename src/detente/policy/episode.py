@@ -25,9 +25,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: The three scores a baseline must lose on to count as beaten (BacktestResult.verdict).
-SCORES: tuple[str, ...] = ("crps_skill", "log_score_gain", "brier_skill")
-
 
 @dataclass(frozen=True)
 class EpisodeVerdict:
@@ -128,7 +125,7 @@ def out_of_sample(backtest: Any, until: str) -> OutOfSample | None:
     -----
     A forecaster counts as beaten only when the model's CRPS skill, log-score gain and Brier
     skill against it are all positive, and as beating the model when all three are negative
-    (or zero) — the rule of :meth:`detente.dynamics.BacktestResult.verdict`.
+    (or zero) — :meth:`detente.dynamics.BacktestResult.classify`, the rule's one home.
     """
     if backtest is None:
         return None
@@ -138,13 +135,8 @@ def out_of_sample(backtest: Any, until: str) -> OutOfSample | None:
     from detente.dynamics.backtest import EPISODES
 
     training_end = {name: u for name, u, _, _ in EPISODES}
-    skill = backtest.skill("episode")
     verdicts = []
-    for label in skill.index.get_level_values(0).unique():
-        beats, beaten, mixed = [], [], []
-        for ref, row in skill.loc[label].iterrows():
-            wins = [bool(row[s] > 0) for s in SCORES]
-            (beats if all(wins) else beaten if not any(wins) else mixed).append(str(ref))
+    for label, (beats, beaten, mixed) in backtest.classify("episode").items():
         months = ep.loc[ep["label"] == label, "month"]
         first = str(months.min())
         verdicts.append(EpisodeVerdict(
@@ -154,7 +146,7 @@ def out_of_sample(backtest: Any, until: str) -> OutOfSample | None:
             beats=tuple(beats), beaten_by=tuple(beaten), mixed=tuple(mixed)))
     held_out = next((v for v in verdicts if v.until == str(until)), None)
     return OutOfSample(episodes=tuple(verdicts), held_out=held_out,
-                       scores=backtest.summary("episode"), skill=skill)
+                       scores=backtest.summary("episode"), skill=backtest.skill("episode"))
 
 
 @dataclass(frozen=True)
