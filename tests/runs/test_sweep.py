@@ -206,3 +206,17 @@ def test_regenerated_design_equals_the_stored_one(store: RunStore) -> None:
     tampered = type(rec)(**{**rec.__dict__, "seed": 6})
     with pytest.raises(OptionsError):
         sweep_design(tampered)
+
+
+def test_resume_refuses_a_finished_sweep_and_a_non_sweep(store: RunStore) -> None:
+    from detente.runs import resume_sweep
+
+    done = run_sweep(None, SweepSpec("ishigami", "morris", samples=2), store=store)
+    with pytest.raises(OptionsError) as err:
+        resume_sweep(store, done.run_id)
+    assert "already done" in str(err.value) and "--resume" in err.value.format()
+    with store.run(kind="forecast", command="x") as run:
+        pass
+    with pytest.raises(OptionsError) as err:
+        resume_sweep(store, run.id)
+    assert "not a sweep" in str(err.value)
