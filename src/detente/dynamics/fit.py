@@ -31,26 +31,18 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import inspect
 import json
 import os
 import tempfile
 import time
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from detente.dynamics import model as model_module
-from detente.dynamics import priors as priors_module
-from detente.dynamics.model import (
-    PANEL_COLUMNS,
-    check_variant,
-    dprk_testing_model,
-    model_data,
-    sample_transition,
-)
+from detente.dynamics._spec import PANEL_COLUMNS, check_variant
 from detente.dynamics.posterior import EndState, Posterior
 from detente.dynamics.priors import REGIMES, priors_for
 from detente.errors import OptionsError, Problem
@@ -116,9 +108,19 @@ def _load_panel(panel: pd.DataFrame | None) -> pd.DataFrame:
     return monthly_panel()
 
 
+#: Source files whose text keys the cache (a change to any of them invalidates cached fits).
+MODEL_SOURCES: tuple[str, ...] = ("model.py", "priors.py", "_spec.py", "_memory.py")
+
+
+@functools.cache
 def model_hash() -> str:
-    """Hash of the model and prior source (a change to either invalidates cached fits)."""
-    text = inspect.getsource(model_module) + inspect.getsource(priors_module)
+    """Hash of the model, prior, data-contract and memory-kernel sources.
+
+    Read as files rather than through ``inspect`` so that a cache hit never imports the model
+    (and with it JAX and NumPyro).
+    """
+    folder = resources.files("detente.dynamics")
+    text = "".join(folder.joinpath(name).read_text(encoding="utf-8") for name in MODEL_SOURCES)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -194,6 +196,8 @@ def fit(panel: pd.DataFrame | None = None, *, until: str | None = None, variant:
         if cached is not None:
             return cached
 
+    from detente.dynamics.model import model_data, sample_transition  # JAX: only on a miss
+
     data = model_data(train)
     started = time.perf_counter()
     if method == "nuts":
@@ -221,6 +225,8 @@ def _fit_nuts(data, variant: str, chains: int, warmup: int, samples: int,
     import jax.numpy as jnp
     from numpyro.diagnostics import summary
     from numpyro.infer import MCMC, NUTS
+
+    from detente.dynamics.model import dprk_testing_model
 
     kernel = NUTS(dprk_testing_model, target_accept_prob=0.9)
     mcmc = MCMC(kernel, num_warmup=warmup, num_samples=samples, num_chains=chains,
@@ -274,6 +280,8 @@ def _laplace_functions(variant: str):
     """Jitted potential (value and gradient) and constraining map for ``variant``."""
     import jax
     from numpyro.infer.util import constrain_fn, potential_energy
+
+    from detente.dynamics.model import dprk_testing_model
 
     def potential(z, data):
         return potential_energy(dprk_testing_model, (), {"data": data, "variant": variant}, z)

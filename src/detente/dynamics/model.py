@@ -95,6 +95,7 @@ import numpyro.distributions as dist
 import pandas as pd
 
 from detente.dynamics._memory import MAX_LOG_RATE, lagged_launch_events, memory_weights
+from detente.dynamics._spec import PANEL_COLUMNS, VARIANTS, check_variant  # noqa: F401
 from detente.dynamics.priors import (
     DIALOGUE,
     REGIMES,
@@ -108,12 +109,6 @@ from detente.errors import OptionsError, Problem
 #: Arrays are padded to a multiple of this many months: one compiled program serves every
 #: training window of up to 50 years (1984-01 … 2033-12).
 PAD_MONTHS = 600
-
-VARIANTS: tuple[str, ...] = ("full", "no_policy")
-
-#: Panel columns the model reads (the evidence → dynamics interface).
-PANEL_COLUMNS: tuple[str, ...] = ("launch_events", "missiles", "nuclear_test", "unsc_resolution",
-                                  "leader", "regime")
 
 LEADERS: tuple[str, ...] = ("Kim Il Sung", "Kim Jong Il", "Kim Jong Un")
 
@@ -300,12 +295,3 @@ def sample_transition(data: ModelData, n_draws: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(np.random.SeedSequence([seed, 3]))
     post = transition_concentration() + transition_counts(data)
     return np.stack([rng.dirichlet(row, size=n_draws) for row in post], axis=1)
-
-
-def check_variant(variant: str) -> str:
-    """Return ``variant`` if known, else raise OptionsError naming the allowed ones."""
-    if variant not in VARIANTS:
-        raise OptionsError(f"unknown model variant {variant!r}",
-                           [Problem(f"variant {variant!r}", path="variant",
-                                    allowed=", ".join(VARIANTS))])
-    return variant
