@@ -20,3 +20,16 @@ def reference_dir() -> Path:
     if not REFERENCE.is_dir():
         pytest.fail(f"shared reference folder not found at {REFERENCE} (set DETENTE_REFERENCE)")
     return REFERENCE
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_run_store(tmp_path_factory: pytest.TempPathFactory):
+    """Commands record runs in ``$DETENTE_STORE``; point it at a temporary file for the whole
+    session (subprocesses inherit it) so tests never write into the working directory."""
+    previous = os.environ.get("DETENTE_STORE")
+    os.environ["DETENTE_STORE"] = str(tmp_path_factory.mktemp("store") / "runs.duckdb")
+    yield
+    if previous is None:
+        os.environ.pop("DETENTE_STORE", None)
+    else:
+        os.environ["DETENTE_STORE"] = previous

@@ -356,6 +356,20 @@ class Forecast:
         """Tidy per-issue, per-round, per-actor frame of the point runs (see IssueResult.to_frame)."""
         return pd.concat([r.to_frame() for r in self.results.values()], ignore_index=True)
 
+    def draws_frame(self) -> pd.DataFrame:
+        """Tidy per-issue, per-draw frame of the Monte Carlo distribution (empty without draws).
+
+        Columns ``model, issue, draw, start_median, forecast, cycle_low, cycle_high``.
+        """
+        frames = [pd.DataFrame({
+            "model": self.model, "issue": issue_id, "draw": np.arange(dist.n_draws),
+            "start_median": dist.start_median, "forecast": dist.forecast,
+            "cycle_low": dist.cycle_low, "cycle_high": dist.cycle_high,
+        }) for issue_id, dist in self.distributions.items()]
+        columns = ["model", "issue", "draw", "start_median", "forecast", "cycle_low",
+                   "cycle_high"]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready nested dict (used by ``detente forecast --json`` and the web API)."""
         issues = {}

@@ -7,8 +7,12 @@ Each command lives in its own module under ``detente.cli`` (``scenario_cmds``, `
 
 from __future__ import annotations
 
+import shlex
+import sys
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import NoReturn
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -40,3 +44,43 @@ def fail(error: DetenteError, input_name: str | None = None) -> NoReturn:
     for problem in problems:
         err_console.print("  " + problem.format(), highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(code=error.exit_code)
+
+
+# fmt: off
+StoreOpt = Annotated[Path | None, typer.Option("--store", help="Run store (DuckDB file); default $DETENTE_STORE or ./detente-runs.duckdb.")]
+NoStoreOpt = Annotated[bool, typer.Option("--no-store", help="Do not record this run in the run store.")]
+# fmt: on
+
+
+def record_run(*, kind: str, tables: Mapping[str, Any], scenario: Any = None,
+               seed: int | None = None, params: Mapping[str, Any] | None = None,
+               store: Path | None = None, skip: bool = False,
+               quiet: bool = False) -> str | None:
+    """Keep a finished result as a run in the DuckDB store (DESIGN: every result is a run).
+
+    The result has already been printed when this runs, so a store that cannot be written (a
+    locked or foreign file) is a warning on stderr, not a failure of the command. ``quiet``
+    (for ``--json``) drops the note naming the run; the caller puts the id in its JSON. Returns
+    the run id, or None when skipped or not stored.
+    """
+    if skip:
+        return None
+    from detente.runs.store import default_store_path, save_run
+
+    command = shlex.join(["detente", *sys.argv[1:]])
+    try:
+        run_id = save_run(kind=kind, command=command, tables=dict(tables), scenario=scenario,
+                          seed=seed, params=params, store=store)
+    except DetenteError as err:
+        err_console.print(f"[yellow]warning:[/] run not stored: {err}", highlight=False)
+        return None
+    except Exception as err:  # duckdb's own errors (e.g. the file is locked by another process)
+        err_console.print(f"[yellow]warning:[/] run not stored: {type(err).__name__}: {err}",
+                          highlight=False)
+        return None
+    if quiet:
+        return run_id
+    where = store or default_store_path()
+    err_console.print(f"run [bold]{run_id}[/] stored in {where} "
+                      f"(detente runs show {run_id})", highlight=False)
+    return run_id

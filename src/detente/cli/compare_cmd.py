@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import warnings
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from detente.cli._app import app, console, fail
+from detente.cli._app import NoStoreOpt, StoreOpt, app, console, fail, record_run
 from detente.errors import DetenteError, OptionsError, Problem
 from detente.policy.compare import DEFAULT_DRAWS
 
@@ -33,7 +35,8 @@ BridgeOpt = Annotated[list[str] | None, typer.Option("--bridge", help="Bridge se
 def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: YearsOpt = 3,
                 draws: DrawsOpt = DEFAULT_DRAWS, seed: SeedOpt = None,
                 out: OutOpt = Path("out"), as_json: JsonOpt = False,
-                bridge: BridgeOpt = None, no_backtest: NoBacktestOpt = False) -> None:
+                bridge: BridgeOpt = None, no_backtest: NoBacktestOpt = False,
+                store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
     """Compare policies: launches, tests, dialogue odds, positions, the claims, the episode
     back-test of the dynamic model, and a report."""
     from detente.policy import claims_table, compare
@@ -68,9 +71,18 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
     except DetenteError as err:
         fail(err)
     oos = out_of_sample(bt, comp.posterior.until)
+    tables = {"comparison": comp.to_frame(),
+              "claims": pd.DataFrame([c.__dict__ for c in claims]).astype(str)}
+    if bt is not None:
+        tables["backtest_episodes"] = bt.summary("episode").reset_index()
+    run_id = record_run(kind="compare", tables=tables, scenario=comp.scenario, seed=comp.seed,
+                        params={"policies": policies, "years": years, "draws": draws,
+                                "bridge": dataclasses.asdict(comp.bridge),
+                                "backtest": not no_backtest, "report": str(path)},
+                        store=store, skip=no_store, quiet=as_json)
     if as_json:
         doc = {**comp.to_dict(), "claims": [c.__dict__ for c in claims],
-               "out_of_sample": _oos_json(oos), "report": str(path)}
+               "out_of_sample": _oos_json(oos), "report": str(path), "run": run_id}
         typer.echo(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
         return
     _render(comp, claims)

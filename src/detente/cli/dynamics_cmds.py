@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.progress import Progress
 from rich.table import Table
 
-from detente.cli._app import app, console, fail
+from detente.cli._app import NoStoreOpt, StoreOpt, app, console, fail, record_run
 from detente.errors import DetenteError
 
 _CRISIS_RULE_HELP = ("Crisis rule of the regime coding: breakdown-or-sanctions (default, the rule "
@@ -102,6 +102,8 @@ def backtest_cmd(
     no_episodes: Annotated[bool, typer.Option("--no-episodes", help="Skip the four held-out episodes.")] = False,
     crisis_rule: Annotated[str, typer.Option(help=_CRISIS_RULE_HELP)] = "breakdown-or-sanctions",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Rolling-origin and episode back-tests of the dynamic model against baselines."""
     from detente.dynamics import backtest
@@ -121,10 +123,19 @@ def backtest_cmd(
     except DetenteError as err:
         fail(err)
     kinds = ["rolling"] + ([] if no_episodes else ["episode"])
+    from detente.evidence import data_hash
+
+    tables = {"scores": result.to_frame(),
+              **{f"summary.{k}": result.summary(k).reset_index() for k in kinds},
+              **{f"skill.{k}": result.skill(k).reset_index() for k in kinds}}
+    run_id = record_run(kind="backtest", seed=seed, tables=tables, store=store, skip=no_store,
+                        params={**result.settings, "crisis_rule": crisis_rule,
+                                "data_hash": data_hash()},
+                        quiet=as_json)
     if not as_json:
         console.print(f"crisis rule of the regime coding: {crisis_rule}")
     if as_json:
-        out = {"settings": {**result.settings, "crisis_rule": crisis_rule}}
+        out = {"settings": {**result.settings, "crisis_rule": crisis_rule}, "run": run_id}
         for kind in kinds:
             out[kind] = {
                 "summary": json.loads(result.summary(kind).reset_index().to_json(orient="records")),

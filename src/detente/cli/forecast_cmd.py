@@ -10,7 +10,7 @@ from rich import box
 from rich.progress import Progress
 from rich.table import Table
 
-from detente.cli._app import app, console, fail
+from detente.cli._app import NoStoreOpt, StoreOpt, app, console, fail, record_run
 from detente.errors import DetenteError, OptionsError, Problem
 
 # fmt: off
@@ -40,34 +40,57 @@ def forecast_cmd(
     issue: IssueOpt = None,
     settings: SetOpt = None,
     as_json: JsonOpt = False,
+    store: StoreOpt = None,
+    no_store: NoStoreOpt = False,
 ) -> None:
     """Forecast the bargaining outcome per issue: start median, forecast, cycle range, who moves."""
     from detente.bargaining.forecast import forecast
+    from detente.scenario import load_scenario
+
+    try:
+        scen = load_scenario(scenario)
+    except DetenteError as err:
+        fail(err, input_name=scenario)
+    run_params = {"model": model, "rounds": rounds, "policy": policy, "draws": draws,
+                  "perturbation": perturbation, "issue": issue, "set": settings or []}
 
     if model == "all":  # every engine on the same inputs, one side-by-side table per issue
         try:
-            both = {m: forecast(scenario, model=m, rounds=rounds, policy=policy, draws=draws,
+            both = {m: forecast(scen, model=m, rounds=rounds, policy=policy, draws=draws,
                                 seed=seed, issue=issue, perturbation=perturbation)
                     for m in ("bdm", "smp")}
         except DetenteError as err:
             fail(err, input_name=scenario)
+        tables = {}
+        for m, fc in both.items():
+            tables.update({f"{m}.summary": fc.summary_frame(), f"{m}.rounds": fc.to_frame(),
+                           f"{m}.draws": fc.draws_frame()})
+        run_id = record_run(kind="forecast", tables=tables, scenario=scen,
+                            seed=both["bdm"].seed, params=run_params, store=store,
+                            skip=no_store, quiet=as_json)
         if as_json:
-            typer.echo(json.dumps({m: f.to_dict() for m, f in both.items()}, indent=2,
-                                  ensure_ascii=False))
+            typer.echo(json.dumps({**{m: f.to_dict() for m, f in both.items()}, "run": run_id},
+                                  indent=2, ensure_ascii=False))
             return
         _render_side_by_side(both)
         return
     try:
         with Progress(transient=True, console=console, disable=draws == 0 or as_json) as bar:
             task = bar.add_task(f"{draws} draws", total=max(draws, 1))
-            result = forecast(scenario, model=model, rounds=rounds, policy=policy, draws=draws,
+            result = forecast(scen, model=model, rounds=rounds, policy=policy, draws=draws,
                               seed=seed, options=_parse_settings(settings), issue=issue,
                               perturbation=perturbation,
                               progress=lambda done, total: bar.update(task, completed=done))
     except DetenteError as err:
         fail(err, input_name=scenario)
+    run_id = record_run(kind="forecast", scenario=scen, seed=result.seed,
+                        params={**run_params, "options": dict(result.options)},
+                        tables={"summary": result.summary_frame(), "rounds": result.to_frame(),
+                                "draws": result.draws_frame()},
+                        store=store, skip=no_store, quiet=as_json)
     if as_json:
-        typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps({**result.to_dict(), "run": run_id}, indent=2,
+                              ensure_ascii=False))
         return
     _render(result)
 
