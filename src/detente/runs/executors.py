@@ -200,13 +200,20 @@ class DaskRunner:
         self._client: Any = None
 
     def __enter__(self) -> DaskRunner:
+        import dask
         from distributed import Client, LocalCluster
 
         try:
             if self.scheduler is None:
-                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                             processes=True, dashboard_address=None,
-                                             silence_logs=40)
+                # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers; glibc then
+                # returns freed memory at once and every large numpy temporary is faulted in
+                # again: the BDM engine ran 2.0x slower per evaluation (measured, see
+                # benchmarks/results/runs.md). Unset it (None removes it from the environ).
+                with dask.config.set(
+                        {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+                    self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                                 processes=True, dashboard_address=None,
+                                                 silence_logs=40)
                 self._client = Client(self._cluster, timeout=self.timeout)
             else:
                 self._client = Client(self.scheduler, timeout=self.timeout)
