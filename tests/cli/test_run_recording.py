@@ -66,3 +66,13 @@ def test_no_store_records_nothing(tmp_path) -> None:
     proc = _detente("forecast", "korea-2023", "--issue", "talks", "--no-store", store=store)
     assert proc.returncode == 0, proc.stderr
     assert not store.exists()
+
+
+def test_runs_list_shows_a_seedless_run(tmp_path) -> None:
+    # A forecast without draws has no seed (the point run is deterministic); the store keeps
+    # NULL and `runs list` must show it as "–" rather than fail on pandas' NA.
+    store = tmp_path / "runs.duckdb"
+    assert _detente("forecast", "korea-2023", "--issue", "talks", store=store).returncode == 0
+    proc = _detente("runs", "list", store=store)
+    assert proc.returncode == 0, proc.stderr
+    assert "forecast" in proc.stdout and "korea-2023" in proc.stdout

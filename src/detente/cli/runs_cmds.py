@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich import box
 from rich.progress import (
@@ -82,9 +83,9 @@ def list_cmd(
     for row in frame.itertuples(index=False):
         table.add_row(row.id, row.kind, row.status,
                       row.scenario_id if isinstance(row.scenario_id, str) else "–",
-                      "–" if row.seed is None or row.seed != row.seed else str(int(row.seed)),
+                      "–" if pd.isna(row.seed) else str(int(row.seed)),
                       f"{row.started:%Y-%m-%d %H:%M:%S}",
-                      "–" if row.seconds != row.seconds else f"{row.seconds:.1f}")
+                      "–" if pd.isna(row.seconds) else f"{row.seconds:.1f}")
     console.print(table)
 
 
