@@ -21,7 +21,7 @@ from detente.scenario import load_scenario
 
 
 def _detente(*args: str, store) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DETENTE_STORE": str(store)}
+    env = {**os.environ, "DETENTE_STORE": str(store), "COLUMNS": "200"}
     return subprocess.run([sys.executable, "-m", "detente.cli", *args], capture_output=True,
                           text=True, env=env, timeout=300)
 
