@@ -21,11 +21,16 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.mark.slow
-def test_report_renders_in_chromium(small_comparison, panel, episode_backtest, tmp_path):
+def test_report_renders_in_chromium(small_comparison, panel, episode_backtest, sweep_store,
+                                    tmp_path):
     if not CHROMIUM.exists():
         pytest.fail("Debian chromium not found at /usr/bin/chromium (.ci/run installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
-    path = write_report(small_comparison, tmp_path, panel=panel, backtest=episode_backtest)
+    from detente.cli.compare_cmd import load_sensitivity
+
+    sensitivity = load_sensitivity(sweep_store[1], sweep_store[0])
+    path = write_report(small_comparison, tmp_path, panel=panel, backtest=episode_backtest,
+                        sensitivity=sensitivity)
     errors: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -44,8 +49,9 @@ def test_report_renders_in_chromium(small_comparison, panel, episode_backtest, t
         finally:
             browser.close()
     assert errors == []
-    # FIGURES, the back-test figure and one trajectory figure per policy
-    expected = 7 + 1 + len(small_comparison.policy_ids)
+    # FIGURES, the back-test figure, one trajectory figure per policy, one tornado per output
+    expected = 7 + 1 + len(small_comparison.policy_ids) + len(sensitivity.outputs())
+    assert sum(fig_id.startswith("fig-tornado") for fig_id, *_ in sizes) == 2
     assert len(sizes) >= expected
     for fig_id, width, height, natural in sizes:
         assert width > 0 and height > 0 and natural > 0, fig_id

@@ -27,6 +27,7 @@ SeedOpt = Annotated[int | None, typer.Option("--seed", help="Root seed (drawn an
 OutOpt = Annotated[Path, typer.Option("--out", help="Folder (or .html file) for the report.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the comparison and the claims as JSON.")]
 NoBacktestOpt = Annotated[bool, typer.Option("--no-backtest", help="Skip the dynamic model's episode back-test (the only out-of-sample check); every output then says that none was run.")]
+SweepOpt = Annotated[str | None, typer.Option("--sweep", help="A stored sweep run id (detente sweep …): its tornado charts go into the report's Sensitivity section.")]
 BridgeOpt = Annotated[list[str] | None, typer.Option("--bridge", help="Bridge setting KEY=VALUE, e.g. beta_talks=0 (repeatable; see docs/report.md).")]
 # fmt: on
 
@@ -36,7 +37,8 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
                 draws: DrawsOpt = DEFAULT_DRAWS, seed: SeedOpt = None,
                 out: OutOpt = Path("out"), as_json: JsonOpt = False,
                 bridge: BridgeOpt = None, no_backtest: NoBacktestOpt = False,
-                store: StoreOpt = None, no_store: NoStoreOpt = False) -> None:
+                store: StoreOpt = None, no_store: NoStoreOpt = False,
+                sweep: SweepOpt = None) -> None:
     """Compare policies: launches, tests, dialogue odds, positions, the claims, the episode
     back-test of the dynamic model, and a report."""
     from detente.policy import claims_table, compare
@@ -45,6 +47,7 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
 
     try:
         settings = bridge_settings(bridge)
+        sensitivity = load_sensitivity(sweep, store) if sweep else None
         report_target(out, "check")  # a bad --out fails before the work, not after
         with console.status("comparing policies…") as status:
             comp = compare(scenario, policies, horizon_years=years, draws=draws, seed=seed,
@@ -67,7 +70,8 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
                                   progress=step)
             claims = claims_table(comp, panel=panel, backtest=bt)
             status.update("writing the report")
-            path = write_report(comp, out, claims=claims, panel=panel, backtest=bt)
+            path = write_report(comp, out, claims=claims, panel=panel, backtest=bt,
+                                sensitivity=sensitivity)
     except DetenteError as err:
         fail(err)
     oos = out_of_sample(bt, comp.posterior.until)
@@ -78,7 +82,8 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
     run_id = record_run(kind="compare", tables=tables, scenario=comp.scenario, seed=comp.seed,
                         params={"policies": policies, "years": years, "draws": draws,
                                 "bridge": dataclasses.asdict(comp.bridge),
-                                "backtest": not no_backtest, "report": str(path)},
+                                "backtest": not no_backtest, "report": str(path),
+                                "sweep": sweep},
                         store=store, skip=no_store, quiet=as_json)
     if as_json:
         doc = {**comp.to_dict(), "claims": [c.__dict__ for c in claims],
@@ -182,3 +187,23 @@ def _render(comp, claims) -> None:
             finding.append(f" — {claim.note}", style="dim")
         c.add_row(claim.id, claim.basis, finding)
     console.print(c)
+
+
+def load_sensitivity(run_id: str, store: Path | None):  # -> detente.report.html.Sensitivity
+    """The stored sweep ``run_id`` as the report's Sensitivity (read before any work, so a bad
+    id fails fast). Raises OptionsError naming the run and what is allowed."""
+    from detente.report.html import Sensitivity
+    from detente.runs.store import RunStore
+    from detente.runs.sweep import default_index
+
+    with RunStore(store, read_only=True) as st:
+        rid = st.resolve(run_id)
+        rec = st.record(rid)
+        if rec.kind != "sweep" or "indices" not in set(st.tables(rid)["name"]):
+            raise OptionsError(f"run {rid} is not a finished sweep", [Problem(
+                f"run {rid} is a {rec.kind} run ({rec.status}) without sweep indices",
+                path="--sweep", allowed="the id of a finished `detente sweep` run "
+                                        "(see `detente runs list`)")])
+        method = str(rec.params.get("method", "sobol"))
+        return Sensitivity(run_id=rid, model=str(rec.params.get("model", "")), method=method,
+                           index=default_index(method), indices=st.table(rid, "indices"))

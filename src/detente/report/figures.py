@@ -275,6 +275,25 @@ def backtest_skill(oos: Any, ax: Any = None) -> Any:
     return ax
 
 
+def tornado(rows: pd.DataFrame, ax: Any = None, output: str = "", index: str = "ST") -> Any:
+    """Tornado chart of a sensitivity sweep for one output: inputs by index, largest on top.
+
+    ``rows`` has columns ``input, value, conf`` (a :func:`detente.runs.sweep.tornado_frame`);
+    the whiskers are the 95 % bootstrap intervals SALib reports (absent for grid main effects).
+    """
+    ax = _axes(ax, (7, 0.35 * max(len(rows), 1) + 1.2))
+    y = np.arange(len(rows))
+    conf = rows["conf"].to_numpy(dtype=float) if "conf" in rows else np.full(len(rows), np.nan)
+    ax.barh(y, rows["value"].to_numpy(dtype=float), color=PALETTE[0],
+            xerr=np.where(np.isfinite(conf), conf, 0.0), ecolor="black", capsize=2)
+    ax.set_yticks(y, list(rows["input"]))
+    ax.invert_yaxis()
+    ax.axvline(0.0, color="black", lw=0.8)
+    ax.set_xlabel(f"{index} of {output}", fontsize=8)
+    ax.tick_params(labelsize=8)
+    return ax
+
+
 def to_png(fig: Any, dpi: int = 90) -> bytes:
     """The figure as PNG bytes (closed afterwards)."""
     buf = io.BytesIO()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import os
 import tempfile
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,12 @@ from detente.errors import OptionsError, Problem
 
 #: Section ids every report contains, in order (the tests check them).
 SECTIONS: tuple[str, ...] = ("question", "scenario", "policies", "fan-charts", "comparison",
-                             "claims", "evidence", "method", "assumptions", "limits")
+                             "claims", "evidence", "sensitivity", "method", "assumptions",
+                             "limits")
 
 #: Figure ids every report contains (plus one ``fig-trajectories-<policy>`` per policy and
-#: ``fig-backtest`` when an episode back-test is given).
+#: ``fig-backtest`` when an episode back-test is given, and one ``fig-tornado-<k>`` per output of
+#: an attached sensitivity sweep).
 FIGURES: tuple[str, ...] = ("fig-positions", "fig-fan", "fig-yearly", "fig-dialogue",
                             "fig-index", "fig-history", "fig-prior-posterior")
 
@@ -144,8 +147,34 @@ def headline(comp: Any, oos: Any = None) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class Sensitivity:
+    """A stored sensitivity sweep, as the report shows it (read from the run store by the face).
+
+    Attributes
+    ----------
+    run_id, model, method : str
+        The sweep run (``detente sweep``), its sweep model and its design.
+    index : str
+        The index drawn (``ST`` for Sobol', ``mu_star`` for Morris, ``main`` for a grid).
+    indices : DataFrame
+        The run's ``indices`` table: ``output, input, index, value, conf``.
+    """
+
+    run_id: str
+    model: str
+    method: str
+    index: str
+    indices: pd.DataFrame
+
+    def outputs(self, top: int = 6) -> list[str]:
+        """Outputs in the order the sweep stored them (at most ``top``)."""
+        return list(dict.fromkeys(self.indices["output"]))[:top]
+
+
 def render_report(comp: Any, claims: list[Any] | None = None,
-                  panel: pd.DataFrame | None = None, backtest: Any = None) -> str:
+                  panel: pd.DataFrame | None = None, backtest: Any = None,
+                  sensitivity: Sensitivity | None = None) -> str:
     """The report as one HTML string (figures embedded as base64 PNG).
 
     Parameters
@@ -161,6 +190,9 @@ def render_report(comp: Any, claims: list[Any] | None = None,
         the headline's, C4's and the evidence section's; its scores for every episode fill the
         evidence table and figure. When None, every part says that no out-of-sample check was
         run; nothing else is scored here.
+    sensitivity : Sensitivity, optional
+        A stored sweep (``detente compare --sweep RUN_ID``): one tornado chart per output in the
+        section "Sensitivity"; without it the section says how to make one.
     """
     import jinja2
 
@@ -202,6 +234,17 @@ def render_report(comp: Any, claims: list[Any] | None = None,
     figs["prior_posterior"] = _b64(F.to_png(fig))
     if oos is not None:
         figs["backtest"] = _fig(lambda ax: F.backtest_skill(oos, ax=ax), (7, 3.2))
+    tornadoes = []
+    if sensitivity is not None:
+        from detente.runs.sweep import tornado_frame
+
+        for k, output in enumerate(sensitivity.outputs()):
+            rows = tornado_frame(sensitivity.indices, output, sensitivity.index)
+            key = f"tornado_{k}"
+            figs[key] = _fig(lambda ax, rows=rows, output=output: F.tornado(
+                rows, ax=ax, output=output, index=sensitivity.index),
+                (7, 0.35 * max(len(rows), 1) + 1.2))
+            tornadoes.append({"key": key, "output": output, "n": len(rows)})
 
     issues = [{"id": i.id, "name": i.name, "low": i.low, "mid": getattr(i, "mid", ""),
                "high": i.high, "status_quo": _quantity_text(getattr(i, "status_quo", None)),
@@ -322,7 +365,8 @@ def render_report(comp: Any, claims: list[Any] | None = None,
         oos=oos, backtest_rows=backtest_rows,
         posterior_rows=posterior_rows, fit_text=fit_text,
         rules=rules_text(comp.bridge), settings=settings, assumptions=assumptions,
-        limits=limits(oos), index_label=INDEX_LABEL)
+        limits=limits(oos), index_label=INDEX_LABEL, sensitivity=sensitivity,
+        tornadoes=tornadoes)
 
 
 def report_target(path: str | Path, scenario_id: str) -> Path:
