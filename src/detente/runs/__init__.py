@@ -15,6 +15,7 @@ Engines never import this package; it calls them.
 
 from __future__ import annotations
 
+from detente.runs import compare_model as _compare_model  # noqa: F401  (registers "compare")
 from detente.runs import models as _models  # noqa: F401  (registers the "bargaining" model)
 from detente.runs.executors import DaskRunner, LocalRunner, PoolRunner, Runner, make_runner
 from detente.runs.orchestrate import (
