@@ -41,8 +41,8 @@ for the status quo (``status-quo.<metric>``, the scenario as written):
 ``<policy>.talks_median``
     Median over the Monte Carlo draws of the SMP forecast position on the talks issue.
 ``<policy>.vs_status_quo.launch_events_median``, ``<policy>.vs_status_quo.p_dialogue_12m``
-    The policy's value minus the status quo's in the same evaluation (common random numbers:
-    the difference is not sampling noise between the two).
+    The policy's value minus the status quo's in the same evaluation (same seed: common
+    random numbers, with the limit given under Noise).
 
 Noise
 -----
@@ -53,7 +53,16 @@ function of the inputs. Noise adds variance no input explains: it inflates the t
 Sobol' indices ST (Saltelli et al. 2010's estimator puts noise into every ST), makes S1
 estimates scatter around their true values, and adds σ to Morris elementary effects. Raise
 ``draws`` (and ``paths_per_draw``) for precision; compare an input's ST with the ST of a
-dummy-like input that hardly matters to see the noise floor.
+dummy-like input that hardly matters to see the noise floor. Measured on korea-2023 (bridge
+defaults, 12 seeds at fixed inputs): at 8 draws (128 paths) the seed-to-seed standard deviation
+of ``summit-diplomacy.p_dialogue_12m`` is 0.06, of its ``vs_status_quo`` difference 0.04, of
+``talks_median`` 4.7 points; at 40 draws 0.026, 0.020 and 1.4 points — while sweeping
+``beta_talks`` from 0 to 3 moves the difference by about 0.3.
+
+The policy−status-quo differences use compare's common random numbers, which hold exactly in
+the bargaining but only partly in the simulation: rule B2 changes the UNSC rate, and through it
+later launch counts whose draws shift the shared random stream, so the regime chains of a
+policy and of the status quo decouple after the first differing month.
 
 Options (``SweepSpec.options``)
 -------------------------------
@@ -61,7 +70,9 @@ Options (``SweepSpec.options``)
 ``policies`` (ids, default every policy of the scenario), ``bridge`` (fixed BridgeSettings
 values for the parameters not swept), ``fit_method`` ("nuts", as compare's default fit;
 "laplace" is the fast approximation). The cross-check engine is off (``cross_check=None``):
-no output reads it.
+no output reads it. ``detente sweep --model compare`` passes no options, so it runs these
+defaults; with ``--policy P`` the scenario under P is the status quo every policy is compared
+with.
 
 References
 ----------
@@ -365,8 +376,9 @@ def _compare_evaluate(context: Mapping[str, Any], X: np.ndarray, seed: np.random
 register_sweep_model(SweepModel(
     name="compare", prepare=_compare_prepare, evaluate=_compare_evaluate,
     inputs=_compare_inputs, outputs=_compare_outputs, needs_scenario=True,
-    # one evaluation is one compare run (~0.6-1 s on one core at 8 draws): 4 rows per chunk
-    # keeps a chunk a few seconds of work and still spreads small sweeps over the workers
+    # one evaluation is one compare run: 0.33 s on one core at 8 draws, 4 policies, 3 years
+    # (0.26 s at 2 draws, 0.54 s at 40); 4 rows per chunk keep a DuckDB commit (~10-20 ms)
+    # near 1 % and still spread small sweeps over the workers
     default_chunk=4,
     description="policy comparison (SMP bargaining + dynamic model via the bridge rules): "
                 "launches, P(nuclear test), P(dialogue 12 m), scenario index, talks per policy"))
