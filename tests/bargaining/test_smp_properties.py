@@ -46,8 +46,34 @@ def test_positions_stay_on_the_scale_and_the_run_stops_by_the_rule(seed, n, m):
     assert np.all(ratios[1:-1] >= 0.02 - 1e-12)
     if run.stop_reason == "converged":
         assert run.turns >= 2 and ratios[-1] < 0.02
+    elif run.stop_reason == "consensus":  # every actor at one position ends the run early
+        assert np.ptp(run.positions[-1], axis=0).max() == 0.0
     else:
         assert run.turns == 40
+
+
+def test_reaching_consensus_ends_the_run_instead_of_failing():
+    """Found by hypothesis in CI (seed 473, 3 actors, 1 dimension): after turn 2 every actor
+    sits at 17.31, every win probability is 1/3 and SPEC §4's risk attitudes are 0/0. The run
+    has ended in consensus: stop there, the one outcome with probability 1, and the lockstep
+    batch kernel must agree with the single run."""
+    from detente.bargaining import _smp_kernels as K
+
+    cap, pos, sal = _case(473, 3, 1)
+    run = smp.run_smp(cap, pos, sal, smp.SMPOptions(rounds=40))
+    assert run.stop_reason == "consensus" and run.turns < 40
+    final = run.positions[-1]
+    assert np.all(final == final[0])
+    np.testing.assert_allclose(run.win_prob[-1], np.full(3, 1 / 3))
+    batch_final, class_prob, turns = K.simulate_batch(cap[None], pos[None] / 100.0,
+                                                      sal[None] / 100.0, max_turns=40)
+    np.testing.assert_array_equal(batch_final[0] * 100.0, final)
+    assert turns[0] == run.turns
+    np.testing.assert_array_equal(class_prob[0], [1.0, 0.0, 0.0])
+    (result,) = smp.issue_results(run, np.ones((3, 1), dtype=bool)).values()
+    assert result.modal_probability == 1.0
+    assert result.modal_position == final[0, 0]
+    assert result.stop_reason == "consensus"
 
 
 def test_turn_limit_is_honoured():

@@ -813,6 +813,17 @@ def _queue_groups(counts: np.ndarray, starts: np.ndarray, member: np.ndarray, n_
         yield owners, members, np.ones(members.shape, dtype=bool)
 
 
+def is_consensus(x: np.ndarray) -> np.ndarray:
+    """True where every actor holds exactly the same position (shape ``x.shape[:-2]``).
+
+    The bargaining has then reached full consensus: the vote is a single option, every win
+    probability is equal, and the risk attitudes of SPEC §4 are 0/0 (KTAB does not guard
+    this). A run that arrives here has ended; it is stopped with ``stop_reason="consensus"``
+    and its one outcome has probability 1. An *input* in this state is still an error.
+    """
+    return np.all(x == x[..., :1, :], axis=(-2, -1))
+
+
 class DegenerateStateError(ArithmeticError):
     """The state has no spread of win probabilities, so risk attitudes are 0/0 (SPEC §4)."""
 
@@ -974,6 +985,14 @@ def simulate(c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rule: str = "propo
         fractions.append(ratio)
         x = new_x
         positions.append(x.copy())
+        if is_consensus(x):  # every actor at one position: the vote has a single option
+            win_prob.append(np.full(n_actors, 1.0 / n_actors))
+            classes.append((np.array([0]), np.array([1.0])))
+            risk_hist.append(np.full(n_actors, np.nan))
+            if per_estimator:
+                per_est.append(np.full((n_actors, n_actors), 1.0 / n_actors))
+            stop_reason = "consensus"
+            break
         terms = terms_of(x)
         if turn >= 2 and ratio < stop_ratio:
             stop_reason = "converged"
@@ -1196,6 +1215,7 @@ def simulate_batch(c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rule: str = 
         ratio = step / (first_step + 1e-4)
         x = new_x
         done = (turn >= 2) & (ratio < stop_ratio) if turn < max_turns else np.ones(nb, bool)
+        done |= is_consensus(x)  # as simulate(): a draw at consensus has ended
         final[live[done]] = x[done]
         turns[live[done]] = turn
         keep_b = ~done
@@ -1203,16 +1223,23 @@ def simulate_batch(c: np.ndarray, x0: np.ndarray, s: np.ndarray, *, rule: str = 
         if not live.size:
             break
         distance, risk, r_est = terms_of(x, s[live], c[live])
-    # §10.2 for each final state: unique positions and their win probabilities
-    distance, risk, r_est = terms_of(final, s, c)
-    own = (1.0 - distance) * (1.0 + distance * r_est[:, idx, idx][:, :, None])
-    sq = np.zeros(distance.shape)
-    for k in range(final.shape[-1]):
-        diff = final[:, :, None, k] - final[:, None, :, k]
-        sq += diff * diff
-    near = np.sqrt(sq) < EQUIVALENCE_TOLERANCE
-    is_rep = np.zeros((n_draws, n_actors), dtype=bool)
-    for a in range(n_actors):                      # greedy first-representative rule (§7)
-        is_rep[:, a] = ~np.any(near[:, a, :] & is_rep, axis=-1)
-    class_prob = _masked_pce(c, own, is_rep, rule, law)
+    # §10.2 for each final state: unique positions and their win probabilities; a draw at
+    # consensus has one position (its first actor represents it) with probability 1
+    consensus = is_consensus(final)
+    class_prob = np.zeros((n_draws, n_actors))
+    class_prob[consensus, 0] = 1.0
+    rest = np.flatnonzero(~consensus)
+    if rest.size:
+        fin, c_r = final[rest], c[rest]
+        distance, risk, r_est = terms_of(fin, s[rest], c_r)
+        own = (1.0 - distance) * (1.0 + distance * r_est[:, idx, idx][:, :, None])
+        sq = np.zeros(distance.shape)
+        for k in range(fin.shape[-1]):
+            diff = fin[:, :, None, k] - fin[:, None, :, k]
+            sq += diff * diff
+        near = np.sqrt(sq) < EQUIVALENCE_TOLERANCE
+        is_rep = np.zeros((rest.size, n_actors), dtype=bool)
+        for a in range(n_actors):                  # greedy first-representative rule (§7)
+            is_rep[:, a] = ~np.any(near[:, a, :] & is_rep, axis=-1)
+        class_prob[rest] = _masked_pce(c_r, own, is_rep, rule, law)
     return final, class_prob, turns
