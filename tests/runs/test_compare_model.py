@@ -127,17 +127,12 @@ def test_without_rules_b1_and_b2_no_policy_moves_the_dynamics(korea):
     assert out["summit-diplomacy.talks_median"][0] != out["summit-diplomacy.talks_median"][1]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "detente.dynamics.simulate draws the regime chain's uniforms and the gamma-Poisson counts "
-    "from one generator; rule B2 changes the UNSC rate, hence later launch rates, and Poisson "
-    "draws consume a rate-dependent share of the stream, so the regime uniforms of later "
-    "months differ between policies: the model's regime chain ignores B2, compare's common "
-    "random numbers do not. Passes once the regime chain has its own stream."))
 def test_without_rule_b1_no_policy_moves_the_dialogue_odds(korea):
     """The task's metamorphic check with rule B1 alone off (``beta_talks = 0``, B2 at its
     default): in the model the regime chain does not read the UNSC rate (simulate.py), so every
     policy's P(dialogue within 12 months) should equal the status quo's. Seed 5, row 1 is a
-    case where maximum pressure's higher UNSC rate shifts the stream (found by trying seeds)."""
+    case where maximum pressure's higher UNSC rate used to shift the shared random stream
+    (simulate now draws the regime chain from its own child stream)."""
     out = _evaluate(korea, ["bridge.beta_talks"], [[0.0], [0.0]], CHEAP, seed=5)
     for policy in POLICIES:
         assert np.array_equal(out[f"{policy}.p_dialogue_12m"], out["status-quo.p_dialogue_12m"])

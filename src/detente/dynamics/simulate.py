@@ -198,9 +198,15 @@ def simulate(posterior: Posterior, start: str | None = None, months: int = 36,
     gap = int((start_period - first).n)
     total = gap + int(months)
 
-    rng = np.random.default_rng(seed)
+    # One child stream per kind of draw, so that a lever that changes one quantity (e.g. the
+    # UNSC rate, or a launch rate that makes the gamma-Poisson draws consume a different amount
+    # of randomness) leaves the other draws of the same seed untouched: policies simulated with
+    # the same seed then share their regime, nuclear and UNSC uniforms (common random numbers).
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    rng_pick, rng_regime, rng_counts, rng_nuclear, rng_unsc = (
+        np.random.default_rng(child) for child in root.spawn(5))
     s = posterior.samples
-    pick = rng.integers(0, posterior.n_draws, size=int(draws))
+    pick = rng_pick.integers(0, posterior.n_draws, size=int(draws))
     par = {name: np.asarray(value)[pick] for name, value in s.items()}
     full = posterior.variant == "full"
 
@@ -248,7 +254,7 @@ def simulate(posterior: Posterior, start: str | None = None, months: int = 36,
         month, days_in_month = period.month, period.days_in_month
         angle = 2.0 * np.pi * month / 12.0
         # 1. regime chain
-        u = rng.random(draws)
+        u = rng_regime.random(draws)
         regime = np.minimum((u[:, None] > cum_transition[rows, regime]).sum(axis=1), 2)
         dialogue = regime == DIALOGUE
         # 2. launch rate, model.py equation for log mu_t
@@ -257,12 +263,12 @@ def simulate(posterior: Posterior, start: str | None = None, months: int = 36,
                   + beta_d * dialogue + beta_c * (regime == CRISIS) + beta_u * unsc_prev)
         mu = np.exp(np.clip(log_mu, -20.0, MAX_LOG_RATE))
         # 3. counts: NB2 as gamma-Poisson, at most one event per day of the month; salvos; test
-        y = np.minimum(rng.poisson(rng.gamma(phi, mu / phi)), days_in_month)
-        extra = rng.poisson(rng.gamma(psi * y, omega / psi))
+        y = np.minimum(rng_counts.poisson(rng_counts.gamma(phi, mu / phi)), days_in_month)
+        extra = rng_counts.poisson(rng_counts.gamma(psi * y, omega / psi))
         p_nuc = 1.0 / (1.0 + np.exp(-(par["nuclear_logit_base"] + nu_d * dialogue)))
-        n = rng.random(draws) < p_nuc
+        n = rng_nuclear.random(draws) < p_nuc
         # 4. exogenous UNSC resolutions; launch memory
-        res = rng.random(draws) < unsc_rate
+        res = rng_unsc.random(draws) < unsc_rate
         recent = np.concatenate([y[:, None].astype(float), recent[:, :-1]], axis=1)
         unsc_prev = res.astype(float)
 
