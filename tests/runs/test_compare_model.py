@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -206,3 +207,25 @@ def test_cli_sweep_stores_a_compare_run(tmp_path):
     # so it is the status quo under every bridge setting
     assert np.array_equal(evaluations["strategic-patience.p_dialogue_12m"],
                           evaluations["status-quo.p_dialogue_12m"])
+
+
+def test_common_random_numbers_make_an_unreached_output_constant(korea):
+    """Rule B1 shifts only the policies' dialogue odds against the status quo's (docs/report.md),
+    so the status quo's own odds cannot depend on ``beta_talks``. Under common random numbers
+    (the default) every evaluation shares compare's seed, so that output is exactly constant
+    over a beta_talks sweep; with one seed per row it moves with the Monte Carlo noise."""
+    from detente.runs.compare_model import evaluation_seed
+
+    root = np.random.SeedSequence(5, spawn_key=(0,))
+    crn = {"common_random_numbers": True}
+    per_row = {"common_random_numbers": False}
+    assert evaluation_seed(root, 0, crn) == evaluation_seed(root, 1, crn)
+    assert evaluation_seed(root, 0, per_row) != evaluation_seed(root, 1, per_row)
+    spec = SweepSpec(model="compare", method="grid", samples=3, seed=5,
+                     inputs=("bridge.beta_talks",), chunk_size=1,
+                     options=CHEAP | {"policies": ["summit-diplomacy"]})
+    with tempfile.TemporaryDirectory() as tmp, RunStore(Path(tmp) / "runs.duckdb") as store:
+        result = run_sweep(korea, spec, store=store)
+    sq = result.evaluations["status-quo.p_dialogue_12m"].to_numpy()
+    assert np.all(sq == sq[0])
+    assert np.ptp(result.evaluations["summit-diplomacy.p_dialogue_12m"].to_numpy()) > 0

@@ -47,26 +47,31 @@ for the status quo (``status-quo.<metric>``, the scenario as written):
 Noise
 -----
 Every evaluation carries compare's own Monte Carlo noise: ``draws`` bargaining draws (default
-:data:`DEFAULT_SWEEP_DRAWS`) times ``paths_per_draw`` simulated paths, from a seed derived from
-the chunk's :class:`~numpy.random.SeedSequence` and the row. The output is thus a noisy
-function of the inputs. Noise adds variance no input explains: it inflates the total-order
-Sobol' indices ST (Saltelli et al. 2010's estimator puts noise into every ST), makes S1
-estimates scatter around their true values, and adds σ to Morris elementary effects. Raise
-``draws`` (and ``paths_per_draw``) for precision; compare an input's ST with the ST of a
-dummy-like input that hardly matters to see the noise floor. Measured on korea-2023 (bridge
-defaults, 12 seeds at fixed inputs): at 8 draws (128 paths) the seed-to-seed standard deviation
-of ``summit-diplomacy.p_dialogue_12m`` is 0.06, of its ``vs_status_quo`` difference 0.04, of
+:data:`DEFAULT_SWEEP_DRAWS`) times ``paths_per_draw`` simulated paths. By default
+(``common_random_numbers=True``) every evaluation of a sweep uses the same compare seed, the
+sweep's root seed: differences between evaluations then come from the inputs alone, an
+output that no input reaches (the status quo's dialogue odds under ``bridge.beta_talks``) is
+exactly constant, and the indices describe the model *conditional on one realisation* of its
+Monte Carlo draws. With ``common_random_numbers=False`` each evaluation gets its own seed
+(from the chunk's :class:`~numpy.random.SeedSequence` and the row): the output is then a noisy
+function of the inputs, and noise adds variance no input explains — it inflates the
+total-order Sobol' indices ST (Saltelli et al. 2010's estimator puts noise into every ST), makes
+S1 estimates scatter, and adds σ to Morris elementary effects. Either way, raise ``draws``
+(and ``paths_per_draw``) for precision. Measured on korea-2023 (bridge defaults, 12 seeds at
+fixed inputs): at 8 draws (128 paths) the seed-to-seed standard deviation of
+``summit-diplomacy.p_dialogue_12m`` is 0.06, of its ``vs_status_quo`` difference 0.04, of
 ``talks_median`` 4.7 points; at 40 draws 0.026, 0.020 and 1.4 points — while sweeping
 ``beta_talks`` from 0 to 3 moves the difference by about 0.3.
 
-The policy−status-quo differences use compare's common random numbers, which hold exactly in
-the bargaining but only partly in the simulation: rule B2 changes the UNSC rate, and through it
-later launch counts whose draws shift the shared random stream, so the regime chains of a
-policy and of the status quo decouple after the first differing month.
+The policy−status-quo differences use compare's common random numbers, in the bargaining and
+in the simulation (:func:`detente.dynamics.simulate` draws the regime chain, counts, tests and
+resolutions from separate streams, so a policy that changes one rate leaves the others' draws
+shared).
 
 Options (``SweepSpec.options``)
 -------------------------------
 ``draws`` (8), ``horizon_years`` (3), ``paths_per_draw`` (16), ``engine`` ("smp"),
+``common_random_numbers`` (True, see Noise),
 ``policies`` (ids, default every policy of the scenario), ``bridge`` (fixed BridgeSettings
 values for the parameters not swept), ``fit_method`` ("nuts", as compare's default fit;
 "laplace" is the fast approximation). The cross-check engine is off (``cross_check=None``):
@@ -128,6 +133,7 @@ def _options(options: Mapping[str, Any]) -> dict[str, Any]:
            "paths_per_draw": options.get("paths_per_draw", 16),
            "engine": str(options.get("engine", "smp")),
            "fit_method": str(options.get("fit_method", "nuts")),
+           "common_random_numbers": bool(options.get("common_random_numbers", True)),
            "bridge": dict(options.get("bridge") or {})}
     problems = []
     for name, low, high in (("draws", 2, 100_000), ("horizon_years", 1, 10),
@@ -288,6 +294,15 @@ def row_seed(seed: np.random.SeedSequence, row: int) -> int:
     return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
 
 
+def evaluation_seed(seed: np.random.SeedSequence, row: int, settings: Mapping[str, Any]) -> int:
+    """The compare seed of one evaluation: the sweep's root seed for every row under common
+    random numbers (the chunk's SeedSequence carries it as its entropy), else :func:`row_seed`."""
+    if settings.get("common_random_numbers", True):
+        root = np.random.SeedSequence(seed.entropy)
+        return int(root.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+    return row_seed(seed, row)
+
+
 def _set_number(quantity: dict[str, Any], value: float) -> None:
     quantity["value"] = float(value)
     quantity["range"] = None  # swept: compare's Monte Carlo must not re-draw it
@@ -356,7 +371,8 @@ def comparison_outcomes(comparison: Any, index_defined: bool = True) -> dict[str
 
 def _compare_evaluate(context: Mapping[str, Any], X: np.ndarray, seed: np.random.SeedSequence
                       ) -> dict[str, np.ndarray]:
-    """Run :func:`detente.policy.compare` for every row of ``X`` (seeded per row from ``seed``)."""
+    """Run :func:`detente.policy.compare` for every row of ``X``: with the sweep's root seed for
+    every row (common random numbers, the default) or seeded per row from ``seed``."""
     from detente.policy.compare import compare
 
     s = context["settings"]
@@ -364,7 +380,8 @@ def _compare_evaluate(context: Mapping[str, Any], X: np.ndarray, seed: np.random
     for i, x in enumerate(np.asarray(X, dtype=float)):
         scenario, policies, bridge, index_defined = build_evaluation(context, x)
         comparison = compare(scenario, policies, horizon_years=int(s["horizon_years"]),
-                             draws=int(s["draws"]), seed=row_seed(seed, i), engine=s["engine"],
+                             draws=int(s["draws"]), seed=evaluation_seed(seed, i, s),
+                             engine=s["engine"],
                              cross_check=None, paths_per_draw=int(s["paths_per_draw"]),
                              bridge=bridge, posterior=context["posterior"],
                              panel=context["panel"])
