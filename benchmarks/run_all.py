@@ -42,6 +42,9 @@ def main(selected: list[str]) -> int:
         print(f"\n=== {path.stem} ===", flush=True)
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
+        # Registered like an import, so functions a benchmark sends to worker processes
+        # (pickled by reference as ``bench_x.fn``) resolve to this module in the workers.
+        sys.modules[path.stem] = module
         assert spec.loader is not None
         start = time.perf_counter()
         try:
