@@ -17,7 +17,7 @@ from detente.scenario import Policy
 CHEAP = {"engine": "bdm", "cross_check": None, "horizon_years": 2}
 
 
-def _same(a, b):
+def _check_same(a, b):
     """Every number of two PolicyOutcomes is identical (bit for bit)."""
     for issue in a.bargaining.distributions:
         assert np.array_equal(a.bargaining.distributions[issue].forecast,
@@ -33,8 +33,8 @@ def test_policy_without_levers_equals_status_quo(korea, posterior, panel):
     nothing = Policy(id="do-nothing", name="Do nothing", chosen_by=["USA"])
     comp = compare(korea, [nothing, "strategic-patience", "engagement-with-incentives"],
                    draws=16, seed=3, posterior=posterior, panel=panel, **CHEAP)
-    _same(comp.outcome("do-nothing"), comp.status_quo)
-    _same(comp.outcome("strategic-patience"), comp.status_quo)
+    _check_same(comp.outcome("do-nothing"), comp.status_quo)
+    _check_same(comp.outcome("strategic-patience"), comp.status_quo)
     assert np.all(comp.outcome("do-nothing").dialogue_shift == 0.0)
     # and a policy with levers does differ (the test can fail)
     eng = comp.outcome("engagement-with-incentives")
@@ -48,7 +48,7 @@ def test_policy_order_changes_nothing(korea, posterior, panel):
     b = compare(korea, ids[::-1], draws=12, seed=5, posterior=posterior, panel=panel, **CHEAP)
     assert b.policy_ids == tuple(ids[::-1])
     for pid in ids:
-        _same(a.outcome(pid), b.outcome(pid))
+        _check_same(a.outcome(pid), b.outcome(pid))
 
 
 def test_policy_compared_with_itself_gives_identical_distributions(korea, posterior, panel):
@@ -56,7 +56,7 @@ def test_policy_compared_with_itself_gives_identical_distributions(korea, poster
     twin = eng.model_copy(update={"id": "engagement-twin"})
     comp = compare(korea, [eng, twin], draws=12, seed=9, posterior=posterior, panel=panel,
                    **CHEAP)
-    _same(comp.outcome(eng.id), comp.outcome("engagement-twin"))
+    _check_same(comp.outcome(eng.id), comp.outcome("engagement-twin"))
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers(korea, posterior, panel):
@@ -64,7 +64,7 @@ def test_same_seed_same_numbers_other_seed_other_numbers(korea, posterior, panel
     a = compare(korea, ["engagement-with-incentives"], seed=21, **kw)
     b = compare(korea, ["engagement-with-incentives"], seed=21, **kw)
     c = compare(korea, ["engagement-with-incentives"], seed=22, **kw)
-    _same(a.outcome("engagement-with-incentives"), b.outcome("engagement-with-incentives"))
+    _check_same(a.outcome("engagement-with-incentives"), b.outcome("engagement-with-incentives"))
     assert a.to_frame().equals(b.to_frame())
     assert not np.array_equal(a.outcomes[0].trajectories.launch_events,
                               c.outcomes[0].trajectories.launch_events)
@@ -158,7 +158,7 @@ def test_stronger_talks_link_raises_dialogue_odds_of_a_summit(korea, posterior, 
 
 def test_smp_comparison_keeps_the_no_lever_policy_equal_to_the_status_quo(small_comparison):
     """The same metamorphic property under the default engine (SMP with the BDM cross-check)."""
-    _same(small_comparison.outcome("strategic-patience"), small_comparison.status_quo)
+    _check_same(small_comparison.outcome("strategic-patience"), small_comparison.status_quo)
     sq_cc = small_comparison.status_quo.cross_check.distributions["talks"].forecast
     sp_cc = small_comparison.outcome("strategic-patience").cross_check.distributions["talks"]
     assert np.array_equal(sq_cc, sp_cc.forecast)

@@ -4,32 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.policy import _shared
-
-
-@pytest.fixture(scope="session")
-def korea():
-    return _shared.korea()
-
-
-@pytest.fixture(scope="session")
-def posterior():
-    return _shared.posterior()
-
-
-@pytest.fixture(scope="session")
-def panel():
-    return _shared.panel()
-
-
-@pytest.fixture(scope="session")
-def small_comparison():
-    return _shared.small_comparison()
-
-
-@pytest.fixture(scope="session")
-def episode_backtest():
-    return _shared.episode_backtest()
+# The comparison fixtures are the policy tests' own (one definition, shared per session).
+from tests.policy.conftest import (  # noqa: F401
+    episode_backtest,
+    korea,
+    panel,
+    posterior,
+    small_comparison,
+)
 
 
 @pytest.fixture(scope="session")

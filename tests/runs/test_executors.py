@@ -46,7 +46,7 @@ def reference_run(korea, tmp_path_factory) -> tuple[Path, str]:
     return path, result.run_id
 
 
-def _identical(path_a: Path, id_a: str, path_b: Path, id_b: str,
+def _check_identical(path_a: Path, id_a: str, path_b: Path, id_b: str,
                may_differ: frozenset[str] = frozenset()) -> None:
     """Every stored cell of run b equals run a's (import b into a copy of a's store and diff)."""
     with _RunStore(path_b, read_only=True) as sb:
@@ -67,7 +67,7 @@ def test_pool_of_two_matches_in_process(korea, reference_run, tmp_path: Path) ->
     path = tmp_path / "pool.duckdb"
     with RunStore(path) as st, PoolRunner(2) as runner:
         result = run_sweep(korea, SWEEP, store=st, runner=runner)
-    _identical(*reference_run, path, result.run_id)
+    _check_identical(*reference_run, path, result.run_id)
 
 
 def _free_port() -> int:
@@ -128,7 +128,7 @@ def test_dask_scheduler_with_two_workers_matches_in_process(reference_run, dask_
     with RunStore(path, read_only=True) as st:
         assert st.record(run_id).status == "done"
         assert "dask" in st.record(run_id).command
-    _identical(*reference_run, path, run_id)
+    _check_identical(*reference_run, path, run_id)
 
 
 def _start_sweep(path: Path, *extra: str) -> subprocess.Popen[str]:
@@ -180,7 +180,7 @@ def test_sigkilled_sweep_resumes_to_the_uninterrupted_result(reference_run,
         assert report.ok and not report.problems, report.problems
         assert st.record(run_id).status == "done"
         assert len(st.done_chunks(run_id)) == st.record(run_id).params["n_chunks"]
-    _identical(*reference_run, path, run_id,
+    _check_identical(*reference_run, path, run_id,
                may_differ=frozenset({"params.chunk_size", "params.n_chunks"}))
 
 
