@@ -76,3 +76,18 @@ def test_runs_list_shows_a_seedless_run(tmp_path) -> None:
     proc = _detente("runs", "list", store=store)
     assert proc.returncode == 0, proc.stderr
     assert "forecast" in proc.stdout and "korea-2023" in proc.stdout
+
+
+def test_key_value_options_are_read_one_way() -> None:
+    # forecast --set and sweep --option share one reader; a boolean must not stay the
+    # (truthy) text "false".
+    from detente.cli._app import parse_key_values
+    from detente.errors import OptionsError
+
+    got = parse_key_values(["q=0.5", "t=none", "common_random_numbers=false", "draws=40",
+                            "capitulation=never"], "--set", "q=0.5")
+    assert got == {"q": 0.5, "t": None, "common_random_numbers": False, "draws": 40,
+                   "capitulation": "never"}
+    assert isinstance(got["draws"], int)
+    with pytest.raises(OptionsError, match="not KEY=VALUE"):
+        parse_key_values(["nokey"], "--option", "draws=40")

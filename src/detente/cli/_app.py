@@ -17,7 +17,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
-from detente.errors import DetenteError, ScenarioError
+from detente.errors import DetenteError, OptionsError, Problem, ScenarioError
 
 app = typer.Typer(
     name="detente",
@@ -84,3 +84,41 @@ def record_run(*, kind: str, tables: Mapping[str, Any], scenario: Any = None,
     err_console.print(f"run [bold]{run_id}[/] stored in {where} "
                       f"(detente runs show {run_id})", highlight=False)
     return run_id
+
+
+def parse_key_values(items: list[str] | None, flag: str,
+                     example: str) -> dict[str, object] | None:
+    """``["q=0.5", "t=none", "common_random_numbers=false"]`` → ``{"q": 0.5, "t": None, ...}``.
+
+    The one reader of repeatable ``KEY=VALUE`` options (``forecast --set``, ``sweep
+    --option``): ``none`` → None, ``true``/``false`` → bool, then int, then float, else the
+    text. The engine or model that receives the mapping validates its own keys.
+
+    Raises
+    ------
+    OptionsError
+        An item without ``=`` or without a key, naming ``flag`` and an ``example``.
+    """
+    if not items:
+        return None
+    out: dict[str, object] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise OptionsError(f"{flag} {item!r} is not KEY=VALUE", [Problem(
+                f"cannot read {item!r}", path=flag, allowed=f"KEY=VALUE, e.g. {example}")])
+        text = raw.strip()
+        value: object = text
+        if text.lower() == "none":
+            value = None
+        elif text.lower() in ("true", "false"):
+            value = text.lower() == "true"
+        else:
+            for cast in (int, float):
+                try:
+                    value = cast(text)
+                    break
+                except ValueError:
+                    continue
+        out[key.strip()] = value
+    return out

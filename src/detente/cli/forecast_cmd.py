@@ -10,8 +10,16 @@ from rich import box
 from rich.progress import Progress
 from rich.table import Table
 
-from detente.cli._app import NoStoreOpt, StoreOpt, app, console, fail, record_run
-from detente.errors import DetenteError, OptionsError, Problem
+from detente.cli._app import (
+    NoStoreOpt,
+    StoreOpt,
+    app,
+    console,
+    fail,
+    parse_key_values,
+    record_run,
+)
+from detente.errors import DetenteError
 
 # fmt: off
 ScenarioArg = Annotated[str, typer.Argument(
@@ -78,7 +86,7 @@ def forecast_cmd(
         with Progress(transient=True, console=console, disable=draws == 0 or as_json) as bar:
             task = bar.add_task(f"{draws} draws", total=max(draws, 1))
             result = forecast(scen, model=model, rounds=rounds, policy=policy, draws=draws,
-                              seed=seed, options=_parse_settings(settings), issue=issue,
+                              seed=seed, options=parse_key_values(settings, "--set", "capitulation=never"), issue=issue,
                               perturbation=perturbation,
                               progress=lambda done, total: bar.update(task, completed=done))
     except DetenteError as err:
@@ -93,31 +101,6 @@ def forecast_cmd(
                               ensure_ascii=False))
         return
     _render(result)
-
-
-def _parse_settings(settings: list[str] | None) -> dict[str, object] | None:
-    """``["q=0.5", "t=none"]`` → ``{"q": 0.5, "t": None}``; numbers and none are converted."""
-    if not settings:
-        return None
-    out: dict[str, object] = {}
-    for item in settings:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            fail(OptionsError(f"--set {item!r} is not KEY=VALUE",
-                              [Problem(f"cannot read {item!r}", path="--set",
-                                       allowed="KEY=VALUE, e.g. capitulation=never")]))
-        value: object = raw.strip()
-        if raw.strip().lower() == "none":
-            value = None
-        else:
-            for cast in (int, float):
-                try:
-                    value = cast(raw)
-                    break
-                except ValueError:
-                    continue
-        out[key.strip()] = value
-    return out
 
 
 def _render(result) -> None:

@@ -24,7 +24,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from detente.cli._app import app, console, err_console, fail
+from detente.cli._app import app, console, err_console, fail, parse_key_values
 from detente.errors import DetenteError, OptionsError, Problem
 
 runs_app = typer.Typer(help="The run store: list, show, export, diff and check stored runs.",
@@ -195,7 +195,6 @@ def _split(values: list[str] | None) -> tuple[str, ...] | None:
 
 
 def _parse_params(values: list[str] | None) -> list[tuple[str, float, float]]:
-    from detente.errors import OptionsError, Problem
 
     out = []
     for item in values or []:
@@ -210,26 +209,6 @@ def _parse_params(values: list[str] | None) -> list[tuple[str, float, float]]:
     return out
 
 
-def _parse_options(items: list[str] | None) -> dict[str, object] | None:
-    """``["draws=40", "fit_method=laplace"]`` → ``{"draws": 40, "fit_method": "laplace"}``.
-
-    Values are JSON where they parse as JSON (numbers, true/false, lists), text otherwise; the
-    sweep model validates its own settings."""
-    if not items:
-        return None
-    out: dict[str, object] = {}
-    for item in items:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip():
-            raise OptionsError(f"cannot read --option {item!r}", [Problem(
-                f"{item!r} is not KEY=VALUE", path="--option", allowed="KEY=VALUE, e.g. draws=40")])
-        try:
-            out[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            out[key.strip()] = raw.strip()
-    return out
-
-
 @app.command("sweep")
 def sweep_cmd(
     scenario: Annotated[str | None, typer.Argument(help="Scenario id or file (not needed with --resume or --model ishigami).")] = None,
@@ -239,7 +218,7 @@ def sweep_cmd(
     outputs: Annotated[list[str] | None, typer.Option(help="Outputs to keep (globs, comma-separated), e.g. '*.forecast'.")] = None,
     inputs: Annotated[list[str] | None, typer.Option(help="Inputs to sweep (globs), default every ranged number.")] = None,
     param: Annotated[list[str] | None, typer.Option(help="Extra swept parameter NAME=LO:HI (e.g. bdm.q=0.5:1).")] = None,
-    option: Annotated[list[str] | None, typer.Option(help="Sweep-model setting KEY=VALUE, e.g. draws=40 or fit_method=laplace for --model compare (repeatable; values are read as JSON, else as text).")] = None,
+    option: Annotated[list[str] | None, typer.Option(help="Sweep-model setting KEY=VALUE, e.g. draws=40 or fit_method=laplace for --model compare (repeatable; none, true/false, numbers, else text).")] = None,
     policy: Annotated[str | None, typer.Option(help="Apply this policy first (its assumption ranges become inputs).")] = None,
     jobs: Annotated[int, typer.Option(help="Worker processes (pool or LocalCluster).")] = 1,
     executor: Annotated[str, typer.Option(help="local | pool | dask")] = "local",
@@ -289,7 +268,7 @@ def sweep_cmd(
                     model=model, method=method, samples=samples, seed=seed,
                     outputs=_split(outputs), inputs=_split(inputs),
                     extra=tuple(_parse_params(param)), chunk_size=chunk_size, policy=policy,
-                    options=_parse_options(option))
+                    options=parse_key_values(option, "--option", "draws=40"))
                 result = run_sweep(scn, spec, store=st, runner=runner, command=command,
                                    progress=report,
                                    on_start=lambda rid: started.__setitem__("id", rid))
