@@ -248,18 +248,24 @@ def conditional_pce(prob: np.ndarray) -> np.ndarray:
     return g / total[..., None]
 
 
-def markov_uniform_pce(prob: np.ndarray, tol: float = 1e-6) -> np.ndarray:
-    """KTAB's MarkovUniform PCE (SPEC §12): damped fixed point from the uniform distribution."""
-    k = prob.shape[0]
+def _damped_fixed_point(step, k: int, tol: float) -> np.ndarray:
+    """KTAB's Markov PCE iteration (SPEC §12): from the uniform distribution, ``p ← (p +
+    step(p)) / 2`` until no entry moves by more than ``tol``; returned normalised."""
     p = np.full(k, 1.0 / k)
     for _ in range(100_000):
-        q = (prob * (p[:, None] + p[None, :])).sum(axis=1) / k
-        new = (p + q) / 2.0
+        new = (p + step(p)) / 2.0
         if np.max(np.abs(new - p)) <= tol:
             p = new
             break
         p = new
     return p / p.sum()
+
+
+def markov_uniform_pce(prob: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+    """KTAB's MarkovUniform PCE (SPEC §12): damped fixed point from the uniform distribution."""
+    k = prob.shape[0]
+    return _damped_fixed_point(
+        lambda p: (prob * (p[:, None] + p[None, :])).sum(axis=1) / k, k, tol)
 
 
 def markov_incentive_pce(strength: np.ndarray, prob: np.ndarray, tol: float = 1e-8) -> np.ndarray:
@@ -268,16 +274,12 @@ def markov_incentive_pce(strength: np.ndarray, prob: np.ndarray, tol: float = 1e
     weight = strength * prob
     np.fill_diagonal(weight, np.diag(weight) + 1e-10)
     chlg = weight / weight.sum(axis=0, keepdims=True)
-    p = np.full(k, 1.0 / k)
-    for _ in range(100_000):
+
+    def step(p: np.ndarray) -> np.ndarray:
         q = (chlg * prob * (p[:, None] + p[None, :])).sum(axis=1)
-        q = q / q.sum()
-        new = (p + q) / 2.0
-        if np.max(np.abs(new - p)) <= tol:
-            p = new
-            break
-        p = new
-    return p / p.sum()
+        return q / q.sum()
+
+    return _damped_fixed_point(step, k, tol)
 
 
 def scalar_pce(w: np.ndarray, u: np.ndarray, rule: str, law: str, pce: str) -> np.ndarray:
