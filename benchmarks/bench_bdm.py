@@ -34,7 +34,7 @@ sys.path.insert(0, str(HERE))
 import bdm_loop_baseline as loop  # noqa: E402
 from detente.bargaining.bdm import run_bdm  # noqa: E402
 
-EC_CASE = REPO.parent / "shared" / "reference" / "bargaining" / "bdm" / "cases" / \
+EC_CASE = REPO / "tests" / "reference" / "bargaining" / "bdm" / "cases" / \
     "bdm1994_ec_emissions.csv"
 SIZES = (10, 25, 50, 100, 200)
 TARGET_RATIO_100 = 50.0

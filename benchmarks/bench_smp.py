@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO / "src"))
 from detente.bargaining import _smp_kernels as K  # noqa: E402
 from detente.bargaining import smp  # noqa: E402
 
-REFERENCE = REPO.parent / "shared" / "reference" / "bargaining" / "smp"
+REFERENCE = REPO / "tests" / "reference" / "bargaining" / "smp"
 
 #: KTAB wall time (s) from the reference README (2 cores, -O2, --logmin); ranges → midpoint.
 KTAB_SECONDS = {

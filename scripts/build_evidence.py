@@ -1,8 +1,8 @@
-"""Build détente's evidence package data from the shared reference history.
+"""Build détente's evidence package data from the reference history (tests/reference/history).
 
 Reads ``reference/history/`` (the compiled annual tables and the raw event files in ``raw/``) and
 writes the tidy CSVs shipped in ``src/detente/evidence/data/``. The package never reads the
-shared folder at run time: run this once after the reference changes and commit its output.
+reference folder at run time: run this once after the reference changes and commit its output.
 
 Only facts are kept: dates, counts, types, outcomes, numbers, short labels written here, and the
 source of every row. The description texts of the third-party databases (CNS entries, CSIS
@@ -10,7 +10,7 @@ provocation texts) are *not* copied.
 
 Usage::
 
-    .venv/bin/python scripts/build_evidence.py [--reference ../shared/reference] [--out DIR]
+    .venv/bin/python scripts/build_evidence.py [--reference tests/reference] [--out DIR]
 
 Each file is written atomically (temporary file, then ``os.replace``).
 """
@@ -308,8 +308,8 @@ def build_leaders() -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--reference", type=Path, default=REPO_ROOT.parent / "shared" / "reference",
-        help="the shared reference folder (contains history/)",
+        "--reference", type=Path, default=REPO_ROOT / "tests" / "reference",
+        help="the reference folder (contains history/); default tests/reference",
     )
     parser.add_argument(
         "--out", type=Path, default=OUT_DIR,

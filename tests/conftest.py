@@ -1,7 +1,9 @@
-"""Shared test fixtures: where the shared reference material lives.
+"""Test fixtures: the reference material, and a private run store and cache for the whole run.
 
-The reference folder is ``../shared/reference`` beside the repository (as laid for sessions and
-CI); ``DETENTE_REFERENCE`` overrides it.
+The reference cases and data live in the repository, in ``tests/reference/`` (provenance in its
+README). The suite never writes to the user's home or to the working directory: one temporary
+run store (``$DETENTE_STORE``) and one temporary cache (``$DETENTE_CACHE``) serve the whole run,
+and subprocesses inherit both.
 """
 
 from __future__ import annotations
@@ -12,27 +14,30 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = Path(os.environ.get("DETENTE_REFERENCE", REPO_ROOT.parent / "shared" / "reference"))
+REFERENCE = REPO_ROOT / "tests" / "reference"
 
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
-    if not REFERENCE.is_dir():
-        pytest.fail(f"shared reference folder not found at {REFERENCE} (set DETENTE_REFERENCE)")
+    if not (REFERENCE / "README.md").is_file():
+        pytest.fail(f"the reference folder {REFERENCE} is missing from the repository")
     return REFERENCE
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _isolated_run_store(tmp_path_factory: pytest.TempPathFactory):
-    """Commands record runs in ``$DETENTE_STORE``; point it at a temporary file for the whole
-    session (subprocesses inherit it) so tests never write into the working directory."""
-    previous = os.environ.get("DETENTE_STORE")
+def _isolated_store_and_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Commands record runs in ``$DETENTE_STORE`` and cache fits in ``$DETENTE_CACHE``; point
+    both at temporary folders for the whole session (subprocesses inherit them) so tests never
+    write into the working directory or the user's ``~/.cache/detente``."""
+    previous = {k: os.environ.get(k) for k in ("DETENTE_STORE", "DETENTE_CACHE")}
     os.environ["DETENTE_STORE"] = str(tmp_path_factory.mktemp("store") / "runs.duckdb")
+    os.environ["DETENTE_CACHE"] = str(tmp_path_factory.mktemp("cache"))
     yield
-    if previous is None:
-        os.environ.pop("DETENTE_STORE", None)
-    else:
-        os.environ["DETENTE_STORE"] = previous
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 # Hypothesis: CI runs a fixed, derandomised set of examples so a landing does not depend on

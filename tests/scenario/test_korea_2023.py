@@ -1,6 +1,6 @@
 """The embedded default scenario ``korea-2023`` against its evidence pack.
 
-Expected values come from ``../shared/reference/korea-2023/`` (read through the ``reference_dir``
+Expected values come from ``tests/reference/korea-2023/`` (read through the ``reference_dir``
 fixture), never from the scenario itself:
 
 - stances: ``positions.csv`` (36 rows) and its ``confidence`` column;

@@ -22,6 +22,7 @@ from detente.scenario.load import (
 from detente.scenario.model import (
     Actor,
     Assumption,
+    Decision,
     DynamicsLever,
     Issue,
     Lever,
@@ -61,6 +62,7 @@ __all__ = [
     "DYNAMICS_LEVERS",
     "Actor",
     "Assumption",
+    "Decision",
     "DynamicsLever",
     "DynamicsLeverSpec",
     "Issue",

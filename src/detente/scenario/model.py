@@ -138,6 +138,25 @@ class Source(_Model):
         return value
 
 
+#: Decision rules an issue may declare (docs/decision-rules.md). ``collective`` is the engines as
+#: published; the others constrain the bargained outcome (Tsebelis 2002, veto players).
+RuleName = Literal["collective", "unilateral", "veto", "joint", "bilateral"]
+DECISION_RULES: tuple[str, ...] = ("collective", "unilateral", "veto", "joint", "bilateral")
+
+
+class Decision(_Model):
+    """How an issue is decided: a rule, the actors it names, and why (with a source).
+
+    ``collective`` (the default) names no actors; ``unilateral`` names exactly one (the actor who
+    decides alone); ``veto`` one or more veto holders; ``joint`` and ``bilateral`` exactly two.
+    """
+
+    rule: RuleName = "collective"
+    actors: list[str] = Field(default_factory=list)
+    source: str | None = None
+    note: str | None = None
+
+
 class Issue(_Model):
     """One issue: a 0–100 scale with both ends (and optionally the middle) described in words."""
 
@@ -148,13 +167,24 @@ class Issue(_Model):
     mid: str | None = None
     status_quo: Quantity | None = None
     absent: list[str] = Field(default_factory=list)
+    decision: Decision | None = None
+
+    @property
+    def rule(self) -> str:
+        """The decision rule in force (``collective`` when none is declared)."""
+        return "collective" if self.decision is None else self.decision.rule
 
 
 class Stance(_Model):
-    """An actor's position (0–100 on the issue's scale) and salience (0–100) on one issue."""
+    """An actor's position (0–100 on the issue's scale) and salience (0–100) on one issue.
+
+    ``influence`` (optional) is the actor's clout on this issue, on the same scale as its global
+    ``capability``; where given it replaces the capability on this issue in both engines.
+    """
 
     position: Quantity
     salience: Quantity
+    influence: Quantity | None = None
 
 
 class Actor(_Model):
@@ -467,6 +497,55 @@ def _check_change(change: Lever, loc: Loc, scn: Scenario, policy: Policy,
                            "a rationale saying why", severity="warning"))
 
 
+#: How many actors each decision rule names: (minimum, maximum).
+_RULE_ACTORS: dict[str, tuple[int, int]] = {
+    "collective": (0, 0), "unilateral": (1, 1), "veto": (1, 10_000), "joint": (2, 2),
+    "bilateral": (2, 2),
+}
+
+
+def _check_decision(issue: Issue, loc: Loc, scn: Scenario, source_ids: set[str],
+                    out: list[Finding]) -> None:
+    """An issue's decision rule: the right number of actors, each one taking part in the issue,
+    a status quo where the rule needs one, and a source (docs/decision-rules.md)."""
+    d = issue.decision
+    assert d is not None
+    lo, hi = _RULE_ACTORS[d.rule]
+    n = len(d.actors)
+    if not lo <= n <= hi:
+        want = ("no actors" if hi == 0 else f"exactly {lo} actor{'s' if lo > 1 else ''}"
+                if lo == hi else f"at least {lo} actor")
+        out.append(Finding((*loc, "actors"), f"rule {d.rule!r} names {n} actor(s)",
+                           f"{want} for {d.rule}"))
+    actor_ids = set(scn.actor_ids)
+    seen: set[str] = set()
+    for j, a in enumerate(d.actors):
+        if a not in actor_ids:
+            out.append(Finding((*loc, "actors", j), f"actor {a!r} does not exist",
+                               "one of " + ", ".join(scn.actor_ids)))
+        elif a in issue.absent:
+            out.append(Finding((*loc, "actors", j),
+                               f"{a} is absent from {issue.id} but named by its decision rule",
+                               "an actor that takes part in the issue"))
+        if a in seen:
+            out.append(Finding((*loc, "actors", j), f"actor {a!r} is named twice",
+                               "each actor once"))
+        seen.add(a)
+    if d.rule in ("veto", "joint", "bilateral") and issue.status_quo is None:
+        out.append(Finding((*loc, "rule"), f"rule {d.rule!r} needs the issue's status_quo",
+                           "a status_quo on the issue (the point veto holders can keep)"))
+    if d.rule != "collective":
+        if d.source is None:
+            out.append(Finding((*loc, "source"), f"decision rule {d.rule!r} has no source",
+                               "a source id, 'analyst', or a citation", severity="warning"))
+        elif (_looks_like_id(d.source) and d.source != ANALYST_SOURCE
+              and d.source not in source_ids):
+            out.append(Finding((*loc, "source"),
+                               f"source {d.source!r} is not among the scenario's sources",
+                               "a source id from `sources`, 'analyst', or a free citation "
+                               "with spaces"))
+
+
 def policy_findings(policy: Policy, scn: Scenario, loc: Loc) -> list[Finding]:
     """Rules for one policy against a scenario (also used by ``apply`` for outside policies)."""
     out: list[Finding] = []
@@ -519,6 +598,8 @@ def scenario_findings(scn: Scenario) -> list[Finding]:
             loc = ("issues", k, "status_quo")
             _check_quantity(issue.status_quo, "position", loc, out)
             quantities.append((issue.status_quo, loc))
+        if issue.decision is not None:
+            _check_decision(issue, ("issues", k, "decision"), scn, source_ids, out)
 
     for k, actor in enumerate(scn.actors):
         loc = ("actors", k, "capability")
@@ -536,6 +617,9 @@ def scenario_findings(scn: Scenario) -> list[Finding]:
                 q = getattr(stance, field)
                 _check_quantity(q, field, (*sloc, field), out)
                 quantities.append((q, (*sloc, field)))
+            if stance.influence is not None:
+                _check_quantity(stance.influence, "capability", (*sloc, "influence"), out)
+                quantities.append((stance.influence, (*sloc, "influence")))
         for issue in scn.issues:
             if issue.id not in actor.stances and actor.id not in issue.absent:
                 out.append(Finding(("actors", k, "stances"),
