@@ -7,6 +7,8 @@ The public API (each verb also has a CLI command):
 - :func:`monthly_panel` — the cited history as a monthly frame
 - :func:`fit`, :func:`simulate`, :func:`backtest` — the dynamic model of DPRK testing
 - :func:`compare` — policies side by side (bargaining → bridge rules → dynamics)
+- :func:`evaluate` — the main job: the comparison, the back-test and the claims, one result
+  (:mod:`detente.report` writes its report, :func:`detente.runs.record` stores it)
 
 Names are imported lazily, so ``import detente`` (and the CLI's start-up) does not pay for JAX or
 matplotlib until a verb that needs them is called.
@@ -36,10 +38,17 @@ _API = {
     "backtest": "detente.dynamics",
     "compare": "detente.policy",
     "Comparison": "detente.policy",
+    "evaluate": "detente.evaluation",
+    "Evaluation": "detente.evaluation",
 }
+
+#: Sub-packages reachable as attributes without an explicit import (``detente.report.write``).
+_MODULES = ("report", "runs", "scenario", "evidence", "dynamics", "policy", "bargaining")
 
 
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return importlib.import_module(f"detente.{name}")
     module = _API.get(name)
     if module is None:
         raise AttributeError(f"module 'detente' has no attribute {name!r}")
@@ -47,7 +56,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted([*_API, "__version__"])
+    return sorted([*_API, *_MODULES, "__version__"])
 
 
 __all__ = ["__version__", *_API]

@@ -36,7 +36,7 @@ def small_comparison():
     """Every Korea policy, SMP with the BDM cross-check, 12 draws, 2 years, seed 7."""
     from detente.policy import compare
 
-    return compare(korea(), horizon_years=2, draws=12, seed=7, posterior=posterior(),
+    return compare(korea(), horizon_months=24, draws=12, seed=7, posterior=posterior(),
                    panel=panel())
 
 

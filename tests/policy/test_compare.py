@@ -14,7 +14,7 @@ from detente.errors import OptionsError
 from detente.policy import compare
 from detente.scenario import Policy
 
-CHEAP = {"engine": "bdm", "cross_check": None, "horizon_years": 2}
+CHEAP = {"model": "bdm", "cross_check": None, "horizon_months": 24}
 
 
 def _check_same(a, b):
@@ -122,7 +122,7 @@ def test_assumptions_are_listed_in_every_output(small_comparison, korea):
 
 
 def test_bad_options_are_option_errors(korea, posterior, panel):
-    for kw in ({"draws": 1}, {"horizon_years": 0}, {"seed": -3}, {"bridge": {"beta": 1}}):
+    for kw in ({"draws": 1}, {"horizon_months": 0}, {"seed": -3}, {"bridge": {"beta": 1}}):
         with pytest.raises(OptionsError):
             compare(korea, ["maximum-pressure"], posterior=posterior, panel=panel,
                     **{"draws": 4, **kw})
@@ -164,9 +164,10 @@ def test_smp_comparison_keeps_the_no_lever_policy_equal_to_the_status_quo(small_
     assert np.array_equal(sq_cc, sp_cc.forecast)
 
 
-def test_scenario_without_the_bridge_issues_is_a_clear_error(reference_dir, posterior, panel):
-    """A plain one-issue CSV (a BDM reference case) has no policies and no talks/sanctions
-    issues: compare must say so, naming the field and what would do."""
+def test_scenario_without_a_binding_is_a_bargaining_comparison(reference_dir, posterior, panel):
+    """A plain one-issue CSV (a BDM reference case) has no policies (a clear error naming the
+    field) and no dynamics binding: compare is then the bargaining comparison alone, with no
+    simulated numbers, whatever posterior is passed (it never borrows another case's dynamics)."""
     from detente.scenario import load_scenario
 
     case = load_scenario(reference_dir / "bargaining" / "bdm" / "cases" / "jmckib_sultan.csv")
@@ -174,6 +175,10 @@ def test_scenario_without_the_bridge_issues_is_a_clear_error(reference_dir, post
         compare(case, posterior=posterior, panel=panel, draws=4)
     assert "policies" in info.value.format()
     nothing = Policy(id="nothing", name="Nothing", chosen_by=[case.actors[0].id])
-    with pytest.raises(OptionsError) as info:
-        compare(case, [nothing], posterior=posterior, panel=panel, draws=4)
-    assert "talks" in info.value.format() and "sanctions" in info.value.format()
+    comp = compare(case, [nothing], posterior=posterior, panel=panel, draws=4, seed=1)
+    assert not comp.bound and comp.posterior is None
+    assert comp.outcomes[0].trajectories is None
+    assert comp.yearly_frame().empty
+    assert list(comp.summary_frame().columns) == ["name", "issue_median", "n_levers",
+                                                  "n_assumptions"]
+    assert comp.to_dict()["note"] == comp.UNBOUND_NOTE

@@ -112,7 +112,7 @@ def test_compare_table_output_names_the_report(cached_fit, tmp_path):
 
 @pytest.mark.parametrize(("args", "needle"), [
     (["--policies", "appeasement"], "appeasement"),
-    (["--years", "0"], "horizon_years"),
+    (["--years", "0"], "horizon_months"),
     (["--draws", "1"], "draws"),
     (["--out", "/proc/no-such-place/out"], "report folder"),
     (["--bridge", "beta=1"], "--bridge"),

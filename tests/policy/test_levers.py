@@ -59,7 +59,7 @@ def test_lever_on_non_choosing_actor_is_a_clear_error(korea):
     text = info.value.format()
     assert "DPRK" in text and "chosen_by" in text
     with pytest.raises(ScenarioError):  # compare fails the same way, with no posterior given
-        compare(korea, [bad], draws=4, seed=1, engine="bdm", cross_check=None)
+        compare(korea, [bad], draws=4, seed=1, model="bdm", cross_check=None)
 
 
 def test_policy_changes_list_every_change_with_its_kind(korea):

@@ -26,7 +26,7 @@ from detente.policy.bridge import BridgeSettings
 from detente.runs import SWEEP_MODELS, PoolRunner, RunStore, SweepSpec, run_sweep
 from detente.scenario import load_scenario
 
-CHEAP = {"fit_method": "laplace", "draws": 2, "horizon_years": 1, "paths_per_draw": 16}
+CHEAP = {"fit_method": "laplace", "draws": 2, "horizon_months": 12, "paths_per_draw": 16}
 DETENTE = str(Path(sys.executable).with_name("detente"))
 
 

@@ -123,6 +123,48 @@ def engine_options(engine: Engine, options: Any = None, rounds: int | None = Non
     return opts
 
 
+def options_by_engine(options: Mapping[str, Any] | None,
+                      models: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """Split ``KEY=VALUE`` engine options among the engines of one run.
+
+    A key ``bdm.q`` goes to BDM only; an unprefixed key (``rounds``) goes to every engine of the
+    run, and must be an option of each of them. So ``--model all --set rounds=2`` runs two
+    rounds in both engines, and ``--model all --set q=0.5`` is refused (``q`` is a BDM option:
+    write ``bdm.q=0.5``). The engines then validate the values (:func:`engine_options`).
+
+    Raises
+    ------
+    OptionsError
+        A prefix that names no engine of the run, or an unprefixed key that is not an option of
+        every engine of the run.
+    """
+    out: dict[str, dict[str, Any]] = {m: {} for m in models}
+    problems = []
+    for key, value in (options or {}).items():
+        head, dot, rest = key.partition(".")
+        if dot:
+            if head not in out:
+                problems.append(Problem(f"option {key!r} names engine {head!r}, which is not run",
+                                        path=key, allowed="a prefix among " + ", ".join(models)))
+                continue
+            out[head][rest] = value
+            continue
+        lacking = [m for m in models
+                   if key not in {f.name for f in dataclasses.fields(get_engine(m).options_type)}]
+        if lacking:
+            having = [m for m in models if m not in lacking]
+            hint = (f"{having[0]}.{key}=… to set it for {having[0]} only" if having
+                    else "an option of the engine (see docs/smp.md, the BDM module table)")
+            problems.append(Problem(f"{key!r} is not an option of {', '.join(lacking)}",
+                                    path=key, allowed=hint))
+            continue
+        for m in models:
+            out[m][key] = value
+    if problems:
+        raise OptionsError("engine options that cannot be applied", problems)
+    return out
+
+
 def _load(scenario: Any, policy: Any) -> tuple[Any, str | None]:
     """Resolve a scenario id/path/object and apply ``policy`` (an id or a Policy)."""
     from detente import scenario as scenario_api  # lazy: the scenario package is heavier

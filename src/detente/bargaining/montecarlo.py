@@ -108,15 +108,27 @@ class EngineInputs:
                 self.salience[:, mask, k])
 
 
+#: Seeds are integers in [0, 2**63): they fit the run store's BIGINT column, so the seed a run
+#: prints, the one it stores and the one a user passes back to reproduce it are the same number.
+MAX_SEED = 2**63 - 1
+
+
 def resolve_seed(seed: int | None) -> int:
-    """The seed to record: ``seed`` itself, or fresh entropy when None."""
+    """The seed to record: ``seed`` itself, or a fresh 63-bit seed from entropy when None.
+
+    Raises
+    ------
+    OptionsError
+        ``seed`` is not an integer in [0, 2**63).
+    """
     if seed is None:
-        return int(np.random.SeedSequence().entropy)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        return int(np.random.SeedSequence().entropy) & MAX_SEED
+    if (isinstance(seed, bool) or not isinstance(seed, int | np.integer)
+            or not 0 <= seed <= MAX_SEED):
         raise OptionsError(
-            f"seed {seed!r} is not a non-negative integer",
-            [Problem("seed must be a non-negative integer", path="seed",
-                     allowed="an integer ≥ 0, or omit it to draw one")],
+            f"seed {seed!r} is not an integer from 0 to 2**63 - 1",
+            [Problem("seed must be an integer from 0 to 2**63 - 1", path="seed",
+                     allowed="an integer from 0 to 9223372036854775807, or omit it to draw one")],
         )
     return int(seed)
 

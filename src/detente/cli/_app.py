@@ -11,6 +11,7 @@ import shlex
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -26,6 +27,26 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from detente import __version__
+
+        typer.echo(f"detente {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version of détente and exit.")] = False) -> None:
+    """détente: evidence-linked models of nuclear diplomacy."""
+
+
+def started_now() -> datetime:
+    """The current time as the run store keeps it (naive UTC): call it when a command starts."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 console = Console()
 err_console = Console(stderr=True)
@@ -55,13 +76,14 @@ NoStoreOpt = Annotated[bool, typer.Option("--no-store", help="Do not record this
 def record_run(*, kind: str, tables: Mapping[str, Any], scenario: Any = None,
                seed: int | None = None, params: Mapping[str, Any] | None = None,
                store: Path | None = None, skip: bool = False,
-               quiet: bool = False) -> str | None:
+               quiet: bool = False, started: datetime | None = None) -> str | None:
     """Keep a finished result as a run in the DuckDB store (DESIGN: every result is a run).
 
     The result has already been printed when this runs, so a store that cannot be written (a
     locked or foreign file) is a warning on stderr, not a failure of the command. ``quiet``
     (for ``--json``) drops the note naming the run; the caller puts the id in its JSON. Returns
-    the run id, or None when skipped or not stored.
+    the run id, or None when skipped or not stored. ``started`` (naive UTC, from
+    :func:`started_now` at the command's start) makes the stored wall time cover the work.
     """
     if skip:
         return None
@@ -70,7 +92,7 @@ def record_run(*, kind: str, tables: Mapping[str, Any], scenario: Any = None,
     command = shlex.join(["detente", *sys.argv[1:]])
     try:
         run_id = save_run(kind=kind, command=command, tables=dict(tables), scenario=scenario,
-                          seed=seed, params=params, store=store)
+                          seed=seed, params=params, store=store, started=started)
     except DetenteError as err:
         err_console.print(f"[yellow]warning:[/] run not stored: {err}", highlight=False)
         return None

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import warnings
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from detente.cli._app import NoStoreOpt, StoreOpt, app, console, fail, record_run
+from detente.cli._app import NoStoreOpt, StoreOpt, app, console, fail
 from detente.errors import DetenteError, OptionsError, Problem
 from detente.policy.compare import DEFAULT_DRAWS
 
@@ -41,58 +38,95 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
                 sweep: SweepOpt = None) -> None:
     """Compare policies: launches, tests, dialogue odds, positions, the claims, the episode
     back-test of the dynamic model, and a report."""
-    from detente.policy import claims_table, compare
-    from detente.policy.episode import out_of_sample
-    from detente.report import report_target, write_report
+    from detente import report
+    from detente.evaluation import evaluate
 
     try:
         settings = bridge_settings(bridge)
         sensitivity = load_sensitivity(sweep, store) if sweep else None
-        report_target(out, "check")  # a bad --out fails before the work, not after
+        report.report_target(out, "check")  # a bad --out fails before the work, not after
         with console.status("comparing policies…") as status:
-            comp = compare(scenario, policies, horizon_years=years, draws=draws, seed=seed,
-                           bridge=settings, progress=lambda msg: status.update(msg))
-            from detente.evidence import monthly_panel
-
-            panel = monthly_panel()
-            bt = None
-            if not no_backtest:
-                from detente.dynamics import backtest
-
-                def step(done: int, total: int, label: str) -> None:
-                    status.update(f"back-testing the dynamic model: episode {label} "
-                                  f"({done}/{total})")
-
-                status.update("back-testing the dynamic model on the held-out episodes")
-                with warnings.catch_warnings():  # log(0) inside a baseline's score, not ours
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    bt = backtest(panel, origins=[], episodes=True, seed=comp.seed % 2**32,
-                                  progress=step)
-            claims = claims_table(comp, panel=panel, backtest=bt)
+            result = evaluate(scenario, policies, horizon_months=12 * years, draws=draws,
+                              seed=seed, bridge=settings, backtest=not no_backtest,
+                              sensitivity=sensitivity, progress=lambda msg: status.update(msg))
             status.update("writing the report")
-            path = write_report(comp, out, claims=claims, panel=panel, backtest=bt,
-                                sensitivity=sensitivity)
+            content = report.context(result)
+            path = report.write_context(content, out)
+    except DetenteError as err:
+        fail(err, input_name=scenario)
+    run_id = record_result(result, content, store=store, skip=no_store, quiet=as_json)
+    if as_json:
+        typer.echo(json.dumps({**result.to_dict(), "report": str(path), "run": run_id},
+                              indent=2, ensure_ascii=False, default=str))
+        return
+    comp = result.comparison
+    if comp.bound:
+        _render(comp, result.claims or [])
+    else:
+        _render_bargaining(comp)
+    for note in result.notes:
+        console.print(f"[bold]Note[/]: {note}", highlight=False)
+    if comp.bound:
+        console.print(f"\n[bold]Out of sample[/]: {_oos_line(result.out_of_sample)}",
+                      highlight=False)
+    console.print(f"\nReport: [bold]{path}[/]  (open it in a browser; self-contained)")
+
+
+def record_result(result, content, *, store: Path | None, skip: bool, quiet: bool):
+    """Keep an Evaluation as a run with the report's content (:func:`detente.runs.record`);
+    a store that cannot be written is a warning, as for every command (:func:`record_run`)."""
+    import shlex
+    import sys
+
+    from detente.cli._app import err_console
+    from detente.runs.store import default_store_path, record
+
+    if skip:
+        return None
+    try:
+        run_id = record(result, store, command=shlex.join(["detente", *sys.argv[1:]]),
+                        documents={"report": content})
+    except Exception as err:  # a locked or foreign store: the result was already computed
+        err_console.print(f"[yellow]warning:[/] run not stored: {type(err).__name__}: {err}",
+                          highlight=False)
+        return None
+    if not quiet:
+        err_console.print(f"run [bold]{run_id}[/] stored in {store or default_store_path()} "
+                          f"(detente runs show {run_id}; detente report {run_id})",
+                          highlight=False)
+    return run_id
+
+
+@app.command("report")
+def report_cmd(run_id: Annotated[str, typer.Argument(help="A stored compare run (detente runs list).")],
+               out: OutOpt = Path("out"), store: StoreOpt = None) -> None:
+    """Re-render the report of a stored comparison from what the run keeps (nothing is
+    recomputed)."""
+    from detente import report
+    from detente.runs.store import RunStore, read_document
+
+    try:
+        with RunStore(store, read_only=True) as st:
+            content = read_document(st, run_id, "report")
+        path = report.write_context(content, out)
     except DetenteError as err:
         fail(err)
-    oos = out_of_sample(bt, comp.posterior.until)
-    tables = {"comparison": comp.to_frame(),
-              "claims": pd.DataFrame([c.__dict__ for c in claims]).astype(str)}
-    if bt is not None:
-        tables["backtest_episodes"] = bt.summary("episode").reset_index()
-    run_id = record_run(kind="compare", tables=tables, scenario=comp.scenario, seed=comp.seed,
-                        params={"policies": policies, "years": years, "draws": draws,
-                                "bridge": dataclasses.asdict(comp.bridge),
-                                "backtest": not no_backtest, "report": str(path),
-                                "sweep": sweep},
-                        store=store, skip=no_store, quiet=as_json)
-    if as_json:
-        doc = {**comp.to_dict(), "claims": [c.__dict__ for c in claims],
-               "out_of_sample": _oos_json(oos), "report": str(path), "run": run_id}
-        typer.echo(json.dumps(doc, indent=2, ensure_ascii=False, default=str))
-        return
-    _render(comp, claims)
-    console.print(f"\n[bold]Out of sample[/]: {_oos_line(oos)}", highlight=False)
-    console.print(f"\nReport: [bold]{path}[/]  (open it in a browser; self-contained)")
+    console.print(f"Report: [bold]{path}[/]  (re-rendered from run {run_id})")
+
+
+def _render_bargaining(comp) -> None:
+    """The bargaining-only comparison: median forecast per policy and issue."""
+    frame = comp.summary_frame()
+    t = Table(title=f"{comp.scenario.id}: bargaining forecasts ({comp.model.upper()}, "
+                    f"{comp.draws} draws, seed {comp.seed})",
+              box=None, padding=(0, 1), pad_edge=False, header_style="bold underline")
+    t.add_column("policy", no_wrap=True)
+    issues = [c.removesuffix("_median") for c in frame.columns if c.endswith("_median")]
+    for issue in issues:
+        t.add_column(issue, justify="right", no_wrap=True)
+    for pid, r in frame.iterrows():
+        t.add_row(Text(str(pid)), *(f"{r[f'{i}_median']:.0f}" for i in issues))
+    console.print(t)
 
 
 def _oos_line(oos) -> str:
@@ -103,16 +137,6 @@ def _oos_line(oos) -> str:
     e = oos.held_out
     return (f"back-test episode {e.label} (trained ≤ {e.until}, scored {e.first}–{e.last}): "
             f"{e.summary}.")
-
-
-def _oos_json(oos) -> dict | None:
-    if oos is None:
-        return None
-    return {"held_out": None if oos.held_out is None else oos.held_out.label,
-            "episodes": [{"label": e.label, "until": e.until, "first": e.first, "last": e.last,
-                          "beats": list(e.beats), "beaten_by": list(e.beaten_by),
-                          "mixed": list(e.mixed), "verdict": e.sentence}
-                         for e in oos.episodes]}
 
 
 def bridge_settings(items: list[str] | None):  # -> BridgeSettings

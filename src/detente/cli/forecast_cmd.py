@@ -18,6 +18,7 @@ from detente.cli._app import (
     fail,
     parse_key_values,
     record_run,
+    started_now,
 )
 from detente.errors import DetenteError
 
@@ -52,21 +53,29 @@ def forecast_cmd(
     no_store: NoStoreOpt = False,
 ) -> None:
     """Forecast the bargaining outcome per issue: start median, forecast, cycle range, who moves."""
-    from detente.bargaining.forecast import forecast
+    from detente.bargaining.forecast import forecast, options_by_engine
+    from detente.bargaining.montecarlo import resolve_seed
     from detente.scenario import load_scenario
 
+    started = started_now()
+    models = ("bdm", "smp") if model == "all" else (model,)
     try:
         scen = load_scenario(scenario)
+        per_engine = options_by_engine(parse_key_values(settings, "--set", "capitulation=never"),
+                                       models)
+        # one seed for every engine of the run, drawn here when none is given and recorded
+        seed = resolve_seed(seed) if draws else seed
     except DetenteError as err:
         fail(err, input_name=scenario)
     run_params = {"model": model, "rounds": rounds, "policy": policy, "draws": draws,
-                  "perturbation": perturbation, "issue": issue, "set": settings or []}
+                  "perturbation": perturbation, "issue": issue}
 
     if model == "all":  # every engine on the same inputs, one side-by-side table per issue
         try:
             both = {m: forecast(scen, model=m, rounds=rounds, policy=policy, draws=draws,
-                                seed=seed, issue=issue, perturbation=perturbation)
-                    for m in ("bdm", "smp")}
+                                seed=seed, issue=issue, perturbation=perturbation,
+                                options=per_engine[m] or None)
+                    for m in models}
         except DetenteError as err:
             fail(err, input_name=scenario)
         tables = {}
@@ -74,8 +83,10 @@ def forecast_cmd(
             tables.update({f"{m}.summary": fc.summary_frame(), f"{m}.rounds": fc.to_frame(),
                            f"{m}.draws": fc.draws_frame()})
         run_id = record_run(kind="forecast", tables=tables, scenario=scen,
-                            seed=both["bdm"].seed, params=run_params, store=store,
-                            skip=no_store, quiet=as_json)
+                            seed=both["bdm"].seed,
+                            params={**run_params,
+                                    "options": {m: dict(f.options) for m, f in both.items()}},
+                            store=store, skip=no_store, quiet=as_json, started=started)
         if as_json:
             typer.echo(json.dumps({**{m: f.to_dict() for m, f in both.items()}, "run": run_id},
                                   indent=2, ensure_ascii=False))
@@ -86,7 +97,7 @@ def forecast_cmd(
         with Progress(transient=True, console=console, disable=draws == 0 or as_json) as bar:
             task = bar.add_task(f"{draws} draws", total=max(draws, 1))
             result = forecast(scen, model=model, rounds=rounds, policy=policy, draws=draws,
-                              seed=seed, options=parse_key_values(settings, "--set", "capitulation=never"), issue=issue,
+                              seed=seed, options=per_engine[model] or None, issue=issue,
                               perturbation=perturbation,
                               progress=lambda done, total: bar.update(task, completed=done))
     except DetenteError as err:
@@ -95,7 +106,7 @@ def forecast_cmd(
                         params={**run_params, "options": dict(result.options)},
                         tables={"summary": result.summary_frame(), "rounds": result.to_frame(),
                                 "draws": result.draws_frame()},
-                        store=store, skip=no_store, quiet=as_json)
+                        store=store, skip=no_store, quiet=as_json, started=started)
     if as_json:
         typer.echo(json.dumps({**result.to_dict(), "run": run_id}, indent=2,
                               ensure_ascii=False))

@@ -103,7 +103,7 @@ def show_cmd(run_id: RunArg, store: StoreOpt = None, as_json: JsonOpt = False) -
     info = {k: getattr(rec, k) for k in ("id", "kind", "status", "command", "version",
                                         "scenario_id", "scenario_sha256", "seed", "started",
                                         "ended", "seconds", "error", "host", "pid", "params",
-                                        "timings")}
+                                        "timings", "versions")}
     if as_json:
         _echo_json(info | {"tables": tables.to_dict(orient="records"), "chunks_done": len(chunks),
                            "indices": None if indices is None else
@@ -111,7 +111,7 @@ def show_cmd(run_id: RunArg, store: StoreOpt = None, as_json: JsonOpt = False) -
         return
     meta = Table(box=box.SIMPLE, show_header=False)
     for key, value in info.items():
-        if key in ("params", "timings"):
+        if key in ("params", "timings", "versions"):
             value = json.dumps(value, default=str)
             if len(value) > 300:
                 value = value[:300] + " …"

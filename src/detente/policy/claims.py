@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from detente.policy.bridge import INDEX_LABEL
-from detente.policy.compare import SANCTIONS_ISSUE, TALKS_ISSUE, Comparison
+from detente.policy.compare import Comparison
 from detente.policy.episode import out_of_sample
 
 DATA_FITTED = "data (fitted and back-tested)"
@@ -138,6 +138,7 @@ def claims_table(comp: Comparison, panel: pd.DataFrame | None = None,
 
         panel = monthly_panel()
     scen = comp.scenario
+    TALKS_ISSUE, SANCTIONS_ISSUE = comp.talks_issue, comp.sanctions_issue
     sq = comp.status_quo
     base = _pick(comp, "strategic-patience") or sq
     engage = _pick(comp, "engagement-with-incentives")
@@ -297,6 +298,11 @@ def claims_table(comp: Comparison, panel: pd.DataFrame | None = None,
                       DATA_HISTORY, "the leader changed in Dec 2011 and technology matured, so "
                       "the contrast is not a causal estimate"))
     return rows
+
+
+#: The test of each argument a scenario can declare (``argument:``), by its id
+#: (:data:`detente.scenario.model.ARGUMENTS`).
+ARGUMENT_TESTS = {"korea-2023-column": claims_table}
 
 
 def claims_frame(claims: list[Claim]) -> pd.DataFrame:

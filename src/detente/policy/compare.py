@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -56,10 +56,13 @@ QUANTILES: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75, 0.9)
 #: Issues whose forecast spread makes the polarisation component of the scenario index.
 POLARISATION_ISSUES: tuple[str, ...] = ("deterrence", "rustech")
 
-#: Issues the bridge reads.
-TALKS_ISSUE, SANCTIONS_ISSUE = "talks", "sanctions"
 
 STATUS_QUO_ID = "status-quo"
+
+#: Seed of the headline NUTS fit. The fit is part of the model, not of one comparison: it is run
+#: once with this seed and cached, whatever the comparison's root seed (which drives the Monte
+#: Carlo draws, the pairing with posterior draws and the simulation).
+FIT_SEED = 0
 
 
 def stage_seed(root: int, stage: str) -> int:
@@ -166,29 +169,64 @@ class Comparison:
         One per requested policy, in the order requested.
     status_quo : PolicyOutcome
         The scenario with no policy applied: the reference of every bridge rule.
-    horizon_years, draws, seed : int
-    engine, cross_check_engine : str
+    horizon_months, draws, seed : int
+        The horizon in months (whole years), Monte Carlo draws and root seed.
+    model, cross_check_engine : str
     bridge : BridgeSettings
-    posterior : Posterior
-        The fitted dynamic model used (prior vs posterior in the report).
+    posterior : Posterior or None
+        The fitted dynamic model used (prior vs posterior in the report); None for a scenario
+        without a dynamics binding.
     start_month : str
-        First simulated month ``YYYY-MM``.
+        First simulated month ``YYYY-MM`` ("" without a binding).
     paths_per_draw : int
         Simulated paths per bargaining draw.
+    binding : Binding or None
+        The scenario's binding to the dynamic model. None: a bargaining comparison only (no
+        launch, test or dialogue numbers, no conflict-risk index).
     """
 
     scenario: Any
     outcomes: tuple[PolicyOutcome, ...]
     status_quo: PolicyOutcome
-    horizon_years: int
+    horizon_months: int
     draws: int
     seed: int
-    engine: str
+    model: str
     cross_check_engine: str | None
     bridge: BridgeSettings
     posterior: Any
     start_month: str
     paths_per_draw: int = 1
+    binding: Any = None
+
+    #: The one line every face prints for a comparison without a dynamics binding.
+    UNBOUND_NOTE: ClassVar[str] = (
+        "bargaining comparison only: the scenario declares no binding to a fitted dynamic model, "
+        "so no launch, nuclear-test, dialogue or conflict-risk numbers are computed "
+        "(docs/scenario-format.md, 'binding')")
+
+    @property
+    def horizon_years(self) -> int:
+        """The horizon in whole years (``horizon_months // 12``), for yearly tables and text."""
+        return self.horizon_months // 12
+
+    @property
+    def engine(self) -> str:
+        """The main engine's name (same as :attr:`model`; kept for the report's wording)."""
+        return self.model
+
+    @property
+    def bound(self) -> bool:
+        """True when the scenario is bound to a fitted dynamic model (launches, tests, talks)."""
+        return self.binding is not None
+
+    @property
+    def talks_issue(self) -> str | None:
+        return None if self.binding is None else self.binding.talks_issue
+
+    @property
+    def sanctions_issue(self) -> str | None:
+        return None if self.binding is None else self.binding.sanctions_issue
 
     @property
     def policy_ids(self) -> tuple[str, ...]:
@@ -202,18 +240,33 @@ class Comparison:
 
     @property
     def year_labels(self) -> list[str]:
+        if not self.start_month:
+            return []
         start = pd.Period(self.start_month, freq="M")
         return [f"{start + 12 * k}…{start + 12 * k + 11}" for k in range(self.horizon_years)]
 
     # --- tables --------------------------------------------------------------------------
     def summary_frame(self) -> pd.DataFrame:
-        """One row per policy: the headline numbers of the comparison table."""
+        """One row per policy: the headline numbers of the comparison table.
+
+        Without a dynamics binding: the main engine's median forecast per issue
+        (``<issue>_median``), nothing simulated.
+        """
         rows = []
+        if not self.bound:
+            for o in self.outcomes:
+                row: dict[str, Any] = {"policy": o.policy_id, "name": o.name}
+                for issue_id, dist in o.bargaining.distributions.items():
+                    row[f"{issue_id}_median"] = float(np.median(dist.forecast))
+                row["n_levers"] = sum(c.kind == "lever" for c in o.changes)
+                row["n_assumptions"] = len(o.assumptions)
+                rows.append(row)
+            return pd.DataFrame(rows).set_index("policy")
         start_regime = int(self.posterior.state.regime)
         for o in self.outcomes:
             launches = o.yearly_totals().sum(axis=1)
             ql = _q(launches)
-            talks = o.bargaining.distributions[TALKS_ISSUE].forecast
+            talks = o.bargaining.distributions[self.talks_issue].forecast
             qt = _q(talks)
             rows.append({
                 "policy": o.policy_id,
@@ -233,8 +286,11 @@ class Comparison:
 
     def yearly_frame(self) -> pd.DataFrame:
         """Per policy and horizon year: launch events and missiles (median, 50 % and 80 %
-        intervals) and P(dialogue starts in that year)."""
+        intervals) and P(dialogue starts in that year); empty without a dynamics binding."""
         rows = []
+        if not self.bound:
+            return pd.DataFrame(columns=["policy", "year", "months", "quantity", "median", "q25",
+                                         "q75", "q10", "q90", "p_dialogue_starts"])
         start_regime = int(self.posterior.state.regime)
         for o in self.outcomes:
             starts = o.p_dialogue_starts_by_year(start_regime)
@@ -315,29 +371,22 @@ class Comparison:
 
         return {
             "scenario": self.scenario.id,
+            "dynamics": (None if not self.bound else
+                         {"model": self.binding.model, "talks_issue": self.talks_issue,
+                          "sanctions_issue": self.sanctions_issue}),
+            "note": None if self.bound else self.UNBOUND_NOTE,
             "policies": list(self.policy_ids),
-            "horizon_years": self.horizon_years, "draws": self.draws, "seed": self.seed,
+            "horizon_months": self.horizon_months, "draws": self.draws, "seed": self.seed,
             "paths_per_draw": self.paths_per_draw,
-            "engine": self.engine, "cross_check": self.cross_check_engine,
+            "model": self.model, "cross_check": self.cross_check_engine,
             "start_month": self.start_month,
             "bridge": self.bridge.as_dict(),
-            "index_label": INDEX_LABEL,
+            "index_label": INDEX_LABEL if self.bound else None,
             "summary": records(self.summary_frame()),
             "yearly": records(self.yearly_frame()),
             "positions": records(self.positions_frame()),
             "assumptions": records(self.assumptions_frame()),
         }
-
-    @property
-    def plot(self) -> Any:
-        """Figure functions bound to this comparison: ``comparison.plot.fan_charts(ax=...)``.
-
-        The functions live in :mod:`detente.report.figures` (the only place matplotlib is
-        imported); see :class:`detente.report.figures.ComparisonPlots`.
-        """
-        from detente.report.figures import ComparisonPlots
-
-        return ComparisonPlots(self)
 
 
 def _plain(value: Any) -> Any:
@@ -350,18 +399,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _check_options(horizon_years: Any, draws: Any, seed: Any) -> None:
+def _check_options(horizon_months: Any, draws: Any) -> None:
     problems = []
-    if isinstance(horizon_years, bool) or not isinstance(horizon_years, int | np.integer) \
-            or not 1 <= horizon_years <= 10:
-        problems.append(Problem(f"horizon_years {horizon_years!r}", path="horizon_years",
-                                allowed="an integer from 1 to 10"))
+    if isinstance(horizon_months, bool) or not isinstance(horizon_months, int | np.integer) \
+            or not 12 <= horizon_months <= 120 or horizon_months % 12:
+        problems.append(Problem(f"horizon_months {horizon_months!r}", path="horizon_months",
+                                allowed="a whole number of years in months: 12, 24, …, 120"))
     if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 2:
         problems.append(Problem(f"draws {draws!r}", path="draws", allowed="an integer ≥ 2"))
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer)
-                             or seed < 0):
-        problems.append(Problem(f"seed {seed!r}", path="seed",
-                                allowed="an integer ≥ 0, or omit it to draw one"))
     if problems:
         raise OptionsError("invalid comparison options", problems)
 
@@ -382,11 +427,11 @@ def _changes_nothing(policy: Any) -> bool:
 def compare(
     scenario: Any,
     policies: Sequence[Any] | str | None = None,
-    horizon_years: int = 3,
+    horizon_months: int = 36,
     draws: int = DEFAULT_DRAWS,
     seed: int | None = None,
     *,
-    engine: str = "smp",
+    model: str = "smp",
     cross_check: str | None = "bdm",
     cross_check_draws: int | None = None,
     paths_per_draw: int = 16,
@@ -397,19 +442,24 @@ def compare(
 ) -> Comparison:
     """Compare policies on a scenario: bargaining forecasts joined to the fitted dynamics.
 
+    The dynamics stage runs only for a scenario with a ``binding`` to a fitted dynamic model
+    (docs/scenario-format.md); without one the comparison is the bargaining forecasts alone
+    (:attr:`Comparison.bound` is False and :attr:`Comparison.UNBOUND_NOTE` says so).
+
     Parameters
     ----------
     scenario : Scenario, str or Path
         A Scenario, an embedded id (``"korea-2023"``) or a file path.
     policies : sequence of (str or Policy), comma-separated str, or None
         The policies to compare (default: every policy of the scenario).
-    horizon_years : int
-        Years simulated from the month after the posterior's training window (1–10).
+    horizon_months : int
+        Months simulated from the month after the posterior's training window: whole years,
+        12 to 120 (the tables are yearly).
     draws : int
         Monte Carlo draws of the bargaining inputs, paired one to one with simulated paths.
     seed : int, optional
         Root seed (None: drawn from entropy and recorded in the result).
-    engine : str
+    model : str
         Main bargaining engine (``"smp"``: linkage between issues exists only there).
     cross_check : str or None
         Engine run beside it issue by issue (``"bdm"``), or None.
@@ -447,30 +497,68 @@ def compare(
     from detente.dynamics.simulate import simulate
     from detente.scenario import apply, load_scenario
 
-    _check_options(horizon_years, draws, seed)
+    _check_options(horizon_months, draws)
     bridge = BridgeSettings() if bridge is None else bridge
     if not isinstance(bridge, BridgeSettings):
         raise OptionsError("bridge must be BridgeSettings", [Problem(
             f"got {type(bridge).__name__}", path="bridge", allowed="BridgeSettings(...)")])
     root = resolve_seed(seed)
-    if cross_check == engine:
+    if cross_check == model:
         cross_check = None  # a cross-check by the same engine would repeat the main run
     scen = load_scenario(scenario) if not hasattr(scenario, "arrays") else scenario
     chosen = resolve_policies(scen, policies)
-    missing = [i for i in (TALKS_ISSUE, SANCTIONS_ISSUE) if i not in {x.id for x in scen.issues}]
-    if missing:
-        raise OptionsError(f"scenario {scen.id!r} lacks the issues the bridge reads", [Problem(
-            f"no issue {i!r}", path="issues", allowed="a scenario with talks and sanctions "
-            "issues (the bridge rules B1, B2 read them)") for i in missing])
     # Validate every policy before any expensive work (a bad lever fails fast).
     applied = {p.id: apply(p, scen) for p in chosen}
     say = progress or (lambda message: None)
+    seeds = {stage: stage_seed(root, stage) for stage in STAGES}
+    n_cc = int(cross_check_draws or draws)
+    if isinstance(paths_per_draw, bool) or not isinstance(paths_per_draw, int | np.integer) \
+            or not 1 <= paths_per_draw <= 1000:
+        raise OptionsError("invalid comparison options", [Problem(
+            f"paths_per_draw {paths_per_draw!r}", path="paths_per_draw",
+            allowed="an integer from 1 to 1000")])
+
+    def bargain(s: Any, policy_id: str | None) -> tuple[Any, Any]:
+        main = forecast(s, model=model, draws=int(draws), seed=seeds["bargaining"])
+        cc = None
+        if cross_check:
+            cc = forecast(s, model=cross_check, draws=n_cc, seed=seeds["cross_check"])
+        return (dataclasses.replace(main, policy_id=policy_id),
+                None if cc is None else dataclasses.replace(cc, policy_id=policy_id))
+
+    binding = scen.binding
+    if binding is None:  # a bargaining comparison only: no dynamics are borrowed
+        say(f"bargaining: status quo ({model}, {draws} draws)")
+        sq_main, sq_cc = bargain(scen, None)
+
+        def bare(policy_id: str, name: str, summary: str, changes: tuple[PolicyChange, ...],
+                 main: Any, cc: Any) -> PolicyOutcome:
+            return PolicyOutcome(policy_id=policy_id, name=name, summary=summary,
+                                 changes=changes, bargaining=main, cross_check=cc,
+                                 dialogue_shift=np.zeros(int(draws)),
+                                 unsc_resolution_rate=float("nan"), dynamics_levers={},
+                                 trajectories=None)
+
+        outcomes = []
+        for p in chosen:
+            say(f"bargaining: {p.id} ({model}, {draws} draws)")
+            main, cc = bargain(applied[p.id], p.id)
+            outcomes.append(bare(p.id, p.name or p.id, (p.summary or "").strip(),
+                                 policy_changes(p), main, cc))
+        return Comparison(
+            scenario=scen, outcomes=tuple(outcomes),
+            status_quo=bare(STATUS_QUO_ID, "Status quo (the scenario as written)",
+                            "No policy applied.", (), sq_main, sq_cc),
+            horizon_months=int(horizon_months), draws=int(draws), seed=root, model=model,
+            cross_check_engine=cross_check, bridge=bridge, posterior=None, start_month="",
+            paths_per_draw=int(paths_per_draw), binding=None)
+    talks_issue, sanctions_issue = binding.talks_issue, binding.sanctions_issue
 
     if posterior is None:
         say("fitting the dynamic model (cached after the first run)")
         from detente.dynamics.fit import fit
 
-        posterior = fit(until=str(pd.Period(scen.as_of, freq="M")))
+        posterior = fit(until=str(pd.Period(scen.as_of, freq="M")), seed=FIT_SEED)
     if panel is None:
         from detente.evidence import monthly_panel
 
@@ -479,39 +567,24 @@ def compare(
                        & (panel.index <= pd.Period(posterior.until, freq="M")), "unsc_resolution"]
     base_unsc = status_quo_unsc_rate(window.to_numpy())
 
-    seeds = {stage: stage_seed(root, stage) for stage in STAGES}
-    n_cc = int(cross_check_draws or draws)
-    months = int(horizon_years) * 12
-    if isinstance(paths_per_draw, bool) or not isinstance(paths_per_draw, int | np.integer) \
-            or not 1 <= paths_per_draw <= 1000:
-        raise OptionsError("invalid comparison options", [Problem(
-            f"paths_per_draw {paths_per_draw!r}", path="paths_per_draw",
-            allowed="an integer from 1 to 1000")])
+    months = int(horizon_months)
     n_paths = int(draws) * int(paths_per_draw)
     pick = np.random.default_rng(seeds["posterior_pick"]).integers(
         0, posterior.n_draws, size=n_paths)
     paired = {k: np.asarray(v)[pick] for k, v in posterior.samples.items()}
     bargaining_draw = np.arange(n_paths) % int(draws)  # path j ↔ bargaining draw j mod draws
 
-    def bargain(s: Any, policy_id: str | None) -> tuple[Any, Any]:
-        main = forecast(s, model=engine, draws=int(draws), seed=seeds["bargaining"])
-        cc = None
-        if cross_check:
-            cc = forecast(s, model=cross_check, draws=n_cc, seed=seeds["cross_check"])
-        return (dataclasses.replace(main, policy_id=policy_id),
-                None if cc is None else dataclasses.replace(cc, policy_id=policy_id))
-
-    say(f"bargaining: status quo ({engine}, {draws} draws)")
+    say(f"bargaining: status quo ({model}, {draws} draws)")
     sq_main, sq_cc = bargain(scen, None)
     sq_dyn = _dynamics_values(scen)
 
     def run(policy_id: str, name: str, summary: str, changes: tuple[PolicyChange, ...],
             main: Any, cc: Any, dyn: dict[str, float]) -> PolicyOutcome:
-        shift = talks_log_odds_shift(main.distributions[TALKS_ISSUE].forecast,
-                                     sq_main.distributions[TALKS_ISSUE].forecast,
+        shift = talks_log_odds_shift(main.distributions[talks_issue].forecast,
+                                     sq_main.distributions[talks_issue].forecast,
                                      bridge.beta_talks)
-        rate = unsc_rate_under_policy(base_unsc, main.distributions[SANCTIONS_ISSUE].forecast,
-                                      sq_main.distributions[SANCTIONS_ISSUE].forecast,
+        rate = unsc_rate_under_policy(base_unsc, main.distributions[sanctions_issue].forecast,
+                                      sq_main.distributions[sanctions_issue].forecast,
                                       dyn["sanctions_pressure"], sq_dyn["sanctions_pressure"],
                                       bridge)
         samples = dict(paired)
@@ -534,7 +607,7 @@ def compare(
             main, cc = (dataclasses.replace(sq_main, policy_id=p.id),
                         None if sq_cc is None else dataclasses.replace(sq_cc, policy_id=p.id))
         else:
-            say(f"bargaining: {p.id} ({engine}, {draws} draws)")
+            say(f"bargaining: {p.id} ({model}, {draws} draws)")
             main, cc = bargain(applied[p.id], p.id)
         outcomes.append(run(p.id, p.name or p.id, (p.summary or "").strip(), policy_changes(p),
                             main, cc, _dynamics_values(applied[p.id])))
@@ -550,10 +623,10 @@ def compare(
 
     return Comparison(
         scenario=scen, outcomes=tuple(with_index(o) for o in outcomes),
-        status_quo=with_index(status_quo), horizon_years=int(horizon_years), draws=int(draws),
-        seed=root, engine=engine, cross_check_engine=cross_check, bridge=bridge,
-        posterior=posterior, start_month=str(status_quo.trajectories.months[0]),
-        paths_per_draw=int(paths_per_draw))
+        status_quo=with_index(status_quo), horizon_months=int(horizon_months),
+        draws=int(draws), seed=root, model=model, cross_check_engine=cross_check,
+        bridge=bridge, posterior=posterior, start_month=str(status_quo.trajectories.months[0]),
+        paths_per_draw=int(paths_per_draw), binding=binding)
 
 
 def _polarisation(fc: Any, scen: Any) -> float:

@@ -1,8 +1,44 @@
 """The comparison report: matplotlib figures (:mod:`~detente.report.figures`) and one
-self-contained HTML file (:mod:`~detente.report.html`, jinja2 templates as package data)."""
+self-contained HTML file (:mod:`~detente.report.html`, jinja2 templates as package data).
+
+- :func:`write` — the report of an :class:`~detente.evaluation.Evaluation` (``detente.evaluate``);
+- :func:`context` — the report's content as plain data (what the run store keeps, so
+  ``detente report RUN_ID`` re-renders it without recomputing: :func:`write_context`).
+"""
 
 from __future__ import annotations
 
-from detente.report.html import FIGURES, SECTIONS, render_report, report_target, write_report
+from pathlib import Path
+from typing import Any
 
-__all__ = ["FIGURES", "SECTIONS", "render_report", "report_target", "write_report"]
+from detente.report.html import (
+    FIGURES,
+    SECTIONS,
+    bargaining_context,
+    render_context,
+    render_report,
+    report_context,
+    report_target,
+    write_context,
+    write_report,
+)
+
+
+def context(result: Any) -> dict[str, Any]:
+    """Everything the report of ``result`` (an Evaluation) shows, as plain JSON-ready data."""
+    comp = result.comparison
+    if not comp.bound:
+        return bargaining_context(comp)
+    return report_context(comp, claims=result.claims or [], panel=result.panel,
+                          backtest=result.backtest, sensitivity=result.sensitivity)
+
+
+def write(result: Any, path: str | Path) -> Path:
+    """Write the HTML report of ``result`` (an Evaluation) atomically to ``path`` (a ``.html``
+    file, or a folder that gets ``<scenario>-comparison.html``); returns the file written."""
+    return write_context(context(result), path)
+
+
+__all__ = ["FIGURES", "SECTIONS", "bargaining_context", "context", "render_context",
+           "render_report", "report_context", "report_target", "write", "write_context",
+           "write_report"]

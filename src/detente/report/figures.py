@@ -1,4 +1,7 @@
-"""Figures of the comparison report (matplotlib, Agg backend; every function takes ``ax=``).
+"""Figures of the comparison report (matplotlib; every function takes ``ax=``).
+
+Figures are built as :class:`matplotlib.figure.Figure` objects, never through pyplot, so
+importing or using this module leaves the user's matplotlib backend and pyplot state alone.
 
 Each function draws on the axes it is given (or a new figure) and returns the axes, so the
 report, notebooks and ``Comparison.plot.<name>(ax=...)`` share one implementation. Nothing
@@ -10,11 +13,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -24,9 +22,18 @@ STATUS_QUO_COLOUR = "#7f7f7f"
 REGIME_COLOURS = {"dialogue": "#cfe8cf", "crisis": "#f4cccc"}
 
 
+def subplots(nrows: int = 1, ncols: int = 1, **kw: Any) -> tuple[Any, Any]:
+    """``(figure, axes)`` like ``pyplot.subplots``, without pyplot (no backend, no global
+    figure registry); ``figsize`` goes to the figure, the rest to :meth:`Figure.subplots`."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=kw.pop("figsize", None))
+    return fig, fig.subplots(nrows, ncols, **kw)
+
+
 def _axes(ax: Any, figsize: tuple[float, float] = (7, 4)) -> Any:
     if ax is None:
-        _, ax = plt.subplots(figsize=figsize)
+        _, ax = subplots(figsize=figsize)
     return ax
 
 
@@ -75,7 +82,7 @@ def fan_charts(comp: Any, axes: Any = None, series: str = "launch_events",
     """One fan chart per policy on a shared y scale (so they compare); returns the axes."""
     n = len(comp.outcomes)
     if axes is None:
-        _, axes = plt.subplots(1, n, figsize=(3.3 * n, 3.2), sharey=True, squeeze=False)
+        _, axes = subplots(1, n, figsize=(3.3 * n, 3.2), sharey=True, squeeze=False)
         axes = axes[0]
     ymax = max(float(np.quantile(getattr(o.trajectories, series), 0.9, axis=0).max())
                for o in comp.outcomes)
@@ -140,7 +147,7 @@ def trajectories(comp: Any, policy_id: str, axes: Any = None) -> Any:
     if axes is None:
         cols = 3
         rows = int(np.ceil(len(issues) / cols))
-        _, axes = plt.subplots(rows, cols, figsize=(9, 2.2 * rows), sharex=True, sharey=True,
+        _, axes = subplots(rows, cols, figsize=(9, 2.2 * rows), sharex=True, sharey=True,
                                squeeze=False)
         for ax in axes.ravel():
             ax.label_outer()  # tick labels on the outer axes only
@@ -230,7 +237,7 @@ def prior_posterior(posterior: Any, axes: Any = None,
 
     names = tuple(n for n in names if n in posterior.samples)
     if axes is None:
-        _, axes = plt.subplots(1, len(names), figsize=(3 * len(names), 2.6), squeeze=False)
+        _, axes = subplots(1, len(names), figsize=(3 * len(names), 2.6), squeeze=False)
         axes = axes[0]
     for ax, name in zip(axes, names, strict=False):
         draws = np.asarray(posterior.samples[name], dtype=float)
@@ -295,11 +302,10 @@ def tornado(rows: pd.DataFrame, ax: Any = None, output: str = "", index: str = "
 
 
 def to_png(fig: Any, dpi: int = 90) -> bytes:
-    """The figure as PNG bytes (closed afterwards)."""
+    """The figure as PNG bytes."""
     buf = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buf, format="png", dpi=dpi)
-    plt.close(fig)
     return buf.getvalue()
 
 

@@ -11,8 +11,6 @@ writes it atomically (temporary file in the same folder, then ``os.replace``).
 from __future__ import annotations
 
 import base64
-import os
-import tempfile
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -72,11 +70,9 @@ def _b64(png: bytes) -> str:
 
 
 def _fig(draw: Any, figsize: tuple[float, float], **kw: Any) -> str:
-    import matplotlib.pyplot as plt
+    from detente.report.figures import subplots, to_png
 
-    from detente.report.figures import to_png
-
-    fig, ax = plt.subplots(figsize=figsize, **kw)
+    fig, ax = subplots(figsize=figsize, **kw)
     draw(ax)
     return _b64(to_png(fig))
 
@@ -175,7 +171,19 @@ class Sensitivity:
 def render_report(comp: Any, claims: list[Any] | None = None,
                   panel: pd.DataFrame | None = None, backtest: Any = None,
                   sensitivity: Sensitivity | None = None) -> str:
-    """The report as one HTML string (figures embedded as base64 PNG).
+    """The report as one HTML string (figures embedded as base64 PNG); see :func:`report_context`."""
+    return render_context(report_context(comp, claims=claims, panel=panel, backtest=backtest,
+                                         sensitivity=sensitivity))
+
+
+def report_context(comp: Any, claims: list[Any] | None = None,
+                   panel: pd.DataFrame | None = None, backtest: Any = None,
+                   sensitivity: Sensitivity | None = None) -> dict[str, Any]:
+    """Everything the report shows, as plain JSON-ready data (strings, numbers, lists, dicts;
+    figures as base64 PNG): the template's context.
+
+    The run store keeps this document with a comparison run, so ``detente report RUN_ID``
+    re-renders the report from it without recomputing anything (:func:`render_context`).
 
     Parameters
     ----------
@@ -194,8 +202,6 @@ def render_report(comp: Any, claims: list[Any] | None = None,
         A stored sweep (``detente compare --sweep RUN_ID``): one tornado chart per output in the
         section "Sensitivity"; without it the section says how to make one.
     """
-    import jinja2
-
     from detente import __version__
     from detente.policy import INDEX_LABEL, BridgeSettings, claims_table, rules_text
     from detente.policy.episode import describe_held_out, out_of_sample
@@ -208,11 +214,10 @@ def render_report(comp: Any, claims: list[Any] | None = None,
     tr = comp.status_quo.trajectories
     held_months = describe_held_out(tr.launch_events, tr.months, panel, comp.posterior.until)
     oos = out_of_sample(backtest, comp.posterior.until)
-    if claims is None:
-        claims = claims_table(comp, panel=panel, backtest=backtest)
+    if claims is None:  # the scenario's argument, if it declares one
+        claims = (claims_table(comp, panel=panel, backtest=backtest)
+                  if comp.scenario.argument else [])
     scen = comp.scenario
-    import matplotlib.pyplot as plt
-
     n = len(comp.outcomes)
     figs = {
         "positions": _fig(lambda ax: F.position_distributions(comp, ax=ax), (8, 4.8)),
@@ -222,13 +227,13 @@ def render_report(comp: Any, claims: list[Any] | None = None,
         "history": _fig(lambda ax: F.history(panel, ax=ax, until=comp.posterior.until),
                         (10, 3.2)),
     }
-    fig, axes = plt.subplots(1, n, figsize=(3.3 * n, 3.2), sharey=True, squeeze=False)
+    fig, axes = F.subplots(1, n, figsize=(3.3 * n, 3.2), sharey=True, squeeze=False)
     F.fan_charts(comp, axes=axes[0], observed=panel["launch_events"])
     figs["fan"] = _b64(F.to_png(fig))
     pp_names = [k for k in ("log_rate_ratio_dialogue", "log_rate_ratio_crisis",
                             "sanctions_effect", "nuclear_log_odds_dialogue")
                 if k in comp.posterior.samples]
-    fig, axes = plt.subplots(1, max(1, len(pp_names)), figsize=(3 * max(1, len(pp_names)), 2.6),
+    fig, axes = F.subplots(1, max(1, len(pp_names)), figsize=(3 * max(1, len(pp_names)), 2.6),
                              squeeze=False)
     F.prior_posterior(comp.posterior, axes=axes[0], names=tuple(pp_names))
     figs["prior_posterior"] = _b64(F.to_png(fig))
@@ -350,23 +355,57 @@ def render_report(comp: Any, claims: list[Any] | None = None,
                 "in80": f"{rec['in80']:.0%}",
                 "standing": verdict.standing(str(rec["forecaster"]))})
 
+    return _plain_data({
+        "template": "report.html.j2",
+        "title": f"Policy comparison — {scen.title}", "version": __version__,
+        "scenario": {"id": scen.id, "title": scen.title, "summary": scen.summary or "",
+                     "as_of": str(scen.as_of or "")},
+        "comp": {"engine": comp.model, "cross_check_engine": comp.cross_check_engine,
+                 "draws": comp.draws, "seed": comp.seed, "horizon_years": comp.horizon_years,
+                 "paths_per_draw": comp.paths_per_draw, "start_month": comp.start_month,
+                 "posterior": {"until": comp.posterior.until}},
+        "question": ("What does each US policy do to the chance of talks, to North Korea's "
+                     f"missile and nuclear testing, and to the risk of conflict over the next "
+                     f"{comp.horizon_years} years?"),
+        "headline": headline(comp, oos), "issues": issues, "stances": stances,
+        "policies": policies, "figures": figs, "yearly": yearly, "summary": summary,
+        "claims": [dict(c.__dict__) for c in claims],
+        "held_months": None if held_months is None else {"sentence": held_months.sentence},
+        "oos": None if oos is None else {
+            "held_out": None if oos.held_out is None else {"until": oos.held_out.until},
+            "episodes": [{"sentence": e.sentence, "held": e is oos.held_out}
+                         for e in oos.episodes]},
+        "backtest_rows": backtest_rows, "posterior_rows": posterior_rows, "fit_text": fit_text,
+        "rules": rules_text(comp.bridge), "settings": settings, "assumptions": assumptions,
+        "limits": limits(oos), "index_label": INDEX_LABEL,
+        "sensitivity": None if sensitivity is None else {
+            "run_id": sensitivity.run_id, "model": sensitivity.model,
+            "method": sensitivity.method, "index": sensitivity.index},
+        "tornadoes": tornadoes})
+
+
+def _plain_data(obj: Any) -> Any:
+    """numpy scalars, tuples and other values of the context as JSON types."""
+    if isinstance(obj, dict):
+        return {str(k): _plain_data(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain_data(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if obj is None or isinstance(obj, str | int | float | bool):
+        return obj
+    return str(obj)
+
+
+def render_context(context: dict[str, Any]) -> str:
+    """Fill the report template with a context from :func:`report_context` (or the stored copy
+    of one); pure rendering, nothing is computed."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(files("detente.report") / "templates")),
         autoescape=jinja2.select_autoescape(["html", "j2"]), undefined=jinja2.StrictUndefined)
-    template = env.get_template("report.html.j2")
-    return template.render(
-        title=f"Policy comparison — {scen.title}", version=__version__, scenario=scen,
-        comp=comp,
-        question=("What does each US policy do to the chance of talks, to North Korea's "
-                  f"missile and nuclear testing, and to the risk of conflict over the next "
-                  f"{comp.horizon_years} years?"),
-        headline=headline(comp, oos), issues=issues, stances=stances, policies=policies,
-        figures=figs, yearly=yearly, summary=summary, claims=claims, held_months=held_months,
-        oos=oos, backtest_rows=backtest_rows,
-        posterior_rows=posterior_rows, fit_text=fit_text,
-        rules=rules_text(comp.bridge), settings=settings, assumptions=assumptions,
-        limits=limits(oos), index_label=INDEX_LABEL, sensitivity=sensitivity,
-        tornadoes=tornadoes)
+    return env.get_template(context.get("template", "report.html.j2")).render(**context)
 
 
 def report_target(path: str | Path, scenario_id: str) -> Path:
@@ -391,21 +430,55 @@ def report_target(path: str | Path, scenario_id: str) -> Path:
 
 
 def write_report(comp: Any, path: str | Path, **kw: Any) -> Path:
-    """Render the report and write it atomically to ``path`` (a file, or a folder to put
-    ``<scenario>-comparison.html`` in). Returns the file written."""
-    target = report_target(path, comp.scenario.id)
-    html = render_report(comp, **kw)
+    """Render the report of a comparison and write it atomically to ``path`` (a file, or a
+    folder to put ``<scenario>-comparison.html`` in). Returns the file written."""
+    return write_context(report_context(comp, **kw), path)
+
+
+def bargaining_context(comp: Any) -> dict[str, Any]:
+    """The report of a comparison without a dynamics binding: bargaining forecasts only.
+
+    Same shape as :func:`report_context` (plain data, figures embedded), for the template
+    ``bargaining.html.j2``; it says in one line why there are no launch, test or claims numbers.
+    """
+    from detente import __version__
+    from detente.report import figures as F
+
+    scen = comp.scenario
+    pos = comp.positions_frame()
+    rows = [{"policy": r["policy"], "engine": r["engine"], "issue": r["issue"],
+             "start": f"{r['start']:.0f}", "point": f"{r['point']:.0f}",
+             "interval": _interval(np.array([r["q10"], r["q25"], r["median"], r["q75"],
+                                             r["q90"]]))}
+            for r in pos.to_dict(orient="records")]
+    trajectories = []
+    for o in comp.outcomes:
+        axes = F.trajectories(comp, o.policy_id)
+        trajectories.append({"id": o.policy_id, "name": o.name,
+                             "figure": _b64(F.to_png(axes[0].figure))})
+    return _plain_data({
+        "template": "bargaining.html.j2",
+        "title": f"Bargaining comparison — {scen.title}", "version": __version__,
+        "scenario": {"id": scen.id, "title": scen.title, "summary": scen.summary or "",
+                     "as_of": str(scen.as_of or "")},
+        "note": comp.UNBOUND_NOTE, "engine": comp.model, "cross_check": comp.cross_check_engine,
+        "draws": comp.draws, "seed": comp.seed, "positions": rows,
+        "figure": _fig(lambda ax: F.position_distributions(comp, ax=ax), (8, 4.8)),
+        "trajectories": trajectories,
+        "changes": [{"policy": o.policy_id, "kind": c.kind, "text": c.describe(),
+                     "rationale": c.rationale} for o in comp.outcomes for c in o.changes]})
+
+
+def write_context(context: dict[str, Any], path: str | Path) -> Path:
+    """Render a report context (:func:`report_context`, or one read back from the run store) and
+    write it atomically to ``path``. Returns the file written."""
+    from detente._io import atomic_write
+
+    target = report_target(path, context["scenario"]["id"])
+    html = render_context(context)
     try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        return atomic_write(target, html)
     except OSError as exc:
-        raise OptionsError(f"cannot write the report in {target.parent}", [Problem(
-            str(exc), file=str(target), path="out", allowed="a writable folder")]) from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(html)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+        raise OptionsError(f"cannot write the report {target}", [Problem(
+            str(exc), file=str(target), path="out", allowed="a writable folder with free "
+            "space")]) from exc

@@ -25,7 +25,16 @@ from detente.runs.orchestrate import (
     run_sweep,
     sweep_design,
 )
-from detente.runs.store import IntegrityReport, Run, RunDiff, RunRecord, RunStore, save_run
+from detente.runs.store import (
+    IntegrityReport,
+    Run,
+    RunDiff,
+    RunRecord,
+    RunStore,
+    read_document,
+    record,
+    save_run,
+)
 from detente.runs.sweep import (
     SWEEP_MODELS,
     Design,
@@ -57,6 +66,8 @@ __all__ = [
     "make_design",
     "make_runner",
     "plan_sweep",
+    "read_document",
+    "record",
     "register_sweep_model",
     "resume_sweep",
     "run_sweep",

@@ -70,7 +70,7 @@ shared).
 
 Options (``SweepSpec.options``)
 -------------------------------
-``draws`` (8), ``horizon_years`` (3), ``paths_per_draw`` (16), ``engine`` ("smp"),
+``draws`` (8), ``horizon_months`` (36), ``paths_per_draw`` (16), ``model`` ("smp"),
 ``common_random_numbers`` (True, see Noise),
 ``policies`` (ids, default every policy of the scenario), ``bridge`` (fixed BridgeSettings
 values for the parameters not swept), ``fit_method`` ("nuts", as compare's default fit;
@@ -129,14 +129,14 @@ def decimal_year_to_month(value: float) -> str:
 def _options(options: Mapping[str, Any]) -> dict[str, Any]:
     """The model's settings with defaults, checked (a bad one names the option and its fix)."""
     out = {"draws": options.get("draws", DEFAULT_SWEEP_DRAWS),
-           "horizon_years": options.get("horizon_years", 3),
+           "horizon_months": options.get("horizon_months", 36),
            "paths_per_draw": options.get("paths_per_draw", 16),
-           "engine": str(options.get("engine", "smp")),
+           "model": str(options.get("model", "smp")),
            "fit_method": str(options.get("fit_method", "nuts")),
            "common_random_numbers": bool(options.get("common_random_numbers", True)),
            "bridge": dict(options.get("bridge") or {})}
     problems = []
-    for name, low, high in (("draws", 2, 100_000), ("horizon_years", 1, 10),
+    for name, low, high in (("draws", 2, 100_000), ("horizon_months", 12, 120),
                             ("paths_per_draw", 1, 1000)):
         value = out[name]
         if isinstance(value, bool) or not isinstance(value, int | np.integer) \
@@ -221,17 +221,16 @@ def _compare_prepare(scenario: Any, inputs: Sequence[SweepInput], options: Mappi
     import pandas as pd
 
     from detente.policy.bridge import BridgeSettings
-    from detente.policy.compare import SANCTIONS_ISSUE, TALKS_ISSUE
     from detente.policy.levers import resolve_policies
 
     settings = _options(options)
     base_bridge = _bridge_base(options)
     policies = resolve_policies(scenario, options.get("policies"))
-    missing = [i for i in (TALKS_ISSUE, SANCTIONS_ISSUE) if i not in scenario.issue_ids]
-    if missing:
-        raise OptionsError(f"scenario {scenario.id!r} lacks the issues the bridge reads", [
-            Problem(f"no issue {i!r}", path="issues", allowed="a scenario with talks and "
-                    "sanctions issues (bridge rules B1, B2)") for i in missing])
+    if scenario.binding is None:
+        raise OptionsError(f"scenario {scenario.id!r} is not bound to a dynamic model", [
+            Problem("the compare sweep model needs the dynamics", path="binding",
+                    allowed="a scenario with a `binding:` block (docs/scenario-format.md), or "
+                            "the bargaining sweep model")])
     arrays = scenario.arrays()
     present = {(a, k) for i, a in enumerate(arrays.actor_ids)
                for j, k in enumerate(arrays.issue_ids) if arrays.present[i, j]}
@@ -379,9 +378,9 @@ def _compare_evaluate(context: Mapping[str, Any], X: np.ndarray, seed: np.random
     out: dict[str, np.ndarray] = {}
     for i, x in enumerate(np.asarray(X, dtype=float)):
         scenario, policies, bridge, index_defined = build_evaluation(context, x)
-        comparison = compare(scenario, policies, horizon_years=int(s["horizon_years"]),
+        comparison = compare(scenario, policies, horizon_months=int(s["horizon_months"]),
                              draws=int(s["draws"]), seed=evaluation_seed(seed, i, s),
-                             engine=s["engine"],
+                             model=s["model"],
                              cross_check=None, paths_per_draw=int(s["paths_per_draw"]),
                              bridge=bridge, posterior=context["posterior"],
                              panel=context["panel"])

@@ -42,7 +42,7 @@ def _bargaining_prepare(scenario: Any, inputs: Sequence[SweepInput], options: Ma
     """Resolve each input to an array slot (or an engine option) once, in the coordinator."""
     from detente.bargaining.forecast import engine_options, get_engine
 
-    engine_name = str(options.get("engine", "bdm"))
+    engine_name = str(options.get("model", "bdm"))
     engine = get_engine(engine_name)
     opts = engine_options(engine, options.get("engine_options"), options.get("rounds"))
     arrays = scenario.arrays(issue=options.get("issue"))

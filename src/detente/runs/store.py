@@ -47,7 +47,7 @@ import pandas as pd
 
 from detente.errors import OptionsError, Problem
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: runs.versions_json (package versions of each run)
 DEFAULT_STORE = "detente-runs.duckdb"
 STATUSES = ("running", "done", "failed", "interrupted")
 
@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS runs (
     error VARCHAR,
     host VARCHAR,
     pid INTEGER,
-    timings_json VARCHAR NOT NULL
+    timings_json VARCHAR NOT NULL,
+    versions_json VARCHAR
 );
 CREATE TABLE IF NOT EXISTS result_tables (
     run_id VARCHAR NOT NULL,
@@ -100,6 +101,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 _RUN_COLUMNS = (
     "id", "kind", "command", "version", "scenario_id", "scenario_json", "scenario_sha256",
     "seed", "params_json", "started", "ended", "status", "error", "host", "pid", "timings_json",
+    "versions_json",
 )
 
 
@@ -183,6 +185,7 @@ class RunRecord:
     pid: int | None
     timings: dict[str, float]
     scenario_json: str | None = field(default=None, repr=False)
+    versions: dict[str, str] = field(default_factory=dict)
 
     @property
     def scenario(self) -> Any:
@@ -393,9 +396,11 @@ class RunStore:
                              path="--store", allowed="a store written by détente")])
         else:
             self._con.execute(_SCHEMA)
+            # a store of schema 1 gains the versions column (older runs keep NULL there)
+            self._con.execute("ALTER TABLE runs ADD COLUMN IF NOT EXISTS versions_json VARCHAR")
             self._con.execute(
-                "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING",
-                [SCHEMA_VERSION])
+                "INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO UPDATE SET "
+                "value = excluded.value", [SCHEMA_VERSION])
         self.seconds_writing = 0.0  # time spent in store writes (for overhead accounting)
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -431,9 +436,16 @@ class RunStore:
 
     # -- writing ------------------------------------------------------------------------------
     def create_run(self, *, kind: str, command: str, scenario: Any = None, seed: int | None = None,
-                   params: Mapping[str, Any] | None = None, run_id: str | None = None) -> str:
-        """Insert a run with status ``running`` and return its id."""
+                   params: Mapping[str, Any] | None = None, run_id: str | None = None,
+                   started: datetime | None = None) -> str:
+        """Insert a run with status ``running`` and return its id.
+
+        ``started`` (naive UTC) is when the work began, for a result computed before it is
+        recorded; default now. The versions of détente and of the numeric packages are kept
+        with the run (:func:`detente.provenance.package_versions`).
+        """
         from detente import __version__
+        from detente.provenance import package_versions
 
         self._writable()
         run_id = run_id or new_run_id(kind)
@@ -452,8 +464,9 @@ class RunStore:
                 f"({', '.join('?' * len(_RUN_COLUMNS))})",
                 [run_id, kind, command, __version__, scenario_id, scenario_json,
                  None if scenario_json is None else sha256_of(scenario_json),
-                 None if seed is None else int(seed), canonical_json(params or {}), _now(), None,
-                 "running", None, socket.gethostname(), os.getpid(), "{}"])
+                 None if seed is None else int(seed), canonical_json(params or {}),
+                 started or _now(), None, "running", None, socket.gethostname(), os.getpid(),
+                 "{}", canonical_json(package_versions())])
         return run_id
 
     def finish_run(self, run_id: str, status: str, *, error: str | None = None,
@@ -525,12 +538,15 @@ class RunStore:
 
     @contextlib.contextmanager
     def run(self, *, kind: str, command: str, scenario: Any = None, seed: int | None = None,
-            params: Mapping[str, Any] | None = None) -> Iterator[Run]:
+            params: Mapping[str, Any] | None = None,
+            started: datetime | None = None) -> Iterator[Run]:
         """Record a run around a block of work.
 
         The run is ``running`` inside the block; ``done`` when the block ends normally,
         ``interrupted`` on Ctrl-C (``KeyboardInterrupt``), ``failed`` on any other exception
         (which is re-raised). Tables added inside the block are committed as they are added.
+        ``started`` (naive UTC) dates a result computed before the block: the run's start and
+        its ``wall`` timing then count from it.
 
         Examples
         --------
@@ -539,8 +555,8 @@ class RunStore:
         ...     run.add_table("forecast", frame)
         """
         run_id = self.create_run(kind=kind, command=command, scenario=scenario, seed=seed,
-                                 params=params)
-        run = Run(self, run_id)
+                                 params=params, started=started)
+        run = Run(self, run_id, started=started)
         with run._lifecycle():
             yield run
 
@@ -576,7 +592,8 @@ class RunStore:
             scenario_id=d["scenario_id"], scenario_sha256=d["scenario_sha256"], seed=d["seed"],
             params=json.loads(d["params_json"]), started=d["started"], ended=d["ended"],
             status=d["status"], error=d["error"], host=d["host"], pid=d["pid"],
-            timings=json.loads(d["timings_json"]), scenario_json=d["scenario_json"])
+            timings=json.loads(d["timings_json"]), scenario_json=d["scenario_json"],
+            versions=json.loads(d["versions_json"]) if d["versions_json"] else {})
 
     def list(self, *, kind: str | None = None, status: str | None = None,
              limit: int | None = None) -> pd.DataFrame:
@@ -660,7 +677,8 @@ class RunStore:
             "schema_version": SCHEMA_VERSION,
             "run": {c: getattr(rec, c) for c in (
                 "id", "kind", "command", "version", "scenario_id", "scenario_sha256", "seed",
-                "params", "started", "ended", "status", "error", "host", "pid", "timings")}
+                "params", "started", "ended", "status", "error", "host", "pid", "timings",
+                "versions")}
             | {"scenario_json": rec.scenario_json},
             "tables": catalogue,
             "chunks": self.chunk_stats(rec.id).assign(
@@ -716,7 +734,7 @@ class RunStore:
                 [r["id"], r["kind"], r["command"], r["version"], r["scenario_id"],
                  r["scenario_json"], r["scenario_sha256"], r["seed"], canonical_json(r["params"]),
                  r["started"], r["ended"], r["status"], r["error"], r["host"], r["pid"],
-                 canonical_json(r["timings"])])
+                 canonical_json(r["timings"]), canonical_json(r.get("versions") or {})])
             for name, columns in header["tables"].items():
                 n = int(cells.loc[cells.tbl == name, "row"].nunique())
                 con.execute("INSERT INTO result_tables VALUES (?, ?, ?, ?)",
@@ -870,11 +888,13 @@ def _alive(pid: int) -> bool:
 class Run:
     """A handle on one run in a :class:`RunStore`: add tables and timings while it is running."""
 
-    def __init__(self, store: RunStore, run_id: str) -> None:
+    def __init__(self, store: RunStore, run_id: str, started: datetime | None = None) -> None:
         self.store = store
         self.id = run_id
         self.timings: dict[str, float] = {}
         self._t0 = time.perf_counter()
+        # seconds of work done before the run was opened (a result recorded after it finished)
+        self._before = 0.0 if started is None else max(0.0, (_now() - started).total_seconds())
 
     def add_table(self, name: str, frame: pd.DataFrame) -> None:
         """Store a result table (long format, one transaction)."""
@@ -914,7 +934,7 @@ class Run:
             status, error = "failed", f"{type(exc).__name__}: {exc}"
             raise
         finally:
-            self.add_timing("wall", time.perf_counter() - self._t0)
+            self.add_timing("wall", self._before + time.perf_counter() - self._t0)
             self.add_timing("store", self.store.seconds_writing - writing0)
             self.store.finish_run(self.id, status, error=error, timings=self.timings)
 
@@ -923,13 +943,15 @@ def save_run(*, kind: str, command: str, tables: Mapping[str, pd.DataFrame],
              scenario: Any = None, seed: int | None = None,
              params: Mapping[str, Any] | None = None,
              timings: Mapping[str, float] | None = None,
-             store: str | os.PathLike[str] | RunStore | None = None) -> str:
+             store: str | os.PathLike[str] | RunStore | None = None,
+             started: datetime | None = None) -> str:
     """Record a finished run and its result tables in one call; return the run id.
 
     For faces (``detente forecast``, ``compare``, ``backtest``) that computed a result and want
     it kept: opens the store (``store`` path, ``$DETENTE_STORE`` or
     ``./detente-runs.duckdb``; or an open :class:`RunStore`), writes the run and each table,
-    and marks it ``done``.
+    and marks it ``done``. ``started`` (naive UTC) is when the computation began, so the run's
+    start time and ``wall`` timing cover the work, not only the write.
 
     Examples
     --------
@@ -942,7 +964,7 @@ def save_run(*, kind: str, command: str, tables: Mapping[str, pd.DataFrame],
     st = RunStore(store) if owned else store
     try:
         with st.run(kind=kind, command=command, scenario=scenario, seed=seed,
-                    params=params) as run:
+                    params=params, started=started) as run:
             for name, frame in tables.items():
                 run.add_table(name, frame)
             for name, seconds in (timings or {}).items():
@@ -951,3 +973,51 @@ def save_run(*, kind: str, command: str, tables: Mapping[str, pd.DataFrame],
     finally:
         if owned:
             st.close()
+
+
+#: Name of the result table that holds a run's JSON documents (one row per document).
+DOCUMENTS_TABLE = "documents"
+
+
+def record(result: Any, store: str | os.PathLike[str] | RunStore | None = None, *,
+           command: str | None = None,
+           documents: Mapping[str, Any] | None = None) -> str:
+    """Keep a main-job result (:class:`detente.evaluation.Evaluation`) as a run; return its id.
+
+    The run holds the result's tables (:meth:`Evaluation.tables`), its seed, scenario, the
+    options that ran, and the real start time and wall time of the computation. ``documents``
+    are JSON-ready dicts kept beside the tables (the CLI stores the report's content, so
+    ``detente report RUN_ID`` re-renders it without recomputing).
+
+    Examples
+    --------
+    >>> result = detente.evaluate("korea-2023", seed=2023)
+    >>> run_id = detente.runs.record(result)
+    """
+    tables = dict(result.tables())
+    if documents:
+        tables[DOCUMENTS_TABLE] = pd.DataFrame(
+            {"name": list(documents), "json": [canonical_json(d) for d in documents.values()]})
+    return save_run(kind="compare", command=command or "detente.evaluate(...)", tables=tables,
+                    scenario=result.scenario, seed=result.seed, params=result.options,
+                    timings={"compute": result.seconds}, store=store, started=result.started)
+
+
+def read_document(store: RunStore, run_id: str, name: str) -> dict[str, Any]:
+    """A JSON document kept with a run by :func:`record` (e.g. ``"report"``).
+
+    Raises
+    ------
+    OptionsError
+        The run keeps no such document (naming the run and what it has).
+    """
+    rid = store.resolve(run_id)
+    have = set(store.tables(rid)["name"])
+    docs = store.table(rid, DOCUMENTS_TABLE) if DOCUMENTS_TABLE in have else pd.DataFrame(
+        columns=["name", "json"])
+    hit = docs[docs["name"] == name]
+    if hit.empty:
+        raise OptionsError(f"run {rid} keeps no {name} document", [Problem(
+            f"no {name!r} document stored with the run", file=str(store.path), path="RUN_ID",
+            allowed="a run stored by `detente compare` (it keeps the report's content)")])
+    return json.loads(hit["json"].iloc[0])

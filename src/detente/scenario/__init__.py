@@ -22,6 +22,7 @@ from detente.scenario.load import (
 from detente.scenario.model import (
     Actor,
     Assumption,
+    Binding,
     Decision,
     DynamicsLever,
     Issue,
@@ -62,6 +63,7 @@ __all__ = [
     "DYNAMICS_LEVERS",
     "Actor",
     "Assumption",
+    "Binding",
     "Decision",
     "DynamicsLever",
     "DynamicsLeverSpec",

@@ -241,6 +241,33 @@ class Policy(_Model):
     dynamics: list[DynamicsLever] = Field(default_factory=list)
 
 
+#: Fitted dynamic models a scenario can bind to (``binding.model``); see :class:`Binding`.
+DYNAMIC_MODELS: dict[str, str] = {
+    "dprk-testing": "the dynamic model of DPRK missile and nuclear testing (detente.dynamics), "
+                    "fitted on the cited 1984–2025 record",
+}
+
+#: Arguments (claims with their tests) a scenario can declare (``argument``).
+ARGUMENTS: dict[str, str] = {
+    "korea-2023-column": "the claims C1–C10 of the September 2023 column on US policy toward "
+                         "North Korea (tests/reference/korea-2023/claims.md)",
+}
+
+
+class Binding(_Model):
+    """A scenario's binding to a fitted dynamic model: which model, and which issues feed which
+    bridge rule (docs/report.md, rules B1 and B2).
+
+    Without a binding, ``compare`` is a bargaining comparison only: it never borrows another
+    case's dynamics.
+    """
+
+    model: str
+    talks_issue: str
+    sanctions_issue: str
+    note: str | None = None
+
+
 class Scenario(_Model):
     """A whole scenario: sources, issues, actors, policies and baseline dynamics values.
 
@@ -258,6 +285,8 @@ class Scenario(_Model):
     actors: list[Actor]
     policies: list[Policy] = Field(default_factory=list)
     dynamics: dict[str, Quantity] = Field(default_factory=dict)
+    binding: Binding | None = None
+    argument: str | None = None
 
     # Where the scenario was read from (for located warnings); not part of equality or dumps.
     _origin: Any = PrivateAttr(default=None)
@@ -629,6 +658,27 @@ def scenario_findings(scn: Scenario) -> list[Finding]:
 
     for k, policy in enumerate(scn.policies):
         out.extend(policy_findings(policy, scn, ("policies", k)))
+
+    if scn.binding is not None:
+        b = scn.binding
+        if b.model not in DYNAMIC_MODELS:
+            out.append(Finding(("binding", "model"), f"{b.model!r} is not a fitted dynamic model",
+                               "one of " + ", ".join(DYNAMIC_MODELS)))
+        for field in ("talks_issue", "sanctions_issue"):
+            issue_id = getattr(b, field)
+            if issue_id not in issue_ids:
+                out.append(Finding(("binding", field), f"issue {issue_id!r} does not exist",
+                                   "one of " + ", ".join(issue_ids)))
+        if b.talks_issue == b.sanctions_issue:
+            out.append(Finding(("binding", "sanctions_issue"),
+                               "the talks and sanctions rules read the same issue",
+                               "two different issues"))
+    if scn.argument is not None and scn.argument not in ARGUMENTS:
+        out.append(Finding(("argument",), f"{scn.argument!r} is not a known argument",
+                           "one of " + ", ".join(ARGUMENTS) + ", or no argument"))
+    elif scn.argument is not None and scn.binding is None:
+        out.append(Finding(("argument",), f"argument {scn.argument!r} needs a dynamics binding",
+                           "a `binding:` block (its claims are tested on the dynamic model)"))
 
     for name, q in scn.dynamics.items():
         loc = ("dynamics", name)
