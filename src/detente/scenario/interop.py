@@ -321,7 +321,8 @@ def read_ktab_xml(text: str, display: str) -> Loaded:
                    f"one <dName> per dimension ({_SCHEMA})")
     else:  # the schema makes <Dimensions> optional: name them by number
         first = actor_els[0] if actor_els else None
-        pos = next((el for el in first if _local(el.tag) == "Position"), None) if first else None
+        pos = (None if first is None
+               else next((el for el in first if _local(el.tag) == "Position"), None))
         count = len([el for el in pos if _local(el.tag) == "dCoord"]) if pos is not None else 1
         dims = [f"Dim{j + 1}" for j in range(max(count, 1))]
     issue_ids = [slug_issue_id(d) or f"dim{j}" for j, d in enumerate(dims)]
