@@ -14,7 +14,9 @@ Formats (docs/scenario-format.md):
 - KTAB SMP CSV (KTAB ``smpc --csv``): row 1 ``name, description, N, M``, row 2 the header
   ``Actor, Description, <capability>, <dim>, <dim salience>, …``, then N actor rows; numbers kept
   unchanged, and KTAB's own input checks applied (positions and saliences on 0–100, an actor's
-  saliences summing to at most 100).
+  saliences summing to at most 100);
+- KTAB XML and decide's tagged files (:mod:`detente.scenario.interop`, chosen in
+  :func:`read_scenario` by suffix and first line).
 """
 
 from __future__ import annotations
