@@ -283,3 +283,21 @@ def test_export_cli_writes_ktab_csv(tmp_path: Path) -> None:
     bad = CliRunner().invoke(app, ["export", "korea-2023", "--format", "xml",
                                    "--out", str(tmp_path / "x")])
     assert bad.exit_code == 2 and "ktab-csv" in bad.output
+
+
+def test_decide_meanings_become_the_issue_words(tmp_path: Path) -> None:
+    # a hand-written decide file: issue 'tax' on 2..12 with words at 2, 7 (the middle) and 12
+    path = tmp_path / "tax.txt"
+    path.write_text("#O\tTax talks\n#A\tx\tParty X\n#A\ty\tParty Y\n#A\tz\tParty Z\n"
+                    "#P\ttax\tTax rate\n#M\ttax\t2\tno tax\n#M\ttax\t7\thalf\n#M\ttax\t12\tall\n"
+                    "#D\tx\ttax\t2\t0.5\t2\n#D\ty\ttax\t12\t0.4\t1\n#D\tz\ttax\t9.5\t0.9\t3\n",
+                    encoding="utf-8")
+    scn = load_scenario(path)
+    tax = scn.issue("tax")
+    assert (scn.title, tax.name, tax.low, tax.mid, tax.high) == (
+        "Tax talks", "Tax rate", "no tax", "half", "all")
+    # z: (9.5 - 2) / (12 - 2) * 100 = 75; power 3 is its influence and (one issue) capability
+    z = scn.actor("z")
+    assert z.stances["tax"].position.value == pytest.approx(75.0)
+    assert (z.stances["tax"].influence.value, z.capability.value) == (3.0, 3.0)
+    assert z.stances["tax"].salience.value == pytest.approx(90.0)

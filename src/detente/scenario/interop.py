@@ -683,6 +683,10 @@ def read_decide(text: str, display: str, stem: str) -> Loaded:
                            ("influence", "#D power")):
                 cells[(*base, f)] = (s["line"], col)
         actor_list.append(entry)
+    if not actor_list:
+        b.fail("no actor has a #D row: nothing to bargain", rows[0][0], "#D",
+               "#D rows: actor, issue, position, salience, power")
+        return Loaded(None, _sorted(b.problems))
     data = {
         "id": slug_issue_id(stem) or "scenario",
         "title": title or stem,
