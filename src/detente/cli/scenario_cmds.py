@@ -1,8 +1,10 @@
-"""``detente scenarios``, ``detente show``, ``detente validate``: thin faces over detente.scenario."""
+"""``detente scenarios``, ``show``, ``validate``, ``export``: thin faces over detente.scenario."""
 
 from __future__ import annotations
 
 import json
+import math
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from detente.cli._app import app, console, fail
-from detente.errors import DetenteError
+from detente.errors import DetenteError, OptionsError, Problem, ScenarioError
 from detente.scenario.model import Lever, Quantity, Scenario
 
 # fmt: off
@@ -21,7 +23,35 @@ ScenarioArg = Annotated[str, typer.Argument(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the canonical JSON instead.")]
 NotesOpt = Annotated[bool, typer.Option("--notes/--no-notes",
                                         help="List every number with its source and note.")]
+ScaleOpt = Annotated[str | None, typer.Option(
+    "--scale", metavar="LO,HI",
+    help="Plain stakeholder CSV: the positions' scale, mapped linearly to 0–100 (e.g. 1,10).")]
 # fmt: on
+
+#: Formats ``detente export`` writes.
+EXPORT_FORMATS = ("ktab-csv",)
+
+
+def parse_scale(text: str | None) -> tuple[float, float] | None:
+    """``"1,10"`` -> ``(1.0, 10.0)``; None stays None.
+
+    Raises
+    ------
+    OptionsError
+        Not two finite numbers ``LO,HI`` with LO < HI.
+    """
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        lo, hi = (float(p) for p in parts) if len(parts) == 2 else (math.nan, math.nan)
+    except ValueError:
+        lo = hi = math.nan
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise OptionsError(f"--scale {text!r} is not LO,HI", [Problem(
+            f"cannot read {text!r}", path="--scale", allowed="two numbers LO,HI with LO < HI, "
+            "e.g. --scale 1,10")])
+    return (lo, hi)
 
 
 @app.command("scenarios")
@@ -36,12 +66,13 @@ def scenarios_cmd() -> None:
 
 
 @app.command("show")
-def show_cmd(scenario: ScenarioArg, as_json: JsonOpt = False, notes: NotesOpt = True) -> None:
+def show_cmd(scenario: ScenarioArg, as_json: JsonOpt = False, notes: NotesOpt = True,
+             scale: ScaleOpt = None) -> None:
     """Show a scenario: issues, actors × issues (position / salience), policies, sources."""
     from detente.scenario import load_scenario
 
     try:
-        scn = load_scenario(scenario)
+        scn = load_scenario(scenario, parse_scale(scale))
     except DetenteError as err:
         fail(err)
     if as_json:
@@ -52,11 +83,14 @@ def show_cmd(scenario: ScenarioArg, as_json: JsonOpt = False, notes: NotesOpt = 
 
 
 @app.command("validate")
-def validate_cmd(scenario: ScenarioArg) -> None:
+def validate_cmd(scenario: ScenarioArg, scale: ScaleOpt = None) -> None:
     """Check a scenario: errors exit 2, warnings only (e.g. unsourced numbers) exit 1, clean 0."""
     from detente.scenario import validate
 
-    problems = validate(scenario)
+    try:
+        problems = validate(scenario, parse_scale(scale))
+    except DetenteError as err:
+        fail(err)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity == "warning"]
     for p in problems:
@@ -68,6 +102,34 @@ def validate_cmd(scenario: ScenarioArg) -> None:
                f"{unsourced} unsourced number(s)")
     console.print(Text(summary, style="bold"), highlight=False, soft_wrap=True)
     raise typer.Exit(code=2 if errors else 1 if warnings else 0)
+
+
+@app.command("export")
+def export_cmd(
+    scenario: ScenarioArg,
+    out: Annotated[Path, typer.Option("--out", help="The file to write (replaced atomically).")],
+    fmt: Annotated[str, typer.Option("--format", help="Output format: ktab-csv.")] = "ktab-csv",
+    scale: ScaleOpt = None,
+) -> None:
+    """Write a scenario in another tool's format (ktab-csv: KTAB SMP CSV for smpc --csv)."""
+    from detente.scenario import load_scenario
+    from detente.scenario.interop import write_ktab_csv
+
+    try:
+        if fmt not in EXPORT_FORMATS:
+            raise OptionsError(f"--format {fmt!r} is not a known format", [Problem(
+                f"unknown format {fmt!r}", path="--format",
+                allowed=" | ".join(EXPORT_FORMATS))])
+        scn = load_scenario(scenario, parse_scale(scale))
+        try:
+            path = write_ktab_csv(scn, out)
+        except OSError as exc:
+            raise ScenarioError(f"cannot write {out}", [Problem(
+                str(exc), file=str(out), allowed="a writable file in an existing folder")]) from exc
+    except DetenteError as err:
+        fail(err)
+    console.print(f"wrote {path} (KTAB SMP CSV: {len(scn.actors)} actors, "
+                  f"{len(scn.issues)} issues; saliences as ktab_saliences)", highlight=False)
 
 
 # --- rendering (presentation only; the numbers come from the Scenario) ----------------------

@@ -14,13 +14,16 @@ Formats (docs/scenario-format.md):
 - KTAB SMP CSV (KTAB ``smpc --csv``): row 1 ``name, description, N, M``, row 2 the header
   ``Actor, Description, <capability>, <dim>, <dim salience>, …``, then N actor rows; numbers kept
   unchanged, and KTAB's own input checks applied (positions and saliences on 0–100, an actor's
-  saliences summing to at most 100).
+  saliences summing to at most 100);
+- KTAB XML and decide's tagged files (:mod:`detente.scenario.interop`, chosen in
+  :func:`read_scenario` by suffix and first line).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import re
 import tempfile
@@ -191,10 +194,15 @@ def _pydantic_problem(err: Any, origin: Origin) -> Problem:
 
 @dataclass
 class Loaded:
-    """A load attempt: the scenario (None when it has errors) and every problem found."""
+    """A load attempt: the scenario (None when it has errors) and every problem found.
+
+    ``engine_options`` holds the engine settings a file declares, by engine name (a KTAB XML
+    file's model parameters as SMPOptions fields under ``"smp"``); empty for other formats.
+    """
 
     scenario: Scenario | None
     problems: list[Problem]
+    engine_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -351,7 +359,43 @@ def _actor_entry(b: _CsvBuild, k: int, line: int, name: str, capability: float |
             "stances": {}}
 
 
-def _read_plain_csv(rows: list[tuple[int, list[str]]], display: str, stem: str) -> Loaded:
+def _rescale_positions(b: _CsvBuild, found: list[tuple[float, dict, int, str]],
+                       scale: tuple[float, float] | None) -> tuple[float, float] | None:
+    """Map the plain table's positions linearly to 0–100: from ``scale``, or, when positions
+    leave 0–100 and no scale is given, from the data's own range (with a warning).
+
+    ``found`` holds ``(position, stance, line, column)``. Returns the range mapped from (None
+    when positions stay as they are).
+    """
+    if scale is None:
+        if all(0 <= p <= 100 for p, *_ in found):
+            return None
+        lo, hi = min(p for p, *_ in found), max(p for p, *_ in found)
+        line, column = found[0][2], found[0][3]
+        if lo == hi:
+            b.fail(f"every position is {lo:g}, outside 0–100: no range to map from", line,
+                   column, "positions from 0 to 100, or --scale LO,HI")
+            return None
+        b.problems.append(Problem(
+            f"positions leave 0–100: mapped linearly from the data's range {lo:g}–{hi:g}",
+            file=b.display, line=line, path=column, severity="warning",
+            allowed=f"--scale LO,HI (scale=(lo, hi)) to name the table's scale, e.g. "
+            f"--scale {lo:g},{hi:g}"))
+    else:
+        lo, hi = scale
+        for p, _, line, column in found:
+            if not lo <= p <= hi:
+                b.fail(f"position {p:g} is outside the scale {lo:g}–{hi:g}", line, column,
+                       f"a position from {lo:g} to {hi:g} (--scale)")
+    for p, stance, *_ in found:
+        stance["position"] = {"value": 100 * (p - lo) / (hi - lo),
+                              "note": f"{p:g} on the table's {lo:g}–{hi:g} scale, mapped "
+                              "linearly to 0–100"}
+    return (lo, hi)
+
+
+def _read_plain_csv(rows: list[tuple[int, list[str]]], display: str, stem: str,
+                    scale: tuple[float, float] | None = None) -> Loaded:
     b = _CsvBuild(display)
     header_line, header = rows[0]
     names = [h.lower() for h in header]
@@ -367,6 +411,7 @@ def _read_plain_csv(rows: list[tuple[int, list[str]]], display: str, stem: str) 
     issue = "issue"
     actors: list[dict] = []
     saliences: list[tuple[float, dict]] = []
+    found: list[tuple[float, dict, int, str]] = []
     for k, (line, cells) in enumerate(rows[1:]):
         cells = cells + [""] * (len(header) - len(cells))
         values = {}
@@ -380,24 +425,32 @@ def _read_plain_csv(rows: list[tuple[int, list[str]]], display: str, stem: str) 
         actor["stances"][issue] = stance
         if values["salience"] is not None:
             saliences.append((values["salience"], stance))
+        if values["position"] is not None:
+            found.append((values["position"], stance, line, header[columns["position"]]))
         actors.append(actor)
     if not actors:
         b.fail("no actor rows after the header", header_line, None, "one row per actor")
     if b.problems:
         return Loaded(None, b.problems)
+    mapped = _rescale_positions(b, found, scale)
+    if any(p.severity == "error" for p in b.problems):
+        return Loaded(None, b.problems)
     if saliences and all(s <= 1 for s, _ in saliences):  # fractions -> percentages
         for s, stance in saliences:
             stance["salience"] = s * 100
+    lo, hi = mapped or (0.0, 100.0)
     data = {
         "id": slug_issue_id(stem) or "scenario",
         "title": stem,
         "summary": f"Imported from the stakeholder table {Path(display).name}.",
-        "issues": [{"id": issue, "name": stem, "low": "0 on the table's scale",
-                    "high": "100 on the table's scale"}],
+        "issues": [{"id": issue, "name": stem, "low": f"{lo:g} on the table's scale",
+                    "high": f"{hi:g} on the table's scale"}],
         "actors": actors,
     }
     b.cells[("issues", 0)] = (header_line, "Position")
-    return _build(data, Origin(file=display, cells=b.cells))
+    loaded = _build(data, Origin(file=display, cells=b.cells))
+    loaded.problems = _sorted(loaded.problems + b.problems)
+    return loaded
 
 
 def _read_ktab_csv(rows: list[tuple[int, list[str]]], display: str) -> Loaded:
@@ -475,7 +528,8 @@ def _read_ktab_csv(rows: list[tuple[int, list[str]]], display: str) -> Loaded:
     return _build(data, Origin(file=display, cells=b.cells))
 
 
-def _read_csv_text(text: str, display: str, stem: str) -> Loaded:
+def _read_csv_text(text: str, display: str, stem: str,
+                   scale: tuple[float, float] | None = None) -> Loaded:
     rows = _csv_rows(text)
     if not rows:
         return Loaded(None, [Problem("the file is empty", file=display, line=1,
@@ -483,7 +537,7 @@ def _read_csv_text(text: str, display: str, stem: str) -> Loaded:
                                      "a KTAB first row")])
     first = [c.lower() for c in rows[0][1]]
     if first and first[0] == "actor" and "capability" in first:
-        return _read_plain_csv(rows, display, stem)
+        return _read_plain_csv(rows, display, stem, scale)
     return _read_ktab_csv(rows, display)
 
 
@@ -492,14 +546,20 @@ def _read_csv_text(text: str, display: str, stem: str) -> Loaded:
 # --------------------------------------------------------------------------------------------
 
 
-def read_scenario(id_or_path: str | os.PathLike[str]) -> Loaded:
+def read_scenario(id_or_path: str | os.PathLike[str],
+                  scale: tuple[float, float] | None = None) -> Loaded:
     """Read a scenario and collect every problem, raising nothing for bad content.
 
     Parameters
     ----------
     id_or_path : str or path
-        An embedded scenario id (``korea-2023``), or the path of a YAML, plain CSV or KTAB CSV
-        file.
+        An embedded scenario id (``korea-2023``), or the path of a YAML, plain CSV, KTAB CSV,
+        KTAB XML (``.xml``) or decide file (a ``.csv``/``.txt`` whose first non-blank line
+        starts with ``#``; :mod:`detente.scenario.interop`).
+    scale : (float, float) or None
+        The plain stakeholder CSV's position scale ``(lo, hi)``, mapped linearly to 0–100
+        (positions outside it are errors). Without it, positions outside 0–100 are mapped from
+        the data's own range, with a warning. Other formats ignore it (with a warning).
 
     Returns
     -------
@@ -526,20 +586,38 @@ def read_scenario(id_or_path: str | os.PathLike[str]) -> Loaded:
     except (OSError, UnicodeDecodeError) as exc:
         return Loaded(None, [Problem(f"cannot read the file: {exc}", file=name,
                                      allowed="a readable UTF-8 text file")])
-    if path.suffix.lower() == ".csv":
-        return _read_csv_text(text, name, path.stem)
-    return _read_yaml_text(text, name)
+    from detente.scenario import interop
+
+    if scale is not None and not (len(scale) == 2 and all(map(math.isfinite, scale))
+                                  and scale[0] < scale[1]):
+        return Loaded(None, [Problem(f"scale {tuple(scale)!r} is not a range", file=name,
+                                     path="scale", allowed="(lo, hi) with lo < hi")])
+    suffix = path.suffix.lower()
+    if suffix == ".xml":
+        loaded = interop.read_ktab_xml(text, name)
+    elif suffix in (".csv", ".txt") and interop.looks_like_decide(text):
+        loaded = interop.read_decide(text, name, path.stem)
+    elif suffix == ".csv":
+        return _read_csv_text(text, name, path.stem, scale)
+    else:
+        loaded = _read_yaml_text(text, name)
+    if scale is not None:
+        loaded.problems.append(Problem("scale is ignored: it applies to plain stakeholder CSV "
+                                       "only", file=name, path="scale", severity="warning",
+                                       allowed="no --scale for this format"))
+    return loaded
 
 
-def load_scenario(id_or_path: str | os.PathLike[str]) -> Scenario:
-    """Load and validate a scenario from an embedded id or a YAML/CSV path.
+def load_scenario(id_or_path: str | os.PathLike[str],
+                  scale: tuple[float, float] | None = None) -> Scenario:
+    """Load and validate a scenario from an embedded id or a file (see :func:`read_scenario`).
 
     Raises
     ------
     ScenarioError
         One error listing every problem (file, line, field path, what is allowed).
     """
-    loaded = read_scenario(id_or_path)
+    loaded = read_scenario(id_or_path, scale)
     if loaded.scenario is None:
         errors = loaded.errors
         file = errors[0].file if errors and errors[0].file else os.fspath(id_or_path)
@@ -548,12 +626,13 @@ def load_scenario(id_or_path: str | os.PathLike[str]) -> Scenario:
     return loaded.scenario
 
 
-def validate(id_or_path: str | os.PathLike[str]) -> list[Problem]:
+def validate(id_or_path: str | os.PathLike[str],
+             scale: tuple[float, float] | None = None) -> list[Problem]:
     """Every problem of a scenario: errors (rules broken) and warnings (e.g. unsourced numbers).
 
     Never raises for bad content; the severity of each Problem says which is which.
     """
-    return read_scenario(id_or_path).problems
+    return read_scenario(id_or_path, scale).problems
 
 
 # --------------------------------------------------------------------------------------------
