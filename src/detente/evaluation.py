@@ -54,6 +54,9 @@ class Evaluation:
         One-line statements every face prints (e.g. that the comparison is bargaining only).
     sensitivity : Sensitivity or None
         A stored sweep whose tornado charts the report shows.
+    track_record : BackcastResult or None
+        The bargaining engines' back-casts on past cases (:func:`detente.backcast.backcast`);
+        None when skipped.
     """
 
     comparison: Any
@@ -65,6 +68,7 @@ class Evaluation:
     ended: datetime
     notes: tuple[str, ...] = ()
     sensitivity: Any = None
+    track_record: Any = None
 
     @property
     def scenario(self) -> Any:
@@ -103,6 +107,8 @@ class Evaluation:
             out["claims"] = self.claims_frame().astype(str)
         if self.backtest is not None:
             out["backtest_episodes"] = self.backtest.summary("episode").reset_index()
+        if self.track_record is not None:
+            out["backcast"] = self.track_record.to_frame()
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -115,6 +121,9 @@ class Evaluation:
         return {**self.comparison.to_dict(),
                 "claims": None if self.claims is None else [c.__dict__ for c in self.claims],
                 "out_of_sample": out_of_sample_dict(self.out_of_sample),
+                "track_record": (None if self.track_record is None else
+                                 {"summary": self.track_record.summary(),
+                                  "lines": self.track_record.lines()}),
                 "notes": list(self.notes), "options": self.options,
                 "started": self.started.isoformat(), "seconds": self.seconds}
 
@@ -141,6 +150,7 @@ def evaluate(
     cross_check: str | None = "bdm",
     bridge: Any = None,
     backtest: bool = True,
+    backcast: bool = True,
     posterior: Any = None,
     panel: pd.DataFrame | None = None,
     sensitivity: Any = None,
@@ -166,6 +176,9 @@ def evaluate(
     backtest : bool
         Run the dynamic model's episode back-test (for a bound scenario). False says so in every
         output.
+    backcast : bool
+        Score the bargaining engines on the embedded back-cast cases (their track record,
+        :func:`detente.backcast.backcast`); False says so in every output.
     posterior, panel : optional
         A fitted posterior and the monthly panel, to reuse (default: fit/cached, the record).
     sensitivity : Sensitivity, optional
@@ -209,6 +222,14 @@ def evaluate(
     else:
         panel = pd.DataFrame()
         notes.append(comp.UNBOUND_NOTE)
+    track_record = None
+    if backcast:
+        from detente.backcast import backcast as run_backcast
+
+        say("back-casting the bargaining engines on past cases")
+        track_record = run_backcast(progress=say)
+    else:
+        notes.append("no back-cast was run: the bargaining forecasts have no track record here")
     claims = None
     argument = comp.scenario.argument
     if argument is not None:
@@ -221,10 +242,11 @@ def evaluate(
     options = {"policies": list(comp.policy_ids), "horizon_months": comp.horizon_months,
                "draws": comp.draws, "model": comp.model, "cross_check": comp.cross_check_engine,
                "bridge": comp.bridge.as_dict(), "backtest": bt is not None,
+               "backcast": track_record is not None,
                "paths_per_draw": comp.paths_per_draw}
     return Evaluation(comparison=comp, backtest=bt, claims=claims, panel=panel,
                       options=options, started=started, ended=_now(), notes=tuple(notes),
-                      sensitivity=sensitivity)
+                      sensitivity=sensitivity, track_record=track_record)
 
 
 __all__ = ["Evaluation", "evaluate", "out_of_sample_dict"]

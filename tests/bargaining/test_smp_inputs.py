@@ -92,7 +92,9 @@ def test_one_issue_runs_keep_their_ratings():
 
 def test_salience_rule_is_applied_in_forecasts_and_shown():
     """Korea 2023: every actor rates its six issues above 100 in total, so each issue's
-    salience used is the rating over the actor's total × 100 (recomputed from the scenario)."""
+    salience used is the rating over the actor's total × 100 (recomputed from the scenario),
+    also on the issues bargained in runs of their own (issue influence, bilateral rules): the
+    attention budget is the actor's across all its issues."""
     from detente.scenario import load_scenario
 
     arrays = load_scenario("korea-2023").arrays()
@@ -101,11 +103,12 @@ def test_salience_rule_is_applied_in_forecasts_and_shown():
     totals = arrays.salience.sum(axis=1)
     for k, issue in enumerate(arrays.issue_ids):
         res = fc.results[issue]
-        np.testing.assert_allclose(res.salience_used, 100 * arrays.salience[:, k] / totals,
-                                   rtol=1e-12)
+        rows = [arrays.actor_ids.index(a) for a in res.actor_ids]
+        np.testing.assert_allclose(res.salience_used, 100 * arrays.salience[rows, k]
+                                   / totals[rows], rtol=1e-12)
         assert 0.0 <= res.forecast <= 100.0
         assert 0.0 < res.modal_probability <= 1.0
-        assert res.stop_reason in ("converged", "turn-limit")
+        assert res.stop_reason in ("converged", "turn-limit", "consensus")
 
 
 def test_as_is_rule_refuses_ratings_above_the_budget():

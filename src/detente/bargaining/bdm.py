@@ -36,7 +36,7 @@ References
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -44,7 +44,13 @@ import pandas as pd
 
 from detente.bargaining import _kernels as K
 from detente.bargaining.montecarlo import EngineInputs
-from detente.bargaining.result import OFFER_COLUMNS, IssueResult, summarise_median_path
+from detente.bargaining.result import (
+    OFFER_COLUMNS,
+    IssueResult,
+    stop_reason,
+    summarise_median_path,
+)
+from detente.bargaining.rules import constrain
 from detente.errors import OptionsError, Problem
 
 _KIND_NAMES = {K.CONFRONTATION: "confrontation", K.COMPROMISE: "compromise",
@@ -308,6 +314,8 @@ def bdm_issue(
         risk_exponent=traj.r[0, :last],
         extras={"security": traj.security[0, :last]},
         burn_in=opts.burn_in,
+        stop=stop_reason(traj.positions[0, : last + 1],
+                         limit_reached=opts.stop_tolerance is None or last == opts.rounds),
     )
 
 
@@ -316,12 +324,22 @@ def bdm_issue(
 
 def scenario_point_results(inputs: EngineInputs, options: BDMOptions) -> dict[str, IssueResult]:
     """Detailed run on the first draw of ``inputs`` for every issue (issue by issue: the model
-    is one-dimensional). Saliences are divided by 100 (spec §1)."""
+    is one-dimensional). Saliences are divided by 100 (spec §1). Each issue's weights are its
+    actors' influence there, and its decision rule constrains every round's outcome
+    (:func:`detente.bargaining.rules.constrain`); the summary forecast is taken over the
+    constrained outcomes."""
     out = {}
     for k, issue_id in enumerate(inputs.issue_ids):
         ids, c, x, s = inputs.issue(k)
-        out[issue_id] = bdm_issue(c[0], x[0], s[0] / 100.0, actor_ids=ids, issue_id=issue_id,
-                                  options=options)
+        res = bdm_issue(c[0], x[0], s[0] / 100.0, actor_ids=ids, issue_id=issue_id,
+                        options=options)
+        rule, named, status_quo = inputs.rule_of(k)
+        if rule != "collective":
+            outcome = constrain(res.median, res.positions, rule, named, status_quo)
+            forecast, low, high = summarise_median_path(outcome, options.burn_in)
+            res = replace(res, rule=rule, outcome=outcome, forecast=float(forecast),
+                          cycle_low=float(low), cycle_high=float(high))
+        out[issue_id] = res
     return out
 
 
@@ -339,7 +357,7 @@ def scenario_median_paths(
     # batch (draws never interact, so this only saves numpy call overhead).
     groups: dict[bytes, list[int]] = {}
     for k in range(len(inputs.issue_ids)):
-        groups.setdefault(inputs.present[:, k].tobytes(), []).append(k)
+        groups.setdefault(inputs.issue_mask(k).tobytes(), []).append(k)
     out = {}
     B = inputs.n_draws
     for ks in groups.values():
@@ -348,7 +366,12 @@ def scenario_median_paths(
         traj = run_bdm(c, x, s / 100.0, options)
         for g, k in enumerate(ks):
             rows = slice(g * B, (g + 1) * B)
-            out[inputs.issue_ids[k]] = (traj.median[rows], traj.rounds_run[rows])
+            median = traj.median[rows]
+            rule, named, status_quo = inputs.rule_of(k)
+            if rule != "collective":  # round 0 stays the input's median voter (never summarised)
+                median = np.concatenate([median[:, :1], constrain(
+                    median[:, 1:], traj.positions[rows, 1:], rule, named, status_quo)], axis=1)
+            out[inputs.issue_ids[k]] = (median, traj.rounds_run[rows])
     return {issue_id: out[issue_id] for issue_id in inputs.issue_ids}
 
 

@@ -52,6 +52,15 @@ class EngineInputs:
         need 0–1, like BDM, divide by 100 in their adapter)
     present : bool ndarray of shape (n, d)
         False where an issue lists the actor as absent; those entries are ignored.
+    influence : ndarray of shape (n_draws, n, d)
+        Each actor's clout per issue: the stance's ``influence`` where the scenario gives one,
+        else the same draw's capability (so without any ``influence`` every column is the
+        capability, bit for bit).
+    has_influence : bool ndarray of shape (n, d)
+    status_quo : ndarray of shape (d,)
+        NaN where an issue gives none.
+    rules : tuple of (str, tuple of int), length d
+        Each issue's decision rule and the actor indices it names (:mod:`.rules`).
     """
 
     actor_ids: tuple[str, ...]
@@ -60,6 +69,29 @@ class EngineInputs:
     position: np.ndarray
     salience: np.ndarray
     present: np.ndarray
+    influence: np.ndarray | None = None
+    has_influence: np.ndarray | None = None
+    status_quo: np.ndarray | None = None
+    rules: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+    def __post_init__(self) -> None:
+        n_issues = len(self.issue_ids)
+        if self.influence is None:  # every issue uses the global capability
+            object.__setattr__(self, "influence", np.repeat(
+                self.capability[:, :, None], n_issues, axis=2))
+        if self.has_influence is None:
+            object.__setattr__(self, "has_influence", np.zeros(self.present.shape, dtype=bool))
+        if self.status_quo is None:
+            object.__setattr__(self, "status_quo", np.full(n_issues, np.nan))
+        if not self.rules:
+            object.__setattr__(self, "rules", tuple(("collective", ()) for _ in self.issue_ids))
+
+    @property
+    def collective(self) -> bool:
+        """True when every issue is decided collectively with the global capability: the
+        engines then run exactly as published."""
+        return (not bool(np.any(self.has_influence))
+                and all(rule == "collective" for rule, _ in self.rules))
 
     @property
     def n_draws(self) -> int:
@@ -74,6 +106,7 @@ class EngineInputs:
         arrays : ScenarioArrays
             From ``Scenario.arrays()`` (any object with its fields).
         """
+        influence = getattr(arrays, "influence", None)
         return cls(
             actor_ids=tuple(arrays.actor_ids),
             issue_ids=tuple(arrays.issue_ids),
@@ -81,6 +114,10 @@ class EngineInputs:
             position=np.asarray(arrays.position, dtype=float)[None, :, :],
             salience=np.asarray(arrays.salience, dtype=float)[None, :, :],
             present=np.asarray(arrays.present, dtype=bool),
+            influence=None if influence is None else np.asarray(influence, dtype=float)[None],
+            has_influence=getattr(arrays, "has_influence", None),
+            status_quo=getattr(arrays, "status_quo", None),
+            rules=tuple(getattr(arrays, "rules", ()) or ()),
         )
 
     def take(self, draws: slice) -> EngineInputs:
@@ -92,20 +129,45 @@ class EngineInputs:
             position=self.position[draws],
             salience=self.salience[draws],
             present=self.present,
+            influence=self.influence[draws],
+            has_influence=self.has_influence,
+            status_quo=self.status_quo,
+            rules=self.rules,
         )
 
+    def issue_mask(self, k: int) -> np.ndarray:
+        """The actors that bargain on issue ``k``: those present, and for a ``bilateral`` issue
+        only its two named actors (the others' numbers cannot change its outcome)."""
+        mask = np.array(self.present[:, k], dtype=bool)
+        rule, actors = self.rules[k]
+        if rule == "bilateral":
+            only = np.zeros_like(mask)
+            only[list(actors)] = True
+            mask &= only
+        return mask
+
     def issue(self, k: int) -> tuple[tuple[str, ...], np.ndarray, np.ndarray, np.ndarray]:
-        """The present actors of issue ``k`` and their arrays.
+        """The actors that bargain on issue ``k`` (:meth:`issue_mask`) and their arrays; the
+        weight on the issue is each actor's influence there (its capability unless the scenario
+        gives an issue-specific influence).
 
         Returns
         -------
         actor_ids : tuple of str, length m
-        capability, position, salience : ndarrays of shape (n_draws, m)
+        influence, position, salience : ndarrays of shape (n_draws, m)
         """
-        mask = self.present[:, k]
+        mask = self.issue_mask(k)
         ids = tuple(a for a, keep in zip(self.actor_ids, mask, strict=True) if keep)
-        return (ids, self.capability[:, mask], self.position[:, mask, k],
+        return (ids, self.influence[:, mask, k], self.position[:, mask, k],
                 self.salience[:, mask, k])
+
+    def rule_of(self, k: int) -> tuple[str, np.ndarray, float]:
+        """Issue ``k``'s decision rule, the positions (in :meth:`issue`'s actor order) of the
+        actors it names, and the status quo."""
+        rule, actors = self.rules[k]
+        order = np.flatnonzero(self.issue_mask(k))
+        local = np.array([int(np.flatnonzero(order == a)[0]) for a in actors], dtype=int)
+        return rule, local, float(self.status_quo[k])
 
 
 #: Seeds are integers in [0, 2**63): they fit the run store's BIGINT column, so the seed a run
@@ -197,8 +259,10 @@ def sample_inputs(
 
     point = EngineInputs.from_arrays(arrays)
     n, d = point.present.shape
-    cap_rng, pos_rng, sal_rng, pert_rng = (
-        np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(4)
+    # children 0-3 are those of every earlier release (spawn keys do not depend on the count),
+    # so adding the influence stream leaves every other draw unchanged
+    cap_rng, pos_rng, sal_rng, pert_rng, infl_rng = (
+        np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(5)
     )
     # All uniforms up front: the inputs never depend on how the engine run is chunked.
     u_cap = cap_rng.random((draws, n))
@@ -221,6 +285,15 @@ def sample_inputs(
     absent = ~point.present
     position = np.where(absent, 0.0, position)
     salience = np.where(absent, 0.0, salience)
+    # influence: the draw's capability, except where a stance gives its own (sampled apart)
+    influence = np.repeat(capability[:, :, None], d, axis=2)
+    own = np.asarray(point.has_influence, dtype=bool)
+    if own.any():
+        infl_range = np.asarray(arrays.influence_range, dtype=float)
+        u_infl = infl_rng.random((draws, n, d))
+        sampled = _from_uniform(u_infl, infl_range[..., 0], point.influence[0],
+                                infl_range[..., 1], distribution)
+        influence = np.where(own[None], sampled, influence)
     return EngineInputs(
         actor_ids=point.actor_ids,
         issue_ids=point.issue_ids,
@@ -228,6 +301,10 @@ def sample_inputs(
         position=position,
         salience=salience,
         present=point.present,
+        influence=influence,
+        has_influence=point.has_influence,
+        status_quo=point.status_quo,
+        rules=point.rules,
     )
 
 

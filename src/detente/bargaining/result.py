@@ -96,6 +96,46 @@ def summarise_median_path(
     return forecast, low, high
 
 
+def stop_reason(positions: np.ndarray, limit_reached: bool, max_period: int = 12,
+                atol: float = 1e-9) -> str:
+    """Why a run of positions ended, from the positions themselves (the same rule for every
+    engine, so no run that cycles is reported as converged).
+
+    Parameters
+    ----------
+    positions : ndarray of shape (rounds + 1, n[, m])
+        Positions per round; row 0 is the input.
+    limit_reached : bool
+        Whether the run stopped at its round limit (not by its own stopping rule).
+
+    Returns
+    -------
+    str
+        ``"consensus"`` (every actor at one position), ``"fixed point"`` (the last round repeats
+        the one before it), ``"cycle (period p, rounds a–b)"`` (the last ``2p`` rounds repeat
+        with period ``p`` ≥ 2), else ``"round limit"`` when the limit was reached and
+        ``"converged"`` when the engine's own stopping rule ended it.
+    """
+    x = np.asarray(positions, dtype=float)
+    rounds = x.shape[0] - 1
+    last = x[-1].reshape(x.shape[1], -1)
+    if np.all(np.abs(last - last[:1]) <= atol):
+        return "consensus"
+    if rounds >= 1 and np.all(np.abs(x[-1] - x[-2]) <= atol):
+        return "fixed point"
+    for p in range(2, max_period + 1):
+        if rounds + 1 < 2 * p:
+            break
+        tail = x[-2 * p:]
+        if np.all(np.abs(tail[p:] - tail[:p]) <= atol):
+            start = rounds - 2 * p + 1
+            # extend back while the period holds
+            while start - 1 >= 0 and np.all(np.abs(x[start - 1] - x[start - 1 + p]) <= atol):
+                start -= 1
+            return f"cycle (period {p}, rounds {start}–{rounds})"
+    return "round limit" if limit_reached else "converged"
+
+
 @dataclass(frozen=True)
 class IssueResult:
     """One engine run on one issue: the whole trajectory and its summary.
@@ -126,6 +166,16 @@ class IssueResult:
         Engine-specific per-round arrays (documented by the engine), e.g. security levels.
     burn_in : int
         Burn-in used for the summary.
+    rule : str
+        The issue's decision rule (:mod:`detente.bargaining.rules`); ``collective`` by default.
+    outcome : ndarray of shape (rounds_run + 1,) or None
+        The per-round outcome under the rule (the engine's collective outcome constrained by who
+        decides); None under ``collective``, where the outcome is the engine's own (``median``
+        for BDM, ``expected_path`` for SMP). The summary forecast and the cycle range are
+        computed from it.
+    stop : str
+        Why the run ended (:func:`stop_reason`): ``fixed point``, ``cycle (period p)``,
+        ``converged``, ``consensus`` or ``round limit``.
     """
 
     model: str
@@ -141,6 +191,9 @@ class IssueResult:
     risk_exponent: np.ndarray | None = None
     extras: Mapping[str, np.ndarray] = field(default_factory=dict)
     burn_in: int = 0
+    rule: str = "collective"
+    outcome: np.ndarray | None = None
+    stop: str = ""
 
     @property
     def rounds_run(self) -> int:
@@ -277,8 +330,17 @@ class IssueDistribution:
         }
 
     def p_moves_up(self) -> float:
-        """Share of draws whose forecast lies above that draw's own start median."""
+        """Share of draws whose forecast lies above the issue's status quo (the reference of
+        every comparison), or above the draw's own start median when the issue has none."""
+        ref = self.thresholds.get("status quo")
+        if ref is not None:
+            return float(np.mean(self.forecast > ref))
         return float(np.mean(self.forecast > self.start_median))
+
+    @property
+    def reference(self) -> str:
+        """What :meth:`p_moves_up` compares against: ``"status quo"`` or ``"start median"``."""
+        return "status quo" if "status quo" in self.thresholds else "start median"
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy per-draw frame: ``issue, draw, start_median, forecast, cycle_low, cycle_high``."""
@@ -383,14 +445,19 @@ class Forecast:
                 "mean_by_round": res.mean.tolist(),
                 "positions_by_round": res.positions.tolist(),
                 "accepted_offers": _records(res.accepted_offers()),
+                "rule": res.rule,
+                "stop": res.stop,
                 **_jsonable(res.engine_summary()),
             }
+            if res.outcome is not None:
+                item["outcome_by_round"] = res.outcome.tolist()
             dist = self.distributions.get(issue_id)
             if dist is not None:
                 item["draws"] = {
                     "quantiles": {str(k): v for k, v in dist.quantiles().items()},
                     "thresholds": dist.threshold_probabilities(),
                     "p_moves_up": dist.p_moves_up(),
+                    "moves_up_reference": dist.reference,
                 }
             issues[issue_id] = item
         return {

@@ -67,6 +67,7 @@ import pandas as pd
 
 from detente.bargaining import _smp_kernels as K
 from detente.bargaining.result import OFFER_COLUMNS, IssueResult
+from detente.bargaining.rules import constrain
 from detente.errors import OptionsError, Problem, ScenarioError
 
 #: KTAB's default PRNG seed (SPEC §11), used for stochastic transitions unless one is given.
@@ -197,7 +198,7 @@ def ktab_saliences(salience: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------ validation
 def check_inputs(capability: np.ndarray, position: np.ndarray, salience: np.ndarray,
                  actor_ids: tuple[str, ...], dim_ids: tuple[str, ...],
-                 file: str | None = None) -> None:
+                 file: str | None = None, min_actors: int = 3) -> None:
     """KTAB's input rules (SPEC §1) plus the two the model needs, as one ScenarioError.
 
     Rules: 3 ≤ N ≤ 250 actors; M ≥ 1 dimensions; positions and saliences in [0, 100]; an
@@ -211,9 +212,9 @@ def check_inputs(capability: np.ndarray, position: np.ndarray, salience: np.ndar
     def bad(msg: str, path: str, allowed: str) -> None:
         problems.append(Problem(msg, file=file, path=path, allowed=allowed))
 
-    if not 3 <= n <= 250:
-        bad(f"{n} actors take part; KTAB's SMP needs 3 to 250", "actors",
-            "3 to 250 actors (add actors, or drop some)")
+    if not min_actors <= n <= 250:
+        bad(f"{n} actors take part; KTAB's SMP needs {min_actors} to 250", "actors",
+            f"{min_actors} to 250 actors (add actors, or drop some)")
     if m < 1:
         bad("no dimensions", "issues", "at least one issue")
     for a in range(n):
@@ -406,6 +407,7 @@ def run_smp(
     dim_ids: tuple[str, ...] | None = None,
     per_estimator: bool = False,
     file: str | None = None,
+    min_actors: int = 3,
 ) -> SMPRun:
     """Run KTAB's SMP on arrays in KTAB's units.
 
@@ -454,15 +456,18 @@ def run_smp(
             "SMP names do not fit the arrays",
             [Problem(f"{len(ids)} actor ids for {n} actors, {len(dims)} dimension ids for {m}",
                      file=file, path="actor_ids", allowed="one id per row and per column")])
-    trace = _trace(cap, pos, sal, opts, ids, dims, file, per_estimator)
+    trace = _trace(cap, pos, sal, opts, ids, dims, file, per_estimator, min_actors=min_actors)
     return _package(trace, ids, dims, cap, sal)
 
 
 def _trace(cap: np.ndarray, pos: np.ndarray, sal: np.ndarray, opts: SMPOptions,
            ids: tuple[str, ...], dims: tuple[str, ...], file: str | None,
-           per_estimator: bool = False) -> K.SMPTrace:
-    """Check KTAB's input rules and run the kernel (0–100 inputs, KTAB saliences)."""
-    check_inputs(cap, pos, sal, ids, dims, file)
+           per_estimator: bool = False, min_actors: int = 3) -> K.SMPTrace:
+    """Check KTAB's input rules and run the kernel (0–100 inputs, KTAB saliences).
+
+    ``min_actors`` is 3 (KTAB's rule) except for a ``bilateral`` issue, which the two named
+    actors bargain alone (the kernel's arithmetic holds for two)."""
+    check_inputs(cap, pos, sal, ids, dims, file, min_actors=min_actors)
     rng = (np.random.default_rng(opts.transition_seed)
            if opts.transitions == "stochastic" else None)
     try:
@@ -569,7 +574,7 @@ def weighted_median(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 def run_scenario_arrays(capability: np.ndarray, position: np.ndarray, salience: np.ndarray,
                         present: np.ndarray, actor_ids: tuple[str, ...],
                         issue_ids: tuple[str, ...], options: SMPOptions,
-                        ) -> tuple[SMPRun, np.ndarray]:
+                        min_actors: int = 3) -> tuple[SMPRun, np.ndarray]:
     """Run the SMP on one draw of a détente scenario's arrays (ratings per issue, 0–100).
 
     Actors absent from every issue of the run are left out (they have no vote weight). An
@@ -586,7 +591,7 @@ def run_scenario_arrays(capability: np.ndarray, position: np.ndarray, salience: 
                                                        present, options)
     keep = np.flatnonzero(taking_part)
     run = run_smp(cap, pos, sal_ktab, options, actor_ids=tuple(actor_ids[i] for i in keep),
-                  dim_ids=tuple(issue_ids))
+                  dim_ids=tuple(issue_ids), min_actors=min_actors)
     return run, taking_part
 
 
@@ -616,10 +621,11 @@ def _scenario_inputs(capability: np.ndarray, position: np.ndarray, salience: np.
     return cap[..., keep], pos[..., keep, :], sal_ktab, taking_part
 
 
-def _breaks_rules(cap: np.ndarray, pos: np.ndarray, sal: np.ndarray) -> np.ndarray:
+def _breaks_rules(cap: np.ndarray, pos: np.ndarray, sal: np.ndarray,
+                  min_actors: int = 3) -> np.ndarray:
     """Per draw, whether :func:`check_inputs` would raise (vectorised), shape (B,)."""
     n = pos.shape[-2]
-    bad = np.full(cap.shape[0], not 3 <= n <= 250)
+    bad = np.full(cap.shape[0], not min_actors <= n <= 250)
     bad |= ~np.all(np.isfinite(cap) & (cap > 0) & (cap <= 1e8), axis=-1)
     bad |= ~np.all(np.isfinite(pos) & (pos >= 0) & (pos <= 100), axis=(-2, -1))
     bad |= ~np.all(np.isfinite(sal) & (sal >= 0) & (sal <= 100), axis=(-2, -1))
@@ -704,32 +710,166 @@ def run_scenario(scenario: Any, options: SMPOptions | Mapping[str, Any] | None =
 
 
 # ------------------------------------------------------------------------------------ engine
+def _runs(inputs: Any) -> list[tuple[tuple[int, ...], np.ndarray, np.ndarray, int]]:
+    """How the issues of a scenario are run: ``(issue indices, capability per draw (B, n),
+    present (n, d_run), min_actors)`` per SMP run.
+
+    Issues decided collectively, by one actor or by vetoes, with no issue-specific influence,
+    are bargained together in one multi-dimensional run (KTAB's model, with the linkage between
+    issues that only SMP has); with every issue so, this is exactly the published model. An
+    issue with its own ``influence`` is bargained alone with those influences as the vote
+    weights (one capability per actor cannot carry two clouts), and a ``bilateral`` issue alone
+    by its two actors (docs/decision-rules.md).
+    """
+    n_issues = len(inputs.issue_ids)
+    joint = [k for k in range(n_issues)
+             if not inputs.has_influence[:, k].any() and inputs.rules[k][0] != "bilateral"]
+    out: list[tuple[tuple[int, ...], np.ndarray, np.ndarray, int]] = []
+    if joint:
+        out.append((tuple(joint), np.asarray(inputs.capability, dtype=float),
+                    np.asarray(inputs.present, dtype=bool)[:, joint], 3))
+    for k in range(n_issues):
+        if k in joint:
+            continue
+        mask = inputs.issue_mask(k)
+        out.append(((k,), np.asarray(inputs.influence[:, :, k], dtype=float), mask[:, None],
+                    2 if inputs.rules[k][0] == "bilateral" else 3))
+    return out
+
+
+def _budgeted(inputs: Any, options: SMPOptions, runs: list[Any]) -> np.ndarray:
+    """Saliences for the runs of :func:`_runs`, shape (B, n, d).
+
+    The attention budget (:func:`ktab_saliences`) belongs to the actor across all its issues,
+    so when the issues are split into several runs each run gets the saliences budgeted over
+    every issue (a run over part of them then leaves them unchanged). A single joint run gets
+    the ratings as they are and budgets them itself, exactly as the published model."""
+    if len(runs) == 1:
+        return inputs.salience
+    sal = np.where(inputs.present[None], inputs.salience, 0.0)
+    if options.salience_rule == "budget":
+        return ktab_saliences(sal)
+    over = np.argwhere(sal.sum(axis=-1) > 100.0 + 1e-9)  # as-is: the budget still holds
+    if over.size:
+        b = int(over[0, 0])
+        check_inputs(inputs.capability[b], inputs.position[b], sal[b], tuple(inputs.actor_ids),
+                     tuple(inputs.issue_ids))
+    return inputs.salience
+
+
+def _with_rule(res: SMPIssueResult, inputs: Any, k: int, burn_in: int) -> SMPIssueResult:
+    """The issue's result under its decision rule and with its honest stop reason: every turn's
+    expected outcome constrained (:func:`detente.bargaining.rules.constrain`), and an
+    oscillating run summarised over its oscillation (:func:`summarise_outcome`)."""
+    rule, named, status_quo = inputs.rule_of(k)
+    path = res.expected_path
+    outcome = None
+    if rule != "collective":
+        outcome = constrain(path, res.positions, rule, named, status_quo)
+        path = outcome
+    forecast, low, high, stop = summarise_outcome(path, res.positions, burn_in,
+                                                  res.stop_reason == "turn-limit")
+    return dataclasses.replace(res, rule=rule, outcome=outcome, forecast=forecast,
+                               cycle_low=low, cycle_high=high, stop=stop)
+
+
+def summarise_outcome(path: np.ndarray, positions: np.ndarray, burn_in: int,
+                      limit_reached: bool) -> tuple[float, float, float, str]:
+    """The summary forecast, range and stop reason of one SMP issue's per-turn outcome.
+
+    A run that settled (fixed point, consensus, or a tail whose outcome moves less than
+    :data:`OSCILLATION_POINTS` at each step) is summarised by its final state's outcome, as KTAB
+    reports it. A run whose outcome keeps reversing by more than that — at least three
+    reversals in the last :data:`OSCILLATION_WINDOW` turns, even when KTAB's stopping rule on
+    positions says "converged" — is reported as ``oscillating`` and summarised, like a cycling
+    BDM run, by the median outcome over those turns, with their range.
+    """
+    from detente.bargaining.result import stop_reason
+
+    turns = path.shape[0] - 1
+    stop = stop_reason(positions, limit_reached)
+    window = path[min(burn_in + 1, turns):] if turns else path
+    tail = path[max(1, turns - OSCILLATION_WINDOW):]
+    steps = np.diff(tail)
+    big = steps[np.abs(steps) > OSCILLATION_POINTS]
+    reversals = int(np.sum(np.sign(big[1:]) != np.sign(big[:-1]))) if big.size > 1 else 0
+    if reversals >= 3 and not stop.startswith("cycle"):
+        first = turns - len(tail) + 1
+        stop = (f"oscillating (outcome {tail.min():.1f}–{tail.max():.1f} over turns "
+                f"{first}–{turns})")
+        return float(np.median(tail)), float(tail.min()), float(tail.max()), stop
+    if stop.startswith("cycle"):
+        period = int(stop.split("period ")[1].split(",")[0])
+        cyc = path[-period:]
+        return float(np.median(cyc)), float(cyc.min()), float(cyc.max()), stop
+    return float(path[-1]), float(window.min()), float(window.max()), stop
+
+
+#: An SMP outcome that moves by more than this many points per turn, reversing at least three
+#: times in the last :data:`OSCILLATION_WINDOW` turns, has not settled (:func:`summarise_outcome`).
+OSCILLATION_POINTS = 0.5
+OSCILLATION_WINDOW = 10
+
+
 def _point_results(inputs: Any, options: SMPOptions) -> dict[str, IssueResult]:
-    """Detailed run on draw 0 of ``inputs`` (an EngineInputs batch), per issue."""
-    run, taking_part = run_scenario_arrays(
-        inputs.capability[0], inputs.position[0], inputs.salience[0], inputs.present,
-        tuple(inputs.actor_ids), tuple(inputs.issue_ids), options)
-    return dict(issue_results(run, np.asarray(inputs.present)[taking_part], options.burn_in))
+    """Detailed run on draw 0 of ``inputs`` (an EngineInputs batch), per issue, under each
+    issue's decision rule (:func:`_runs` says which issues are bargained together)."""
+    out: dict[str, IssueResult] = {}
+    runs = _runs(inputs)
+    salience = _budgeted(inputs, options, runs)
+    for ks, cap, present, min_actors in runs:
+        cols = list(ks)
+        run, taking_part = run_scenario_arrays(
+            cap[0], inputs.position[0][:, cols], salience[0][:, cols], present,
+            tuple(inputs.actor_ids), tuple(inputs.issue_ids[k] for k in ks), options,
+            min_actors=min_actors)
+        results = issue_results(run, present[taking_part], options.burn_in)
+        for k in ks:
+            issue_id = inputs.issue_ids[k]
+            out[issue_id] = _with_rule(results[issue_id], inputs, k, options.burn_in)
+    return {issue_id: out[issue_id] for issue_id in inputs.issue_ids}
 
 
 def _median_paths(inputs: Any, options: SMPOptions) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per issue and draw: ``(start median-voter position, final expected outcome)``.
+    """Per issue and draw: ``(start median-voter position, final outcome)``.
 
-    The SMP converges, so its summary is the final state's expected outcome; the path handed
-    to the common summariser is therefore two states long (``rounds_run = 1``), and column 0 is
-    the input's capability×salience-weighted median voter (the same start as BDM reports).
-    With default-family options all draws run in lockstep (:func:`_smp_kernels.simulate_batch`);
-    otherwise one after the other.
+    The summary of each draw is its final state's expected outcome under the issue's decision
+    rule; the path handed to the common summariser is therefore two states long
+    (``rounds_run = 1``), and column 0 is the input's capability×salience-weighted median voter
+    (the same start as BDM reports). With default-family options all draws run in lockstep
+    (:func:`_smp_kernels.simulate_batch`); otherwise one after the other.
     """
-    n_draws = inputs.n_draws
-    present = np.asarray(inputs.present, dtype=bool)
-    issue_ids = tuple(inputs.issue_ids)
-    cap, pos, sal, taking_part = _scenario_inputs(inputs.capability, inputs.position,
-                                                  inputs.salience, present, options)
-    ids = tuple(a for a, keep in zip(inputs.actor_ids, taking_part, strict=True) if keep)
-    broken = np.flatnonzero(_breaks_rules(cap, pos, sal))
+    paths: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    runs = _runs(inputs)
+    salience = _budgeted(inputs, options, runs)
+    for ks, cap_all, present, min_actors in runs:
+        cols = list(ks)
+        issue_ids = tuple(inputs.issue_ids[k] for k in ks)
+        sub = _run_paths(cap_all, inputs.position[:, :, cols], salience[:, :, cols],
+                         present, tuple(inputs.actor_ids), issue_ids, options, min_actors)
+        for k, issue_id in zip(ks, issue_ids, strict=True):
+            start, final, final_pos = sub[issue_id]
+            rule, named, status_quo = inputs.rule_of(k)
+            final = constrain(final, final_pos, rule, named, status_quo)
+            paths[issue_id] = (np.column_stack([start, final]),
+                               np.ones(inputs.n_draws, dtype=int))
+    return {issue_id: paths[issue_id] for issue_id in inputs.issue_ids}
+
+
+def _run_paths(capability: np.ndarray, position: np.ndarray, salience: np.ndarray,
+               present: np.ndarray, actor_ids: tuple[str, ...], issue_ids: tuple[str, ...],
+               options: SMPOptions, min_actors: int
+               ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """One SMP run over ``issue_ids`` for every draw: per issue ``(start median (B,), final
+    expected outcome (B,), final positions of the issue's actors (B, m))``."""
+    n_draws = capability.shape[0]
+    cap, pos, sal, taking_part = _scenario_inputs(capability, position, salience, present,
+                                                  options)
+    ids = tuple(a for a, keep in zip(actor_ids, taking_part, strict=True) if keep)
+    broken = np.flatnonzero(_breaks_rules(cap, pos, sal, min_actors))
     if broken.size:  # the first broken draw, with KTAB's located messages
-        check_inputs(cap[broken[0]], pos[broken[0]], sal[broken[0]], ids, issue_ids)
+        check_inputs(cap[broken[0]], pos[broken[0]], sal[broken[0]], ids, issue_ids,
+                     min_actors=min_actors)
     lockstep = (options.pce == "conditional" and options.bargain_model == "init-only"
                 and options.transitions == "deterministic" and len(ids) <= LOCKSTEP_MAX_ACTORS)
     if lockstep:  # all draws as one array program (bit-identical to one run per draw)
@@ -747,21 +887,24 @@ def _median_paths(inputs: Any, options: SMPOptions) -> dict[str, tuple[np.ndarra
                 [Problem("all actors' positions are equivalent for the vote", path="actors",
                          allowed="actors that differ in position or capability")]) from err
         expected = K.expected_position(class_prob, final * 100.0)        # (B, M)
+        final_pos = final * 100.0
     else:         # options the lockstep kernel does not cover: one run per draw
         expected = np.empty((n_draws, len(issue_ids)))
+        final_pos = np.empty(pos.shape)
         for b in range(n_draws):
-            trace = _trace(cap[b], pos[b], sal[b], options, ids, issue_ids, None)
+            trace = _trace(cap[b], pos[b], sal[b], options, ids, issue_ids, None,
+                           min_actors=min_actors)
             reps, cp = trace.classes[-1]
+            final_pos[b] = trace.positions[-1] * 100.0
             expected[b] = K.expected_position(cp, trace.positions[-1, reps] * 100.0)
     start_pos = (pos / 100.0) * 100.0    # as reported (x · 100.0), like issue_results
     mask = present[taking_part]
-    paths = {}
+    out = {}
     for k, issue_id in enumerate(issue_ids):   # same numbers as issue_results, no frames
         m = mask[:, k]
         start = weighted_median(start_pos[:, m, k], cap[:, m] * sal[:, m, k])
-        paths[issue_id] = (np.column_stack([start, expected[:, k]]),
-                           np.ones(n_draws, dtype=int))
-    return paths
+        out[issue_id] = (start, expected[:, k], final_pos[:, m, k])
+    return out
 
 
 def _bytes_per_draw(n_actors: int, options: SMPOptions) -> int:

@@ -15,6 +15,7 @@ from detente.cli import history_cmd  # noqa: F401  isort: skip
 from detente.cli import runs_cmds  # noqa: F401  isort: skip
 from detente.cli import compare_cmd  # noqa: F401  isort: skip
 from detente.cli import dynamics_cmds  # noqa: F401  isort: skip
+from detente.cli import backcast_cmd  # noqa: F401  isort: skip
 
 
 def main() -> None:

@@ -35,9 +35,13 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
                 out: OutOpt = Path("out"), as_json: JsonOpt = False,
                 bridge: BridgeOpt = None, no_backtest: NoBacktestOpt = False,
                 store: StoreOpt = None, no_store: NoStoreOpt = False,
-                sweep: SweepOpt = None) -> None:
+                sweep: SweepOpt = None,
+                no_backcast: Annotated[bool, typer.Option(
+                    "--no-backcast", help="Skip the bargaining engines' back-casts (their "
+                    "track record on past cases); every output then says none was run.")] = False,
+                ) -> None:
     """Compare policies: launches, tests, dialogue odds, positions, the claims, the episode
-    back-test of the dynamic model, and a report."""
+    back-test of the dynamic model, the engines' track record, and a report."""
     from detente import report
     from detente.evaluation import evaluate
 
@@ -48,6 +52,7 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
         with console.status("comparing policies…") as status:
             result = evaluate(scenario, policies, horizon_months=12 * years, draws=draws,
                               seed=seed, bridge=settings, backtest=not no_backtest,
+                              backcast=not no_backcast,
                               sensitivity=sensitivity, progress=lambda msg: status.update(msg))
             status.update("writing the report")
             content = report.context(result)
@@ -64,6 +69,11 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
         _render(comp, result.claims or [])
     else:
         _render_bargaining(comp)
+    if result.track_record is not None:
+        console.print("\n[bold]Track record of the bargaining engines[/] (back-casts, "
+                      "detente backcast):", highlight=False)
+        for line in result.track_record.lines():
+            console.print(f"  {line}", highlight=False)
     for note in result.notes:
         console.print(f"[bold]Note[/]: {note}", highlight=False)
     if comp.bound:

@@ -129,17 +129,20 @@ def _render(result) -> None:
         table.add_row("start median", f"{res.start_median:.1f}")
         table.add_row("forecast", f"[bold]{res.forecast:.1f}[/]")
         table.add_row("cycle range", f"{res.cycle_low:.1f} – {res.cycle_high:.1f}")
+        if res.rule != "collective":
+            table.add_row("decision rule", res.rule + " (docs/decision-rules.md)")
+        table.add_row("stop", res.stop)
         if hasattr(res, "modal_position"):  # SMP: the most likely final position
             table.add_row("most likely", f"{res.modal_position:.1f} "
-                          f"(p = {res.modal_probability:.2f}; stop: {res.stop_reason})")
+                          f"(p = {res.modal_probability:.2f}; KTAB's rule: {res.stop_reason})")
         if result.draws:
             dist = result.distributions[issue_id]
             q = dist.quantiles((0.05, 0.5, 0.95))
             table.add_row("draws: median, 90%",
                           f"{q[0.5]:.1f}  ({q[0.05]:.1f} – {q[0.95]:.1f})")
-            table.add_row("P(above start)", f"{dist.p_moves_up():.0%}")
+            table.add_row(f"P(above {dist.reference})", f"{dist.p_moves_up():.0%}")
             for name, p in dist.threshold_probabilities().items():
-                if name != "start median":
+                if name not in ("start median", dist.reference):
                     table.add_row(f"P(above {name} {p['value']:.0f})", f"{p['p_above']:.0%}")
         movers = res.movers()
         who = ", ".join(f"{names.get(m.actor, m.actor)} {m.start:.0f}→{m.end:.0f} ({m.moves}×)"

@@ -162,13 +162,17 @@ def claims_table(comp: Comparison, panel: pd.DataFrame | None = None,
     # C2 — rustech forecast + vetoes
     if "rustech" in issues:
         d = sq.bargaining.distributions["rustech"]
-        start = float(sq.bargaining.results["rustech"].start_median)
+        # the reference is the issue's status quo (where things stand), not the round-0 median
+        rus_issue = scen.issue("rustech")
+        ref = (float(rus_issue.status_quo.value) if rus_issue.status_quo is not None
+               else float(sq.bargaining.results["rustech"].start_median))
+        ref_name = "status quo" if rus_issue.status_quo is not None else "start median"
         vetoes = int(panel.loc[panel.index >= pd.Period("2022-01", freq="M"), "unsc_veto"].sum())
         rows.append(Claim("C2", CLAIMS["C2"],
                           f"Status-quo {comp.engine.upper()} forecast of Russia–DPRK "
-                          f"military-technical cooperation: {_fmt_q(d.forecast)} from a "
-                          f"start of {start:.0f}; P(above the start) = "
-                          f"{float(np.mean(d.forecast > start)):.0%}. The record shows "
+                          f"military-technical cooperation: {_fmt_q(d.forecast)} against a "
+                          f"{ref_name} of {ref:.0f}; P(above the {ref_name}) = "
+                          f"{float(np.mean(d.forecast > ref)):.0%}. The record shows "
                           f"{vetoes} UNSC veto month(s) on the DPRK since 2022.",
                           BARGAINING, "the trend is a description; the forecast says where "
                           "bargaining settles, the vetoes are counts from the record"))

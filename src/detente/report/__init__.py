@@ -30,7 +30,8 @@ def context(result: Any) -> dict[str, Any]:
     if not comp.bound:
         return bargaining_context(comp)
     return report_context(comp, claims=result.claims or [], panel=result.panel,
-                          backtest=result.backtest, sensitivity=result.sensitivity)
+                          backtest=result.backtest, sensitivity=result.sensitivity,
+                          track_record=result.track_record)
 
 
 def write(result: Any, path: str | Path) -> Path:

@@ -94,6 +94,25 @@ def _quantity_text(q: Any) -> str:
     return text
 
 
+def track_record_headline(comp: Any, track_record: Any) -> list[str]:
+    """The first sentence of the headline: what the engines' back-cast record allows.
+
+    An engine that does not beat "nothing changes" on the back-cast cases (its sign test on
+    the paired errors, :class:`detente.backcast.BackcastResult`) is said so, before any of its
+    forecasts; with no back-cast, that no track record was checked."""
+    engines = [e for e in (comp.model, comp.cross_check_engine) if e]
+    if track_record is None:
+        return ["No back-cast was run for this report: the bargaining forecasts below have no "
+                "track record behind them here."]
+    weak = [e.upper() for e in engines if not track_record.beats_nothing_changes(e)]
+    if not weak:
+        return []
+    return [f"On the back-cast cases, {' and '.join(weak)} do{'es' if len(weak) == 1 else ''} "
+            "not beat the naive forecast \"nothing changes\" (section Comparison, track "
+            "record): read the bargaining positions below as the models' reasoning from the "
+            "stated inputs, not as predictions."]
+
+
 def headline(comp: Any, oos: Any = None) -> list[str]:
     """The answer in plain words, with its uncertainty (computed from the comparison and the
     out-of-sample verdict ``oos``, an :class:`~detente.policy.episode.OutOfSample` or None when
@@ -178,7 +197,8 @@ def render_report(comp: Any, claims: list[Any] | None = None,
 
 def report_context(comp: Any, claims: list[Any] | None = None,
                    panel: pd.DataFrame | None = None, backtest: Any = None,
-                   sensitivity: Sensitivity | None = None) -> dict[str, Any]:
+                   sensitivity: Sensitivity | None = None,
+                   track_record: Any = None) -> dict[str, Any]:
     """Everything the report shows, as plain JSON-ready data (strings, numbers, lists, dicts;
     figures as base64 PNG): the template's context.
 
@@ -279,12 +299,16 @@ def report_context(comp: Any, claims: list[Any] | None = None,
         rows = []
         for issue_id in o.bargaining.results:
             cells = []
+            medians = []
             for e in engines:
                 sub = pos[(pos.policy == o.policy_id) & (pos.engine == e) & (pos.issue == issue_id)]
                 cells.append(_interval(sub[["q10", "q25", "median", "q75", "q90"]]
-                                       .to_numpy()[0][[0, 1, 2, 3, 4]][[0, 1, 2, 3, 4]])
-                             if len(sub) else "")
-            rows.append({"issue": issue_id, "cells": cells})
+                                       .to_numpy()[0]) if len(sub) else "")
+                if len(sub):
+                    medians.append(float(sub["median"].iloc[0]))
+            # structural (model) uncertainty: how far the two engines' medians lie apart
+            spread = (f"{max(medians) - min(medians):.0f}" if len(medians) > 1 else "")
+            rows.append({"issue": issue_id, "cells": cells, "spread": spread})
         moves = []
         for res in o.bargaining.results.values():
             moves.extend(res.key_moves(top=1, names=o.bargaining.actor_names))
@@ -367,7 +391,9 @@ def report_context(comp: Any, claims: list[Any] | None = None,
         "question": ("What does each US policy do to the chance of talks, to North Korea's "
                      f"missile and nuclear testing, and to the risk of conflict over the next "
                      f"{comp.horizon_years} years?"),
-        "headline": headline(comp, oos), "issues": issues, "stances": stances,
+        "headline": track_record_headline(comp, track_record) + headline(comp, oos),
+        "track_record": [] if track_record is None else track_record.lines(),
+        "issues": issues, "stances": stances,
         "policies": policies, "figures": figs, "yearly": yearly, "summary": summary,
         "claims": [dict(c.__dict__) for c in claims],
         "held_months": None if held_months is None else {"sentence": held_months.sentence},

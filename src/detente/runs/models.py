@@ -93,9 +93,16 @@ def _bargaining_evaluate(context: Mapping[str, Any], X: np.ndarray, seed: np.ran
             salience[:, a, k] = X[:, j]
         else:
             option_cols[kind.removeprefix("option:")] = j
+    # an issue's weights: the stance's own influence where the scenario gives one, else the
+    # (swept) capability — the rule of detente.bargaining.montecarlo
+    own = np.asarray(arrays.has_influence, dtype=bool)
+    influence = np.where(own[None], np.asarray(arrays.influence, dtype=float)[None],
+                         capability[:, :, None])
+    rule_fields = {"has_influence": own, "status_quo": arrays.status_quo, "rules": arrays.rules}
     inputs = EngineInputs(actor_ids=tuple(arrays.actor_ids), issue_ids=tuple(arrays.issue_ids),
                           capability=capability, position=position, salience=salience,
-                          present=np.asarray(arrays.present, dtype=bool))
+                          present=np.asarray(arrays.present, dtype=bool), influence=influence,
+                          **rule_fields)
     base_opts = context["options"]
     out = {f"{i}.{w}": np.empty(m) for i in arrays.issue_ids for w in BARGAINING_OUTPUTS}
     # rows sharing engine-option values run as one batch
@@ -109,9 +116,7 @@ def _bargaining_evaluate(context: Mapping[str, Any], X: np.ndarray, seed: np.ran
     else:
         batches = [(np.arange(m), base_opts)]
     for rows, opts in batches:
-        sub = EngineInputs(actor_ids=inputs.actor_ids, issue_ids=inputs.issue_ids,
-                           capability=capability[rows], position=position[rows],
-                           salience=salience[rows], present=inputs.present)
+        sub = inputs.take(rows)
         for issue_id, (median_path, rounds_run) in engine.median_paths(sub, opts).items():
             fc, low, high = summarise_median_path(median_path, opts.burn_in, rounds_run)
             out[f"{issue_id}.forecast"][rows] = fc

@@ -38,6 +38,19 @@ class ScenarioArrays:
         ``[lo, hi]`` per actor; ``lo == hi == value`` where no range is given.
     position_range, salience_range : ndarray of shape (n, d, 2)
         ``[lo, hi]`` per actor and issue, as above; 0 where absent.
+    influence : ndarray of shape (n, d)
+        Each actor's clout on each issue: the stance's ``influence`` where given, else the
+        actor's global capability (so without any ``influence`` every column equals
+        ``capability``, bit for bit).
+    influence_range : ndarray of shape (n, d, 2)
+        ``[lo, hi]`` of the influence (the capability's range where no influence is given).
+    has_influence : bool ndarray of shape (n, d)
+        True where a stance gives its own influence.
+    status_quo : ndarray of shape (d,)
+        Each issue's status quo (NaN where the issue gives none).
+    rules : tuple of (str, tuple of int), length d
+        Each issue's decision rule and the indices (into ``actor_ids``) of the actors it names
+        (``("collective", ())`` by default); see :mod:`detente.bargaining.rules`.
     """
 
     actor_ids: tuple[str, ...]
@@ -49,6 +62,11 @@ class ScenarioArrays:
     capability_range: np.ndarray
     position_range: np.ndarray
     salience_range: np.ndarray
+    influence: np.ndarray | None = None
+    influence_range: np.ndarray | None = None
+    has_influence: np.ndarray | None = None
+    status_quo: np.ndarray | None = None
+    rules: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
     @property
     def n_actors(self) -> int:
@@ -97,9 +115,14 @@ def scenario_arrays(scenario: Scenario, issue: str | None = None) -> ScenarioArr
     present = np.zeros((n, d), dtype=bool)
     position_range = np.zeros((n, d, 2))
     salience_range = np.zeros((n, d, 2))
+    influence = np.empty((n, d))
+    influence_range = np.empty((n, d, 2))
+    has_influence = np.zeros((n, d), dtype=bool)
     for a, actor in enumerate(scenario.actors):
         capability[a] = actor.capability.value
         capability_range[a] = actor.capability.bounds
+        influence[a] = capability[a]  # the global capability, unless the stance says otherwise
+        influence_range[a] = capability_range[a]
         for k, iss in enumerate(issues):
             stance = actor.stances.get(iss.id)
             if stance is None or actor.id in iss.absent:
@@ -109,8 +132,17 @@ def scenario_arrays(scenario: Scenario, issue: str | None = None) -> ScenarioArr
             salience[a, k] = stance.salience.value
             position_range[a, k] = stance.position.bounds
             salience_range[a, k] = stance.salience.bounds
+            if stance.influence is not None:
+                has_influence[a, k] = True
+                influence[a, k] = stance.influence.value
+                influence_range[a, k] = stance.influence.bounds
+    ids = [a.id for a in scenario.actors]
+    status_quo = np.array([np.nan if i.status_quo is None else i.status_quo.value
+                           for i in issues])
+    rules = tuple((i.rule, tuple(ids.index(a) for a in (i.decision.actors if i.decision else ())))
+                  for i in issues)
     arrays = (capability, position, salience, present, capability_range, position_range,
-              salience_range)
+              salience_range, influence, influence_range, has_influence, status_quo)
     for arr in arrays:
         arr.setflags(write=False)
     return ScenarioArrays(
@@ -123,4 +155,9 @@ def scenario_arrays(scenario: Scenario, issue: str | None = None) -> ScenarioArr
         capability_range=capability_range,
         position_range=position_range,
         salience_range=salience_range,
+        influence=influence,
+        influence_range=influence_range,
+        has_influence=has_influence,
+        status_quo=status_quo,
+        rules=rules,
     )
