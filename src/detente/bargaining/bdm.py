@@ -36,8 +36,9 @@ References
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, ClassVar
+import math
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,7 @@ from detente.bargaining.result import (
 )
 from detente.bargaining.rules import constrain
 from detente.errors import OptionsError, Problem
+from detente.options import check_settings, setting, settings_from_mapping
 
 _KIND_NAMES = {K.CONFRONTATION: "confrontation", K.COMPROMISE: "compromise",
                K.CAPITULATION: "capitulation"}
@@ -67,69 +69,28 @@ class BDMOptions:
         A field is out of range; the message names the field and the allowed values.
     """
 
-    rounds: int = 10
-    probability: str = "scholz"
-    compromise_key: str = "scholz"
-    capitulation: str = "fixed"
-    q: float = 1.0
-    t: float | None = None
-    range_rule: str = "fixed"
-    perception: str = "receiver"
-    stop_tolerance: float | None = None
-    burn_in: int = 0
-
-    _CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
-        "probability": ("scholz", "paper"),
-        "compromise_key": ("scholz", "signed", "least_movement"),
-        "capitulation": ("fixed", "never"),
-        "range_rule": ("fixed", "recomputed"),
-        "perception": ("receiver", "own"),
-    }
+    rounds: int = setting(10, interval=(1, 10_000), integer=True)
+    probability: str = setting("scholz", choices=("scholz", "paper"))
+    compromise_key: str = setting("scholz", choices=("scholz", "signed", "least_movement"))
+    capitulation: str = setting("fixed", choices=("fixed", "never"))
+    q: float = setting(1.0, interval=(0.0, 1.0),
+                       words="a number in [0, 1] (1 = Scholz et al.'s choice)")
+    t: float | None = setting(None, interval=(0.0, 1.0), optional=True,
+                              words="a number in [0, 1], or None to derive T per dyad")
+    range_rule: str = setting("fixed", choices=("fixed", "recomputed"))
+    perception: str = setting("receiver", choices=("receiver", "own"))
+    stop_tolerance: float | None = setting(
+        None, interval=(0.0, math.inf), open_low=True, optional=True,
+        words="a positive number (e.g. 1e-6), or None for fixed rounds")
+    burn_in: int = setting(0, interval=(0, math.inf), integer=True)
 
     def __post_init__(self) -> None:
-        problems = []
-        for name, allowed in self._CHOICES.items():
-            value = getattr(self, name)
-            if value not in allowed:
-                problems.append(Problem(f"{value!r} is not a known choice", path=f"bdm.{name}",
-                                        allowed=" | ".join(allowed)))
-
-        def bad_int(v: Any) -> bool:
-            return isinstance(v, bool) or not isinstance(v, int | np.integer)
-
-        if bad_int(self.rounds) or not 1 <= self.rounds <= 10_000:
-            problems.append(Problem(f"rounds {self.rounds!r} out of range", path="bdm.rounds",
-                                    allowed="an integer from 1 to 10000"))
-        if bad_int(self.burn_in) or self.burn_in < 0:
-            problems.append(Problem(f"burn_in {self.burn_in!r} out of range",
-                                    path="bdm.burn_in", allowed="an integer ≥ 0"))
-        if not _is_real(self.q) or not 0.0 <= self.q <= 1.0:
-            problems.append(Problem(f"q {self.q!r} is not a probability", path="bdm.q",
-                                    allowed="a number in [0, 1] (1 = Scholz et al.'s choice)"))
-        if self.t is not None and (not _is_real(self.t) or not 0.0 <= self.t <= 1.0):
-            problems.append(Problem(f"t {self.t!r} is not a probability", path="bdm.t",
-                                    allowed="a number in [0, 1], or None to derive T per dyad"))
-        if self.stop_tolerance is not None and (
-            not _is_real(self.stop_tolerance) or not self.stop_tolerance > 0
-        ):
-            problems.append(Problem(f"stop_tolerance {self.stop_tolerance!r} must be > 0",
-                                    path="bdm.stop_tolerance",
-                                    allowed="a positive number (e.g. 1e-6), or None for fixed rounds"))
-        if problems:
-            raise OptionsError("invalid BDM options", problems)
+        check_settings(self, "bdm", "invalid BDM options")
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> BDMOptions:
         """Options from a plain mapping (CLI, JSON); unknown keys are an OptionsError."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise OptionsError(
-                "unknown BDM options: " + ", ".join(unknown),
-                [Problem(f"unknown option {k!r}", path=f"bdm.{k}", allowed=", ".join(sorted(known)))
-                 for k in unknown],
-            )
-        return cls(**values)
+        return settings_from_mapping(cls, values, "bdm")
 
     @classmethod
     def jmckib(cls, **changes: Any) -> BDMOptions:
@@ -152,11 +113,6 @@ class BDMOptions:
             "t": None if self.t is None else float(self.t), "range_rule": self.range_rule,
             "perception": self.perception, "stop_tolerance": self.stop_tolerance,
         }
-
-
-def _is_real(v: Any) -> bool:
-    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool) \
-        and bool(np.isfinite(v))
 
 
 def _as_batch(

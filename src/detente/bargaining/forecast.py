@@ -103,15 +103,9 @@ def engine_options(engine: Engine, options: Any = None, rounds: int | None = Non
     elif isinstance(options, engine.options_type):
         opts = options
     elif isinstance(options, Mapping):
-        known = {f.name for f in dataclasses.fields(engine.options_type)}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise OptionsError(
-                f"unknown {engine.name} options: " + ", ".join(unknown),
-                [Problem(f"unknown option {k!r}", path=f"{engine.name}.{k}",
-                         allowed=", ".join(sorted(known))) for k in unknown],
-            )
-        opts = engine.options_type(**options)
+        from detente.options import settings_from_mapping
+
+        opts = settings_from_mapping(engine.options_type, options, engine.name)
     else:
         raise OptionsError(
             f"options for {engine.name} must be a mapping or {engine.options_type.__name__}",

@@ -58,17 +58,20 @@ References
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from detente.bargaining import _smp_kernels as K
+from detente.bargaining._kernels import weighted_median
 from detente.bargaining.result import OFFER_COLUMNS, IssueResult
 from detente.bargaining.rules import constrain
 from detente.errors import OptionsError, Problem, ScenarioError
+from detente.options import check_settings, setting, settings_from_mapping
 
 #: KTAB's default PRNG seed (SPEC §11), used for stochastic transitions unless one is given.
 KTAB_SEED = 0xD67CC16FE69C185C
@@ -91,70 +94,30 @@ class SMPOptions:
         A field is out of range; the message names the field and the allowed values.
     """
 
-    rounds: int = 100
-    burn_in: int = 0
-    voting_rule: str = "proportional"
-    victory_law: str = "linear"
-    pce: str = "conditional"
-    risk_range: str = "mid"
-    risk_adjust: str = "one-third"
-    third_party_commit: str = "semi"
-    bargain_interpolation: str = "s2p2"
-    bargain_model: str = "init-only"
-    fix_ktab_quirks: bool = False
-    transitions: str = "deterministic"
-    transition_seed: int = KTAB_SEED
-    stop_ratio: float = 0.02
-    salience_rule: str = "budget"
-
-    _CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {
-        "voting_rule": ("proportional", "binary", "prop-bin", "prop-cubic", "cubic",
-                        "asym-prospect"),
-        "victory_law": ("linear", "square", "quartic", "octic", "binary"),
-        "pce": ("conditional", "markov-uniform", "markov-incentive"),
-        "risk_range": ("mid", "min", "max"),
-        "risk_adjust": ("one-third", "none", "half", "two-thirds", "full"),
-        "third_party_commit": ("semi", "full", "none"),
-        "bargain_interpolation": ("s2p2", "s1p1", "s2pmax"),
-        "bargain_model": ("init-only", "init-rcvr", "pw-comp"),
-        "transitions": ("deterministic", "stochastic"),
-        "salience_rule": ("budget", "as-is"),
-    }
+    rounds: int = setting(100, interval=(1, 10_000), integer=True,
+                          words="an integer from 1 to 10000 (KTAB: 100)")
+    burn_in: int = setting(0, interval=(0, math.inf), integer=True)
+    voting_rule: str = setting("proportional", choices=(
+        "proportional", "binary", "prop-bin", "prop-cubic", "cubic", "asym-prospect"))
+    victory_law: str = setting("linear", choices=("linear", "square", "quartic", "octic",
+                                                  "binary"))
+    pce: str = setting("conditional", choices=("conditional", "markov-uniform",
+                                               "markov-incentive"))
+    risk_range: str = setting("mid", choices=("mid", "min", "max"))
+    risk_adjust: str = setting("one-third", choices=("one-third", "none", "half", "two-thirds",
+                                                     "full"))
+    third_party_commit: str = setting("semi", choices=("semi", "full", "none"))
+    bargain_interpolation: str = setting("s2p2", choices=("s2p2", "s1p1", "s2pmax"))
+    bargain_model: str = setting("init-only", choices=("init-only", "init-rcvr", "pw-comp"))
+    fix_ktab_quirks: bool = setting(False, flag=True)
+    transitions: str = setting("deterministic", choices=("deterministic", "stochastic"))
+    transition_seed: int = setting(KTAB_SEED, interval=(0, math.inf), integer=True)
+    stop_ratio: float = setting(0.02, interval=(0.0, 1.0), open_low=True, open_high=True,
+                                words="a number in (0, 1) (KTAB: 0.02)")
+    salience_rule: str = setting("budget", choices=("budget", "as-is"))
 
     def __post_init__(self) -> None:
-        if isinstance(self.fix_ktab_quirks, str):  # from ``--set fix_ktab_quirks=true``
-            flag = {"true": True, "false": False}.get(self.fix_ktab_quirks.strip().lower())
-            if flag is not None:
-                object.__setattr__(self, "fix_ktab_quirks", flag)
-        problems = []
-        for name, allowed in self._CHOICES.items():
-            value = getattr(self, name)
-            if value not in allowed:
-                problems.append(Problem(f"{value!r} is not a known choice", path=f"smp.{name}",
-                                        allowed=" | ".join(allowed)))
-
-        def bad_int(v: Any) -> bool:
-            return isinstance(v, bool) or not isinstance(v, int | np.integer)
-
-        if bad_int(self.rounds) or not 1 <= self.rounds <= 10_000:
-            problems.append(Problem(f"rounds {self.rounds!r} out of range", path="smp.rounds",
-                                    allowed="an integer from 1 to 10000 (KTAB: 100)"))
-        if bad_int(self.burn_in) or self.burn_in < 0:
-            problems.append(Problem(f"burn_in {self.burn_in!r} out of range",
-                                    path="smp.burn_in", allowed="an integer ≥ 0"))
-        if bad_int(self.transition_seed) or self.transition_seed < 0:
-            problems.append(Problem(f"transition_seed {self.transition_seed!r} is not a "
-                                    "non-negative integer", path="smp.transition_seed",
-                                    allowed="an integer ≥ 0"))
-        if not isinstance(self.fix_ktab_quirks, bool):
-            problems.append(Problem(f"fix_ktab_quirks {self.fix_ktab_quirks!r} is not a bool",
-                                    path="smp.fix_ktab_quirks", allowed="true | false"))
-        ratio = self.stop_ratio
-        if isinstance(ratio, bool) or not isinstance(ratio, int | float) or not 0 < ratio < 1:
-            problems.append(Problem(f"stop_ratio {ratio!r} out of range", path="smp.stop_ratio",
-                                    allowed="a number in (0, 1) (KTAB: 0.02)"))
-        if problems:
-            raise OptionsError("invalid SMP options", problems)
+        check_settings(self, "smp", "invalid SMP options")
 
     def kernel_kwargs(self) -> dict[str, Any]:
         """The options in the kernel's vocabulary (:func:`_smp_kernels.simulate`)."""
@@ -489,13 +452,7 @@ def _options(options: SMPOptions | Mapping[str, Any] | None) -> SMPOptions:
     if isinstance(options, SMPOptions):
         return options
     if isinstance(options, Mapping):
-        known = {f.name for f in dataclasses.fields(SMPOptions)}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            raise OptionsError("unknown smp options: " + ", ".join(unknown),
-                               [Problem(f"unknown option {k!r}", path=f"smp.{k}",
-                                        allowed=", ".join(sorted(known))) for k in unknown])
-        return SMPOptions(**options)
+        return settings_from_mapping(SMPOptions, options, "smp")
     raise OptionsError("SMP options must be a mapping or SMPOptions",
                        [Problem(f"got {type(options).__name__}", path="options",
                                 allowed="dict or SMPOptions")])
@@ -546,31 +503,6 @@ def _package(trace: K.SMPTrace, ids: tuple[str, ...], dims: tuple[str, ...],
 
 
 # ------------------------------------------------------------------------------------ scenario face
-def weighted_median(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Lowest position minimising ``Σ_k w_k |x_k − y|``: the weighted median voter.
-
-    Parameters
-    ----------
-    x, w : ndarrays of shape (B, n)
-
-    Returns
-    -------
-    ndarray of shape (B,)
-
-    Notes
-    -----
-    Computed by sorting (not by BDM's all-pairs search): the first sorted position at which the
-    cumulative weight reaches half the total minimises the sum of weighted distances.
-    """
-    order = np.argsort(x, axis=1, kind="stable")
-    xs = np.take_along_axis(x, order, axis=1)
-    ws = np.take_along_axis(w, order, axis=1)
-    cum = np.cumsum(ws, axis=1)
-    half = cum[:, -1:] / 2.0
-    first = np.argmax(cum >= half * (1 - 1e-12), axis=1)
-    return xs[np.arange(x.shape[0]), first]
-
-
 def run_scenario_arrays(capability: np.ndarray, position: np.ndarray, salience: np.ndarray,
                         present: np.ndarray, actor_ids: tuple[str, ...],
                         issue_ids: tuple[str, ...], options: SMPOptions,

@@ -150,32 +150,15 @@ def _oos_line(oos) -> str:
 
 
 def bridge_settings(items: list[str] | None):  # -> BridgeSettings
-    """``["beta_talks=0", "unsc_base_since=2013-10"]`` → BridgeSettings (validated)."""
-    import dataclasses
-
+    """``["beta_talks=0", "unsc_base_since=2013-10"]`` → BridgeSettings (validated): the one
+    KEY=VALUE reader, then the one options validator."""
+    from detente.cli._app import parse_key_values
     from detente.policy import BridgeSettings
 
-    known = {f.name: f for f in dataclasses.fields(BridgeSettings)}
-    values: dict[str, object] = {}
-    problems = []
-    for item in items or []:
-        key, sep, raw = item.partition("=")
-        key = key.strip()
-        if not sep or key not in known:
-            problems.append(Problem(f"cannot use {item!r}", path="--bridge",
-                                    allowed="KEY=VALUE with KEY one of " + ", ".join(known)))
-            continue
-        if isinstance(known[key].default, str):
-            values[key] = raw.strip()
-            continue
-        try:
-            values[key] = float(raw)
-        except ValueError:
-            problems.append(Problem(f"{raw!r} is not a number", path=f"--bridge {key}",
-                                    allowed="a number"))
-    if problems:
-        raise OptionsError("invalid --bridge settings", problems)
-    return BridgeSettings(**values)
+    values = parse_key_values(items, "--bridge", "beta_talks=0") or {}
+    # a month like 2013-10 must stay text; the reader keeps it (not a number)
+    return BridgeSettings.from_mapping({k: str(v) if k == "unsc_base_since" else v
+                                        for k, v in values.items()})
 
 
 def _render(comp, claims) -> None:

@@ -36,6 +36,7 @@ from detente.dynamics.scores import (
     interval_coverage,
     log_score_nb_mixture,
     mixture_cdf,
+    pit_from_cdf,
     prob_at_least_one,
     skill,
 )
@@ -161,11 +162,7 @@ class BacktestResult:
     def pit(self, forecaster: str = MODEL, kind: str = "rolling", bins: int = 10) -> np.ndarray:
         """Non-randomised PIT histogram (Czado et al. 2009) of one forecaster, shape (bins,)."""
         s = self.scores[(self.scores["kind"] == kind) & (self.scores["forecaster"] == forecaster)]
-        lower, upper = s["cdf_below"].to_numpy(), s["cdf_at"].to_numpy()
-        u = np.linspace(0.0, 1.0, bins + 1)[:, None]
-        f = np.clip((u - lower) / np.maximum(upper - lower, 1e-12), 0.0, 1.0)
-        f = np.where(u >= upper, 1.0, f)
-        return np.diff(f.mean(axis=1))
+        return pit_from_cdf(s["cdf_below"].to_numpy(), s["cdf_at"].to_numpy(), bins)
 
 
 def _score_forecast(fc: CountForecast, observed: pd.DataFrame) -> pd.DataFrame:

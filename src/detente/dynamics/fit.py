@@ -33,7 +33,6 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -340,7 +339,7 @@ def _fit_laplace(data, variant: str, n_draws: int,
 
 
 def _write_cache(path: Path, posterior: Posterior) -> None:
-    """Write ``posterior`` to ``path`` atomically (temp file in the same folder, os.replace)."""
+    """Write ``posterior`` to ``path`` atomically (:func:`detente._io.atomic_file`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     meta = {"variant": posterior.variant, "method": posterior.method,
             "first_month": posterior.first_month, "until": posterior.until,
@@ -352,15 +351,10 @@ def _write_cache(path: Path, posterior: Posterior) -> None:
             "info": posterior.info}
     arrays = {f"sample__{k}": v for k, v in posterior.samples.items()}
     arrays["state__launch_events"] = posterior.state.launch_events
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, __meta__=np.array(json.dumps(meta, default=float)), **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from detente._io import atomic_file
+
+    with atomic_file(path, "wb") as handle:
+        np.savez(handle, __meta__=np.array(json.dumps(meta, default=float)), **arrays)
 
 
 def _read_cache(path: Path) -> Posterior | None:

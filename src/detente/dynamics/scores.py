@@ -136,12 +136,23 @@ def pit_histogram(obs: np.ndarray, mean: np.ndarray, concentration: np.ndarray,
     obs = np.asarray(obs, dtype=float)
     upper = mixture_cdf(obs, mean, concentration)
     lower = np.where(obs > 0, mixture_cdf(obs - 1, mean, concentration), 0.0)
+    return pit_from_cdf(lower, upper, bins)
+
+
+def pit_from_cdf(lower: np.ndarray, upper: np.ndarray, bins: int = 10) -> np.ndarray:
+    """The non-randomised PIT histogram (Czado et al. 2009, eq. 2) from each observation's
+    predictive CDF just below and at it, ``P(y − 1)`` and ``P(y)``: the one PIT of détente.
+
+    Each PIT is uniform on ``[lower, upper]``; the bin heights are
+    :math:`\bar F(j/J) - \bar F((j-1)/J)` of the mean CDF (they sum to 1; calibrated: 1/J).
+    """
+    lower = np.asarray(lower, dtype=float)
+    upper = np.asarray(upper, dtype=float)
     u = np.linspace(0.0, 1.0, bins + 1)[:, None]  # (bins+1, n)
     width = np.maximum(upper - lower, 1e-12)
     f = np.clip((u - lower) / width, 0.0, 1.0)
     f = np.where(u >= upper, 1.0, f)
-    fbar = f.mean(axis=1)
-    return np.diff(fbar)
+    return np.diff(f.mean(axis=1))
 
 
 def skill(score: float, reference: float, orientation: str = "ratio") -> float:

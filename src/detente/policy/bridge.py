@@ -41,12 +41,14 @@ I "conflict-risk scenario index"
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from detente.errors import OptionsError, Problem
+from detente.options import check_settings, setting, settings_from_mapping
 
 #: How each registered dynamics lever reaches the simulation (rule B2/B3 of the module docstring).
 DYNAMICS_LEVER_STATUS: dict[str, str] = {
@@ -65,8 +67,11 @@ ANCHOR_STEP = 50.0
 
 
 def _setting(default: Any, low: Any, high: Any, rule: str, reason: str) -> Any:
-    return field(default=default, metadata={"range": (low, high), "rule": rule,
-                                            "reason": reason})
+    """A bridge setting: a number in [low, high] or a month between two months
+    (:func:`detente.options.setting`, the one options validator)."""
+    if isinstance(low, str):
+        return setting(default, month=(low, high), rule=rule, reason=reason)
+    return setting(default, interval=(low, high), rule=rule, reason=reason)
 
 
 @dataclass(frozen=True)
@@ -112,25 +117,16 @@ class BridgeSettings:
         "rustech (÷ 50)")
 
     def __post_init__(self) -> None:
-        problems = []
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            low, high = f.metadata["range"]
-            if isinstance(low, str):
-                ok = isinstance(value, str) and len(value) == 7 and low <= value <= high
-                allowed = f"a month YYYY-MM from {low} to {high}"
-            else:
-                ok = (isinstance(value, int | float) and not isinstance(value, bool)
-                      and np.isfinite(value) and low <= value <= high)
-                allowed = f"a number from {low:g} to {high:g}"
-            if not ok:
-                problems.append(Problem(f"{value!r} is out of range", path=f"bridge.{f.name}",
-                                        allowed=allowed))
-        if not problems and self.index_weights().sum() <= 0:
-            problems.append(Problem("all index weights are 0", path="bridge.weight_*",
-                                    allowed="at least one positive weight"))
-        if problems:
-            raise OptionsError("invalid bridge settings", problems)
+        check_settings(self, "bridge", "invalid bridge settings")
+        if self.index_weights().sum() <= 0:
+            raise OptionsError("invalid bridge settings", [Problem(
+                "all index weights are 0", path="bridge.weight_*",
+                allowed="at least one positive weight")])
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> BridgeSettings:
+        """Settings from a plain mapping (``--bridge KEY=VALUE``); unknown keys refused."""
+        return settings_from_mapping(cls, values, "bridge")
 
     def index_weights(self) -> np.ndarray:
         """Weights of (launches, nuclear, crisis, polarisation), in that order."""

@@ -684,22 +684,17 @@ class RunStore:
             "chunks": self.chunk_stats(rec.id).assign(
                 committed=lambda f: f.committed.astype(str)).to_dict(orient="records"),
         })
-        tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tmp")
-        try:
+        from detente._io import atomic_file, atomic_write
+
+        with atomic_file(out_path, "wb") as handle:
             if fmt == "parquet":
                 table = pa.Table.from_pandas(cells, preserve_index=False)
                 table = table.replace_schema_metadata({b"detente.run": header.encode("utf-8")})
-                pq.write_table(table, tmp)
+                pq.write_table(table, handle)
             else:
-                cells.to_csv(tmp, index=False)
-                side = out_path.with_name(out_path.name + ".run.json")
-                side_tmp = side.with_name(f".{side.name}.tmp")
-                side_tmp.write_text(header, encoding="utf-8")
-                os.replace(side_tmp, side)
-            os.replace(tmp, out_path)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+                handle.write(cells.to_csv(index=False).encode("utf-8"))
+        if fmt == "csv":
+            atomic_write(out_path.with_name(out_path.name + ".run.json"), header)
         return out_path
 
     def import_run(self, path: str | os.PathLike[str]) -> str:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -708,7 +707,8 @@ def read_decide(text: str, display: str, stem: str) -> Loaded:
 
 def ktab_csv_text(scenario: Scenario) -> str:
     """The KTAB SMP CSV text of ``scenario`` (see :func:`write_ktab_csv`)."""
-    from detente.bargaining.smp import ktab_saliences, weighted_median
+    from detente.bargaining._kernels import weighted_median
+    from detente.bargaining.smp import ktab_saliences
 
     arrays = scenario.arrays()
     present = np.asarray(arrays.present, dtype=bool)
@@ -757,18 +757,9 @@ def write_ktab_csv(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
     out. Per-issue ``influence``, ranges, sources and notes have no place in KTAB CSV and are
     not written.
     """
-    target = Path(path)
-    text = ktab_csv_text(scenario)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                               dir=target.parent if str(target.parent) else ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    from detente._io import atomic_write
+
+    return atomic_write(path, ktab_csv_text(scenario).encode("utf-8"))
 
 
 __all__ = [

@@ -26,7 +26,6 @@ import io
 import math
 import os
 import re
-import tempfile
 import types
 import typing
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from detente.errors import Problem, ScenarioError
+from detente.scenario.dump import dump, scenario_to_yaml
 from detente.scenario.model import (
     ID_PATTERN,
     Finding,
@@ -633,64 +633,6 @@ def validate(id_or_path: str | os.PathLike[str],
     Never raises for bad content; the severity of each Problem says which is which.
     """
     return read_scenario(id_or_path, scale).problems
-
-
-# --------------------------------------------------------------------------------------------
-# Writing
-# --------------------------------------------------------------------------------------------
-
-_QUANTITY_KEYS = {"value", "source", "note", "range"}
-
-
-def _short(obj: dict[str, Any]) -> bool:
-    """True when a mapping fits on one line in flow style (numbers, levers)."""
-    return sum(len(str(k)) + len(str(v)) + 4 for k, v in obj.items()) <= 88
-
-
-def _to_nodes(obj: Any, key: str | None = None, in_change_list: bool = False) -> Any:
-    """Plain dumped data -> ruamel nodes; short numbers and levers in compact flow style."""
-    if isinstance(obj, dict):
-        node = CommentedMap()
-        for k, v in obj.items():
-            node[k] = _to_nodes(v, k)
-        is_quantity = bool(obj) and "value" in obj and set(obj) <= _QUANTITY_KEYS
-        if (is_quantity or in_change_list) and _short(obj):
-            node.fa.set_flow_style()
-        return node
-    if isinstance(obj, list | tuple):
-        in_changes = key in ("levers", "assumptions", "dynamics")
-        seq = CommentedSeq(_to_nodes(v, in_change_list=in_changes) for v in obj)
-        if key in ("range", "chosen_by", "absent"):
-            seq.fa.set_flow_style()
-        return seq
-    return obj
-
-
-def scenario_to_yaml(scenario: Scenario) -> str:
-    """YAML text of ``scenario`` that :func:`load_scenario` reads back to an equal Scenario."""
-    data = scenario.model_dump(mode="python", exclude_none=True)
-    yaml = YAML(typ="rt")
-    yaml.width = 100
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    buffer = io.StringIO()
-    yaml.dump(_to_nodes(data), buffer)
-    return buffer.getvalue()
-
-
-def dump(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
-    """Write ``scenario`` as YAML to ``path`` atomically (temporary file, then ``os.replace``)."""
-    target = Path(path)
-    text = scenario_to_yaml(scenario)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                               dir=target.parent if str(target.parent) else ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
 
 
 __all__ = [

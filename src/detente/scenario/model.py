@@ -360,7 +360,7 @@ class Scenario(_Model):
 
     def to_yaml(self) -> str:
         """The scenario as YAML text that loads back to an equal Scenario."""
-        from detente.scenario.load import scenario_to_yaml
+        from detente.scenario.dump import scenario_to_yaml
 
         return scenario_to_yaml(self)
 
