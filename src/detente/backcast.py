@@ -259,7 +259,7 @@ class BackcastResult:
 
 
 def backcast(scenarios: Sequence[str] | None = None, *, draws: int = DEFAULT_DRAWS,
-             seed: int = 0, models: Sequence[str] = ENGINES,
+             seed: int | None = None, models: Sequence[str] = ENGINES,
              progress: Callable[[str], None] | None = None) -> BackcastResult:
     """Score the engines and "nothing changes" on back-cast cases (module docstring).
 
@@ -269,16 +269,19 @@ def backcast(scenarios: Sequence[str] | None = None, *, draws: int = DEFAULT_DRA
         Embedded scenario ids with an outcome coding (default: all of them).
     draws : int
         Monte Carlo draws per engine and case.
-    seed : int
-        Root seed of the draws (the same for every case and engine).
+    seed : int, optional
+        Root seed of the draws (the same for every case and engine); None draws one, recorded
+        in the result.
     models : sequence of str
         Engines to score.
     progress : callable, optional
         Called with a short message per case and engine.
     """
     from detente.bargaining.forecast import forecast
+    from detente.bargaining.montecarlo import resolve_seed
     from detente.scenario import load_scenario
 
+    seed = resolve_seed(seed)
     say = progress or (lambda message: None)
     ids = list(scenarios) if scenarios else outcome_cases()
     cases = []

@@ -167,6 +167,12 @@ def settings_from_mapping(cls: type, values: Mapping[str, Any], prefix: str) -> 
     return cls(**values)
 
 
+def choices_of(cls: type) -> dict[str, tuple[Any, ...]]:
+    """The allowed values of every choice field of an options class: ``{field: choices}``."""
+    return {f.name: tuple(f.metadata["choices"]) for f in dataclasses.fields(cls)
+            if f.metadata.get("choices")}
+
+
 def settings_table(cls: type) -> list[dict[str, Any]]:
     """One row per declared field: ``name, default, allowed, rule, reason`` (for reports)."""
     return [{"name": f.name, "default": f.default, "allowed": allowed_words(f.metadata),
@@ -175,5 +181,5 @@ def settings_table(cls: type) -> list[dict[str, Any]]:
             for f in dataclasses.fields(cls) if f.metadata]
 
 
-__all__ = ["allowed_words", "check_settings", "coerce_flags", "setting",
+__all__ = ["allowed_words", "check_settings", "choices_of", "coerce_flags", "setting",
            "settings_from_mapping", "settings_table"]

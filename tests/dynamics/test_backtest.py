@@ -48,7 +48,7 @@ def test_baselines_by_hand():
 
 @pytest.mark.slow
 def test_small_backtest_end_to_end(panel):
-    result = backtest(panel, origins=["2016-01"], horizon=24, episodes=False, draws=200, seed=3)
+    result = backtest(panel, origins=["2016-01"], horizon_months=24, episodes=False, draws=200, seed=3)
     s = result.scores
     assert set(s["forecaster"]) == set(FORECASTERS)
     assert len(s) == len(FORECASTERS) * 24
@@ -66,5 +66,5 @@ def test_small_backtest_end_to_end(panel):
     pit = result.pit()
     assert pit.sum() == pytest.approx(1.0)
     # same seed, same scores
-    again = backtest(panel, origins=["2016-01"], horizon=24, episodes=False, draws=200, seed=3)
+    again = backtest(panel, origins=["2016-01"], horizon_months=24, episodes=False, draws=200, seed=3)
     pd.testing.assert_frame_equal(result.scores, again.scores)

@@ -13,7 +13,7 @@ import sys
 SCRIPT = """
 import json, sys
 from detente.dynamics import fit
-p = fit(method="laplace", until="1995-12", samples=50, chains=1)
+p = fit(method="laplace", until="1995-12", samples=50, chains=1, seed=0)
 print(json.dumps({"model_imported": "detente.dynamics.model" in sys.modules,
                   "key": p.info["key"]}))
 """

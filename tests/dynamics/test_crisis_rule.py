@@ -59,7 +59,7 @@ def test_backtest_on_the_alternative_panel_changes_only_the_regime_models(
         panel, alternative_panel) -> None:
     """One origin after the first changed month: the baselines do not read the regime, so their
     scores are identical under both rules; the model (which does) scores differently."""
-    kwargs = {"origins": ["2014-01"], "horizon": 12, "episodes": False, "draws": 100, "seed": 1}
+    kwargs = {"origins": ["2014-01"], "horizon_months": 12, "episodes": False, "draws": 100, "seed": 1}
     a = backtest(panel, **kwargs).scores.set_index(["forecaster", "h"])
     b = backtest(alternative_panel, **kwargs).scores.set_index(["forecaster", "h"])
     for name in ("climatology", "persistence", "random walk"):

@@ -13,18 +13,18 @@ from detente.errors import OptionsError
 
 
 def test_cache_round_trip_and_corrupt_file(panel):
-    a = fit(panel, until="2008-12", method="laplace", chains=1, samples=100)
+    a = fit(panel, until="2008-12", method="laplace", chains=1, samples=100, seed=0)
     files = list(cache_dir().glob("dynamics-*.npz"))
     assert len(files) == 1 and a.info["key"] in files[0].name
     assert not list(cache_dir().glob(".tmp-*"))  # atomic write left no temp file
-    b = fit(panel, until="2008-12", method="laplace", chains=1, samples=100)
+    b = fit(panel, until="2008-12", method="laplace", chains=1, samples=100, seed=0)
     assert b.info.get("cached") is True
     for name in a.samples:
         np.testing.assert_array_equal(a.samples[name], b.samples[name])
     np.testing.assert_array_equal(a.state.launch_events, b.state.launch_events)
     assert a.table().round(12).equals(b.table().round(12))
     files[0].write_bytes(b"not a posterior")
-    c = fit(panel, until="2008-12", method="laplace", chains=1, samples=100)
+    c = fit(panel, until="2008-12", method="laplace", chains=1, samples=100, seed=0)
     assert not c.info.get("cached")
     np.testing.assert_array_equal(a.samples["log_base_rate"], c.samples["log_base_rate"])
     assert os.path.getsize(files[0]) > 100  # rewritten

@@ -252,6 +252,20 @@ class IssueResult:
         """
         return {}
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary of the run (the per-issue item of :meth:`Forecast.to_dict`)."""
+        item: dict[str, Any] = {
+            "model": self.model, "issue": self.issue_id, "actors": list(self.actor_ids),
+            "start_median": self.start_median, "forecast": self.forecast,
+            "cycle_range": [self.cycle_low, self.cycle_high], "rule": self.rule,
+            "stop": self.stop, "median_by_round": self.median.tolist(),
+            "mean_by_round": self.mean.tolist(), "positions_by_round": self.positions.tolist(),
+            "accepted_offers": _records(self.accepted_offers()),
+            **_jsonable(self.engine_summary())}
+        if self.outcome is not None:
+            item["outcome_by_round"] = self.outcome.tolist()
+        return item
+
     def rounds_frame(self) -> pd.DataFrame:
         """Per-round summary: ``round, median, mean``."""
         return pd.DataFrame({
@@ -341,6 +355,14 @@ class IssueDistribution:
     def reference(self) -> str:
         """What :meth:`p_moves_up` compares against: ``"status quo"`` or ``"start median"``."""
         return "status quo" if "status quo" in self.thresholds else "start median"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary: quantiles, threshold probabilities, the share above the
+        reference."""
+        return {"issue": self.issue_id, "draws": self.n_draws,
+                "quantiles": {str(k): v for k, v in self.quantiles().items()},
+                "thresholds": self.threshold_probabilities(), "p_moves_up": self.p_moves_up(),
+                "moves_up_reference": self.reference}
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy per-draw frame: ``issue, draw, start_median, forecast, cycle_low, cycle_high``."""
@@ -436,29 +458,14 @@ class Forecast:
         """JSON-ready nested dict (used by ``detente forecast --json`` and the web API)."""
         issues = {}
         for issue_id, res in self.results.items():
-            item: dict[str, Any] = {
-                "actors": list(res.actor_ids),
-                "start_median": res.start_median,
-                "forecast": res.forecast,
-                "cycle_range": [res.cycle_low, res.cycle_high],
-                "median_by_round": res.median.tolist(),
-                "mean_by_round": res.mean.tolist(),
-                "positions_by_round": res.positions.tolist(),
-                "accepted_offers": _records(res.accepted_offers()),
-                "rule": res.rule,
-                "stop": res.stop,
-                **_jsonable(res.engine_summary()),
-            }
-            if res.outcome is not None:
-                item["outcome_by_round"] = res.outcome.tolist()
+            item = res.to_dict()
+            for key in ("model", "issue"):
+                item.pop(key)
             dist = self.distributions.get(issue_id)
             if dist is not None:
-                item["draws"] = {
-                    "quantiles": {str(k): v for k, v in dist.quantiles().items()},
-                    "thresholds": dist.threshold_probabilities(),
-                    "p_moves_up": dist.p_moves_up(),
-                    "moves_up_reference": dist.reference,
-                }
+                d = dist.to_dict()
+                item["draws"] = {k: d[k] for k in ("quantiles", "thresholds", "p_moves_up",
+                                                   "moves_up_reference")}
             issues[issue_id] = item
         return {
             "model": self.model,

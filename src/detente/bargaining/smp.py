@@ -298,6 +298,15 @@ class SMPRun:
             "modal_prob": self.modal_probability,
         })
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready run: ids, positions and win probabilities per turn, the outcome."""
+        return {"actors": list(self.actor_ids), "dims": list(self.dim_ids),
+                "turns": self.turns, "stop_reason": self.stop_reason,
+                "positions": self.positions.tolist(), "win_prob": self.win_prob.tolist(),
+                "expected_by_turn": self.expected_path.tolist(),
+                "modal_position": self.modal_position.tolist(),
+                "modal_probability": self.modal_probability}
+
     def to_frame(self) -> pd.DataFrame:
         """Tidy frame: ``turn, actor, dim, position, win_prob`` (KTAB's VectorPosition table)."""
         t, n, m = self.positions.shape

@@ -156,9 +156,11 @@ def bridge_settings(items: list[str] | None):  # -> BridgeSettings
     from detente.policy import BridgeSettings
 
     values = parse_key_values(items, "--bridge", "beta_talks=0") or {}
-    # a month like 2013-10 must stay text; the reader keeps it (not a number)
-    return BridgeSettings.from_mapping({k: str(v) if k == "unsc_base_since" else v
-                                        for k, v in values.items()})
+    try:  # a month like 2013-10 stays text (the reader keeps it)
+        return BridgeSettings.from_mapping({k: str(v) if k == "unsc_base_since" else v
+                                            for k, v in values.items()})
+    except OptionsError as err:
+        raise OptionsError(f"invalid --bridge settings: {err}", err.problems) from None
 
 
 def _render(comp, claims) -> None:

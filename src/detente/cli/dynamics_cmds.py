@@ -53,9 +53,7 @@ def fit_cmd(
     table = posterior.table()
     info = posterior.info
     if as_json:
-        out = {"training": [posterior.first_month, posterior.until], "method": posterior.method,
-               "crisis_rule": crisis_rule,
-               "info": info, "parameters": json.loads(table.reset_index().to_json(orient="records"))}
+        out = {**posterior.to_dict(), "crisis_rule": crisis_rule}
         typer.echo(json.dumps(out, ensure_ascii=False, indent=1, default=str))
         return
     t = Table(title=f"Dynamic model, trained {posterior.first_month} … {posterior.until} "
@@ -118,7 +116,7 @@ def backtest_cmd(
             def progress(done: int, total: int, label: str) -> None:
                 bar.update(task, completed=done, total=total, description=f"origin {label}")
 
-            result = backtest(panel, origins=origin_list, horizon=horizon, episodes=not no_episodes,
+            result = backtest(panel, origins=origin_list, horizon_months=horizon, episodes=not no_episodes,
                               draws=draws, seed=seed, method=method, progress=progress)
     except DetenteError as err:
         fail(err)
@@ -135,12 +133,8 @@ def backtest_cmd(
     if not as_json:
         console.print(f"crisis rule of the regime coding: {crisis_rule}")
     if as_json:
-        out = {"settings": {**result.settings, "crisis_rule": crisis_rule}, "run": run_id}
-        for kind in kinds:
-            out[kind] = {
-                "summary": json.loads(result.summary(kind).reset_index().to_json(orient="records")),
-                "skill": json.loads(result.skill(kind).reset_index().to_json(orient="records")),
-                "verdict": result.verdict(kind), "pit_model": result.pit(kind=kind).tolist()}
+        out = {**result.to_dict(), "run": run_id}
+        out["settings"]["crisis_rule"] = crisis_rule
         typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
         return
     for kind in kinds:

@@ -92,6 +92,19 @@ class BacktestResult:
         """The long score table (one row per kind, origin, forecaster and month ahead)."""
         return self.scores.copy()
 
+    def to_dict(self) -> dict:
+        """JSON-ready: settings, and per kind the summary, skill, verdicts and PIT."""
+        import json
+
+        kinds = [k for k in ("rolling", "episode") if (self.scores["kind"] == k).any()]
+        out: dict = {"settings": dict(self.settings)}
+        for kind in kinds:
+            out[kind] = {
+                "summary": json.loads(self.summary(kind).reset_index().to_json(orient="records")),
+                "skill": json.loads(self.skill(kind).reset_index().to_json(orient="records")),
+                "verdict": self.verdict(kind), "pit_model": self.pit(kind=kind).tolist()}
+        return out
+
     def summary(self, kind: str = "rolling") -> pd.DataFrame:
         """Mean scores and coverage by forecaster and horizon band (rolling) or episode."""
         s = self.scores[self.scores["kind"] == kind].copy()
@@ -200,7 +213,8 @@ def _forecasts(panel: pd.DataFrame, until: pd.Period, horizon: int, draws: int, 
 
 
 def backtest(panel: pd.DataFrame | None = None, *, origins: list[str] | None = None,
-             horizon: int = 36, episodes: bool = True, draws: int = 1000, seed: int = 0,
+             horizon_months: int = 36, episodes: bool = True, draws: int = 1000,
+             seed: int | None = None,
              method: str = "laplace",
              progress: Callable[[int, int, str], None] | None = None) -> BacktestResult:
     """Run the back-test protocol (module docstring) and score every forecaster.
@@ -212,26 +226,31 @@ def backtest(panel: pd.DataFrame | None = None, *, origins: list[str] | None = N
     origins : list of str, optional
         Rolling origins ``YYYY-MM``; default every 6 months from 2005-01 to the last with a full
         horizon.
-    horizon : int
+    horizon_months : int
         Months forecast from each rolling origin.
     episodes : bool
         Also run the four held-out episodes.
     draws : int
         Simulated paths per forecast.
-    seed : int
-        Root seed; each origin's seed is derived from it and the origin (same seed, same scores).
+    seed : int, optional
+        Root seed; each origin's seed is derived from it and the origin (same seed, same
+        scores). None draws one, recorded in ``settings``.
     method : {"laplace", "nuts"}
         Fit method for the model and the no-policy count model.
     progress : callable, optional
         Called as ``progress(done, total, label)`` after each origin (for the CLI's bar).
     """
+    from detente.bargaining.montecarlo import resolve_seed
+
+    seed = resolve_seed(seed)
+    horizon = horizon_months
     if panel is None:
         from detente.evidence import monthly_panel
 
         panel = monthly_panel()
     end = panel.index.max()
     if origins is None:
-        origin_list = rolling_origins(end, horizon=horizon)
+        origin_list = rolling_origins(end, horizon=horizon_months)
     else:
         try:
             origin_list = [pd.Period(o, freq="M") for o in origins]

@@ -147,7 +147,7 @@ def end_state(train: pd.DataFrame) -> EndState:
 
 def fit(panel: pd.DataFrame | None = None, *, until: str | None = None, variant: str = "full",
         method: str = "nuts", chains: int = 2, warmup: int = 500, samples: int = 500,
-        seed: int = 0, cache: bool = True) -> Posterior:
+        seed: int | None = None, cache: bool = True) -> Posterior:
     """Fit the dynamic model on the months up to ``until``.
 
     Parameters
@@ -163,8 +163,9 @@ def fit(panel: pd.DataFrame | None = None, *, until: str | None = None, variant:
         NUTS (headline) or Laplace approximation (fast, for back-tests).
     chains, warmup, samples : int
         NUTS settings (chains run sequentially); for Laplace, ``chains * samples`` draws.
-    seed : int
-        PRNG seed; same seed and data, same posterior.
+    seed : int, optional
+        PRNG seed; same seed and data, same posterior (and the same cache entry). None draws
+        one, recorded in ``info["settings"]``.
     cache : bool
         Read and write the on-disk cache.
 
@@ -172,6 +173,9 @@ def fit(panel: pd.DataFrame | None = None, *, until: str | None = None, variant:
     -------
     Posterior
     """
+    from detente.bargaining.montecarlo import resolve_seed
+
+    seed = resolve_seed(seed) % 2**32  # JAX's PRNGKey takes 32 bits
     check_variant(variant)
     if method not in METHODS:
         raise OptionsError(f"unknown fit method {method!r}", [Problem(

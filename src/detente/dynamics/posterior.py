@@ -133,6 +133,16 @@ class Posterior:
         """Same as :meth:`table` (the common ``to_frame`` of détente results)."""
         return self.table()
 
+    def to_dict(self) -> dict:
+        """JSON-ready: the training window, method, variant, diagnostics and the prior beside
+        posterior table (``detente fit --json``)."""
+        import json
+
+        return {"training": [self.first_month, self.until], "variant": self.variant,
+                "method": self.method, "n_draws": self.n_draws,
+                "info": json.loads(json.dumps(self.info, default=str)),
+                "parameters": json.loads(self.table().reset_index().to_json(orient="records"))}
+
     def lever_defaults(self) -> dict[str, float]:
         """Posterior-mean value of every lever (what ``simulate`` uses when a lever is unset)."""
         t = self.samples["transition"]

@@ -19,6 +19,7 @@ The leader is held at the last training month's leader. Same seed, same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,6 +71,13 @@ class Trajectories:
         """P(at least one nuclear test in the first ``months`` months), Rao–Blackwellised."""
         p = self.nuclear_prob[:, :months]
         return float(np.mean(1.0 - np.prod(1.0 - p, axis=1)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready per-month summary (:meth:`to_frame`), the levers and the seed."""
+        frame = self.to_frame()
+        return {"months": [str(m) for m in frame.index], "draws": self.n_draws,
+                "levers": dict(self.levers), "seed": self.seed,
+                "summary": {c: frame[c].tolist() for c in frame.columns}}
 
     def to_frame(self) -> pd.DataFrame:
         """Per-month summary: mean and 5/50/95 % quantiles of launch events and missiles,
@@ -151,7 +159,7 @@ def _apply_transition_levers(transition: np.ndarray, levers: dict[str, float]) -
 
 def simulate(posterior: Posterior, start: str | None = None, months: int = 36,
              levers: dict[str, float] | None = None, draws: int = 1000,
-             seed: int = 0) -> Trajectories:
+             seed: int | None = None) -> Trajectories:
     """Simulate monthly trajectories from a fitted posterior under policy levers.
 
     Parameters
@@ -170,8 +178,9 @@ def simulate(posterior: Posterior, start: str | None = None, months: int = 36,
         every draw; unset levers keep the posterior draws.
     draws : int
         Number of simulated paths; posterior draws are resampled with replacement.
-    seed : int
-        Seed of the numpy Generator; same seed, same trajectories.
+    seed : int, optional
+        Seed of the numpy Generator; same seed, same trajectories. None draws one, recorded
+        in :attr:`Trajectories.seed`.
 
     Returns
     -------
@@ -202,6 +211,10 @@ def simulate(posterior: Posterior, start: str | None = None, months: int = 36,
     # UNSC rate, or a launch rate that makes the gamma-Poisson draws consume a different amount
     # of randomness) leaves the other draws of the same seed untouched: policies simulated with
     # the same seed then share their regime, nuclear and UNSC uniforms (common random numbers).
+    if not isinstance(seed, np.random.SeedSequence):
+        from detente.bargaining.montecarlo import resolve_seed
+
+        seed = resolve_seed(seed)
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     rng_pick, rng_regime, rng_counts, rng_nuclear, rng_unsc = (
         np.random.default_rng(child) for child in root.spawn(5))

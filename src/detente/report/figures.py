@@ -131,11 +131,16 @@ def position_distributions(comp: Any, ax: Any = None, engine: str | None = None)
         ax.hlines(y, sub["q10"], sub["q90"], color=c, lw=1.2)
         ax.hlines(y, sub["q25"], sub["q75"], color=c, lw=5, alpha=0.7)
         ax.plot(sub["median"], y, "o", color="white", mec=c, ms=5, label=o.policy_id)
-        ax.plot(sub["start"], y, "|", color="black", ms=7)
+    # the reference of every forecast: each issue's status quo (where things stand)
+    status_quo = {i.id: i.status_quo.value for i in comp.scenario.issues
+                  if i.status_quo is not None}
+    for j, issue_id in enumerate(issues):
+        if issue_id in status_quo:
+            ax.plot([status_quo[issue_id]] * 2, [j - 0.45, j + 0.45], color="black", lw=1.2)
     ax.set_yticks(np.arange(len(issues)), issues, fontsize=8)
     ax.set_xlim(0, 100)
     ax.invert_yaxis()
-    ax.set_xlabel(f"forecast position ({engine.upper()}; | = start median)", fontsize=8)
+    ax.set_xlabel(f"forecast position ({engine.upper()}; | = status quo)", fontsize=8)
     ax.legend(fontsize=7, loc="lower right")
     return ax
 

@@ -271,9 +271,10 @@ def _compare_prepare(scenario: Any, inputs: Sequence[SweepInput], options: Mappi
 
     from detente.dynamics.fit import fit
     from detente.evidence import monthly_panel
+    from detente.policy.compare import FIT_SEED
 
     until = None if scenario.as_of is None else str(pd.Period(scenario.as_of, freq="M"))
-    posterior = fit(until=until, method=settings["fit_method"])
+    posterior = fit(until=until, method=settings["fit_method"], seed=FIT_SEED)
     return {
         "scenario": scenario.model_dump(mode="json"),
         "policies": [p.model_dump(mode="json") for p in policies],

@@ -552,6 +552,10 @@ class SweepResult:
         """
         return tornado_frame(self.indices, output, index or default_index(self.method), top)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The sensitivity indices (``output, input, index, value, conf``)."""
+        return self.indices.copy()
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id, "model": self.model, "method": self.method,

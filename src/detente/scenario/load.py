@@ -368,10 +368,26 @@ def _rescale_positions(b: _CsvBuild, found: list[tuple[float, dict, int, str]],
     when positions stay as they are).
     """
     if scale is None:
-        if all(0 <= p <= 100 for p, *_ in found):
-            return None
         lo, hi = min(p for p, *_ in found), max(p for p, *_ in found)
         line, column = found[0][2], found[0][3]
+        if 0 <= lo and hi <= 1 and hi > lo:  # a 0–1 table, like fractional saliences
+            b.problems.append(Problem(
+                "every position lies within 0–1: read as a 0–1 scale, mapped to 0–100",
+                file=b.display, line=line, path=column, severity="warning",
+                allowed="--scale 0,100 to keep the numbers as they are"))
+            lo, hi = 0.0, 1.0
+            found_scale = (lo, hi)
+            for p, stance, *_ in found:
+                stance["position"] = {"value": 100 * p, "note": f"{p:g} on a 0–1 scale, "
+                                      "mapped linearly to 0–100"}
+            return found_scale
+        if all(0 <= p <= 100 for p, *_ in found):
+            if hi <= 10:  # 1–10 and 0–10 tables are common; say so, change nothing
+                b.problems.append(Problem(
+                    f"every position lies within {lo:g}–{hi:g}: if the table is on a 1–10 or "
+                    "0–10 scale, name it", file=b.display, line=line, path=column,
+                    severity="warning", allowed="--scale 1,10 (or 0,10) to map it to 0–100"))
+            return None
         if lo == hi:
             b.fail(f"every position is {lo:g}, outside 0–100: no range to map from", line,
                    column, "positions from 0 to 100, or --scale LO,HI")
