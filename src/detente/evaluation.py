@@ -98,10 +98,10 @@ class Evaluation:
 
     def claims_frame(self) -> pd.DataFrame:
         """The claims as a frame (``id, claim, finding, basis, note``); empty without argument."""
-        cols = ["id", "claim", "finding", "basis", "note"]
+        cols = ["id", "kind", "claim", "verdict", "basis", "sentence", "finding", "note"]
         if not self.claims:
             return pd.DataFrame(columns=cols)
-        return pd.DataFrame([c.__dict__ for c in self.claims], columns=cols)
+        return pd.DataFrame([{k: getattr(c, k) for k in cols} for c in self.claims], columns=cols)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The result tables a run store keeps: comparison, claims, back-test episode scores."""
@@ -122,7 +122,7 @@ class Evaluation:
         """JSON-ready dict (``detente compare --json``): the comparison, the claims, the
         out-of-sample verdicts, the notes and the settings that ran."""
         return {**self.comparison.to_dict(),
-                "claims": None if self.claims is None else [c.__dict__ for c in self.claims],
+                "claims": None if self.claims is None else [c.to_dict() for c in self.claims],
                 "out_of_sample": out_of_sample_dict(self.out_of_sample),
                 "track_record": (None if self.track_record is None else
                                  {"summary": self.track_record.summary(),

@@ -68,8 +68,12 @@ def test_claims_table_has_every_claim_of_the_reference(report_html, reference_di
         assert f"<td>{cid}</td>" in claims
     bases = re.findall(r'<td class="basis">([^<]+)</td>', claims)
     assert len(bases) == len(ids)
-    assert set(bases) <= {"data (fitted and back-tested)", "data (history)",
-                          "bargaining model", "assumptions only"}
+    assert set(bases) <= {"data tested out of sample", "in-sample association", "the record",
+                          "no evidence", "assumption", "value judgement"}
+    from detente.verdicts import VERDICTS
+
+    verdicts = re.findall(r'<td class="verdict">([^<]+)</td>', claims)
+    assert len(verdicts) == len(ids) and set(verdicts) <= set(VERDICTS)
 
 
 def test_assumptions_and_bridge_rules_are_in_the_report(report_html, korea):
@@ -158,8 +162,12 @@ def test_headline_c4_and_evidence_state_one_verdict(report_html, episode_backtes
     assert text in headline and text in c4
     assert f"episode {label}" in headline and f"episode {label}" in c4
     assert table == expected
-    assert re.search(r'<tr><td>C4</td>(?:<td>[^<]*</td>){2}<td class="basis">data \(fitted and '
-                     r'back-tested\)</td>', html)
+    # the episode back-test is not a rolling-origin test: C4 cannot be "supported out of
+    # sample" on it (detente.verdicts), its basis is the in-sample association
+    c4_row = re.search(r'<tr><td>C4</td>.*?</tr>', html, flags=re.S).group(0)
+    assert re.search(r'<td class="verdict">(supported-in-sample|not-supported|contradicted)</td>',
+                     c4_row)
+    assert '<td class="basis">in-sample association</td>' in c4_row
     evidence = html[html.index('<section id="evidence">'):html.index('<section id="method">')]
     for name, *_ in EPISODES:  # all four episodes in the evidence table
         assert f"<td>{name}</td>" in evidence

@@ -198,13 +198,14 @@ def _render(comp, claims) -> None:
                       + (" | dynamics: " + "; ".join(dyn) if dyn else ""), highlight=False)
     c = Table(title="The claims, tested", box=box.SIMPLE_HEAD, padding=(0, 1))
     c.add_column("#", no_wrap=True)
-    c.add_column("basis", max_width=16)
-    c.add_column("what détente finds", overflow="fold", ratio=1)
+    c.add_column("verdict", max_width=16)
+    c.add_column("why, and what détente finds", overflow="fold", ratio=1)
     for claim in claims:
-        finding = Text(claim.finding)
+        finding = Text(claim.sentence + " ", style="bold")
+        finding.append(claim.finding)
         if claim.note:
             finding.append(f" — {claim.note}", style="dim")
-        c.add_row(claim.id, claim.basis, finding)
+        c.add_row(Text(claim.id), Text(f"{claim.verdict}\n({claim.basis})"), finding)
     console.print(c)
 
 

@@ -9,8 +9,13 @@ Protocol (issue #5 §3; ``docs/model.md``):
 - **Episodes**: train ≤ 2011-12 → 2012–2017; ≤ 2017-12 → 2018–2019; ≤ 2019-12 → 2020–2023;
   ≤ 2023-09 → 2023-10 … 2025-12 (the test of the 2023 argument).
 - **Forecasters**: the model (variant ``full``), the count model without regime or policy terms
-  (variant ``no_policy``), climatology, persistence, random walk on the log rate
-  (:mod:`detente.dynamics.baselines`).
+  (variant ``no_policy``), climatology, persistence over 12, 24 and 36 months, an exponentially
+  weighted mean, a local-level NB, a random walk on the log rate
+  (:mod:`detente.dynamics.baselines`), and an ensemble of all of them by log-score stacking
+  with weights from the months observed before each origin (:func:`stacking_weights`).
+- **Significance**: every comparison of the model with another forecaster is a
+  Diebold–Mariano test with HAC variance for overlapping windows (:meth:`comparisons`); a
+  difference that does not clear p < 0.05 is a tie.
 - **Scores** (:mod:`detente.dynamics.scores`): CRPS, log score, Brier for P(≥ 1 launch event in
   a month) and for P(nuclear test within 12 months of the origin), coverage of the 50/80/95 %
   central intervals, PIT histogram; skill of the model against each baseline.
@@ -45,7 +50,15 @@ from detente.errors import OptionsError, Problem
 
 MODEL = "model"
 NO_POLICY = "count model (no regime/policy)"
-FORECASTERS: tuple[str, ...] = (MODEL, NO_POLICY, *BASELINES)
+ENSEMBLE = "ensemble (log-score stacking)"
+FORECASTERS: tuple[str, ...] = (MODEL, NO_POLICY, *BASELINES, ENSEMBLE)
+
+#: Names of the forecasters in the ``comparisons`` table (other tools read them): the count
+#: model without regime or policy terms is ``no_policy`` there.
+COMPARISON_NAMES: dict[str, str] = {NO_POLICY: "no_policy"}
+
+#: A difference counts ("beats" / "beaten") only when its two-sided p-value is below this.
+SIGNIFICANCE = 0.05
 HORIZON_BANDS: dict[str, tuple[int, int]] = {"1-12": (1, 12), "13-36": (13, 36)}
 
 #: (name, last training month, first forecast month, last forecast month)
@@ -102,7 +115,13 @@ class BacktestResult:
             out[kind] = {
                 "summary": json.loads(self.summary(kind).reset_index().to_json(orient="records")),
                 "skill": json.loads(self.skill(kind).reset_index().to_json(orient="records")),
-                "verdict": self.verdict(kind), "pit_model": self.pit(kind=kind).tolist()}
+                "verdict": self.verdict(kind), "pit_model": self.pit(kind=kind).tolist(),
+                "reliability_model": json.loads(self.reliability(kind).to_json(orient="records")),
+                "coverage": json.loads(self.summary(kind)[["in50", "in80", "in95"]]
+                                       .reset_index().to_json(orient="records"))}
+        out["comparisons"] = [
+            {**rec, "kind": kind} for kind in kinds
+            for rec in json.loads(self.comparisons(kind).to_json(orient="records"))]
         return out
 
     def summary(self, kind: str = "rolling") -> pd.DataFrame:
@@ -172,6 +191,73 @@ class BacktestResult:
             lines.append(text + ".")
         return lines
 
+    def comparisons(self, kind: str = "rolling") -> pd.DataFrame:
+        """The model against every other forecaster, per score and horizon band (or episode),
+        with a Diebold–Mariano test respecting overlapping windows (:func:`diebold_mariano`).
+
+        Columns ``model, baseline, horizon, score, model_score, baseline_score, difference,
+        p_value, verdict``; scores are negatively oriented, so ``difference = model − baseline``
+        below 0 favours the model. The verdict is ``beats`` (difference < 0, p < 0.05),
+        ``beaten`` (difference > 0, p < 0.05) or ``tie``. Units: rolling origins (each origin's
+        mean over the band's horizons; HAC lags = the number of later origins whose windows
+        overlap it), or the months of an episode (Newey–West's lag rule).
+        """
+        s = self.scores[self.scores["kind"] == kind]
+        if s.empty:
+            return pd.DataFrame(columns=["model", "baseline", "horizon", "score", "model_score",
+                                         "baseline_score", "difference", "p_value", "verdict"])
+        step = int(self.settings.get("step", 6))
+        rows = []
+        if kind == "rolling":
+            groups = []
+            for band, (h0, h1) in HORIZON_BANDS.items():
+                part = s[(s["h"] >= h0) & (s["h"] <= h1)]
+                lag = max(0, int(np.ceil((h1 - h0 + 1) / step)) - 1)
+                groups.append((band, part, "origin", lag))
+        else:
+            groups = []
+            for label, part in s.groupby("label", sort=False):
+                n = part["month"].nunique()
+                groups.append((str(label), part, "month", int(np.floor(4 * (n / 100) ** (2 / 9)))))
+        nuclear = self.nuclear[self.nuclear["kind"] == kind] if len(self.nuclear) else None
+        for group, part, unit, lag in groups:
+            tables = {score: part.pivot_table(index=unit, columns="forecaster", values=score)
+                      for score in ("crps", "log_score", "brier")}
+            if nuclear is not None and kind == "rolling":
+                tables["brier_nuclear_12m"] = nuclear.pivot_table(
+                    index="origin", columns="forecaster", values="brier")
+            for score, table in tables.items():
+                if MODEL not in table:
+                    continue
+                for base in table.columns:
+                    if base == MODEL:
+                        continue
+                    d = (table[MODEL] - table[base]).to_numpy()
+                    diff, p = diebold_mariano(d, lag)
+                    verdict = ("beats" if diff < 0 and p < SIGNIFICANCE else
+                               "beaten" if diff > 0 and p < SIGNIFICANCE else "tie")
+                    rows.append({"model": MODEL, "baseline": COMPARISON_NAMES.get(base, base),
+                                 "horizon": group, "score": score,
+                                 "model_score": float(table[MODEL].mean()),
+                                 "baseline_score": float(table[base].mean()),
+                                 "difference": diff, "p_value": p, "verdict": verdict})
+        return pd.DataFrame(rows)
+
+    def reliability(self, kind: str = "rolling", forecaster: str = MODEL,
+                    bins: int = 10) -> pd.DataFrame:
+        """Reliability table of P(≥ 1 launch event in a month): per probability bin the mean
+        forecast, the observed frequency and the count (a calibrated forecaster's two agree)."""
+        s = self.scores[(self.scores["kind"] == kind) & (self.scores["forecaster"] == forecaster)]
+        edges = np.linspace(0.0, 1.0, bins + 1)
+        which = np.clip(np.digitize(s["p_launch"], edges[1:-1]), 0, bins - 1)
+        hit = (s["observed"] > 0).astype(float)
+        frame = pd.DataFrame({"bin": which, "p": s["p_launch"].to_numpy(), "hit": hit})
+        out = frame.groupby("bin").agg(forecast=("p", "mean"), observed=("hit", "mean"),
+                                       n=("hit", "size")).reset_index()
+        out["low"] = edges[out["bin"]]
+        out["high"] = edges[out["bin"] + 1]
+        return out[["low", "high", "forecast", "observed", "n"]]
+
     def pit(self, forecaster: str = MODEL, kind: str = "rolling", bins: int = 10) -> np.ndarray:
         """Non-randomised PIT histogram (Czado et al. 2009) of one forecaster, shape (bins,)."""
         s = self.scores[(self.scores["kind"] == kind) & (self.scores["forecaster"] == forecaster)]
@@ -195,6 +281,92 @@ def _score_forecast(fc: CountForecast, observed: pd.DataFrame) -> pd.DataFrame:
         "cdf_below": np.where(y > 0, mixture_cdf(np.maximum(y - 1, 0), rate, conc), 0.0),
         "cdf_at": mixture_cdf(y, rate, conc),
         "forecast_mean": paths.mean(axis=1)})
+
+
+def _past_log_scores(frames: list[pd.DataFrame], until: pd.Period,
+                     names: list[str]) -> np.ndarray:
+    """Log scores ``(n_obs, K)`` of the forecasters ``names`` on rolling-origin months up to
+    ``until`` (observed before the current origin): the data the stacking weights may see."""
+    rows = [f for f in frames if len(f) and f["kind"].iloc[0] == "rolling"
+            and f["forecaster"].iloc[0] in names]
+    if not rows:
+        return np.zeros((0, len(names)))
+    past = pd.concat(rows, ignore_index=True)
+    past = past[pd.PeriodIndex(past["month"], freq="M") <= until]
+    table = past.pivot_table(index=["origin", "h"], columns="forecaster", values="log_score")
+    table = table.reindex(columns=names).dropna()
+    return table.to_numpy(dtype=float)
+
+
+def stacking_weights(log_scores: np.ndarray) -> np.ndarray:
+    """Stacking weights of K predictive distributions (Yao, Vehtari, Simpson & Gelman 2018):
+    the point of the simplex maximising :math:`\\sum_i \\log \\sum_k w_k p_k(y_i)`, with
+    :math:`p_k(y_i) = e^{-\text{log score}}`; equal weights when no observation is available.
+
+    Parameters
+    ----------
+    log_scores : ndarray of shape (n_obs, K)
+    """
+    from scipy.optimize import minimize
+    from scipy.special import logsumexp
+
+    n_obs, k = log_scores.shape
+    if n_obs == 0 or k == 1:
+        return np.full(k, 1.0 / k)
+    log_dens = -np.clip(log_scores, -50.0, 50.0)
+
+    def loss(z: np.ndarray) -> float:
+        log_w = z - logsumexp(z)
+        return -float(np.sum(logsumexp(log_dens + log_w[None, :], axis=1)))
+
+    result = minimize(loss, np.zeros(k), method="L-BFGS-B")
+    w = np.exp(result.x - logsumexp(result.x))
+    return w / w.sum()
+
+
+def mixture(name: str, forecasts: list[CountForecast], weights: np.ndarray, draws: int,
+            seed: int) -> CountForecast:
+    """The weighted mixture of forecasts as a sample: about ``w_k × draws`` of forecaster k's
+    draws (largest remainders), keeping each draw's own rate and concentration (so the log
+    score and PIT of the mixture stay exact)."""
+    counts = np.floor(weights * draws).astype(int)
+    rest = draws - counts.sum()
+    counts[np.argsort(-(weights * draws - counts), kind="stable")[:rest]] += 1
+    rng = np.random.default_rng(seed)
+    parts = []
+    for fc, c in zip(forecasts, counts, strict=True):
+        if c > 0:
+            pick = rng.choice(fc.launch_events.shape[0], size=int(c), replace=True)
+            parts.append((fc.launch_events[pick], fc.launch_rate[pick],
+                          np.broadcast_to(fc.concentration, (fc.launch_events.shape[0],))[pick],
+                          fc.nuclear_prob[pick]))
+    return CountForecast(name, *(np.concatenate([p[i] for p in parts]) for i in range(4)))
+
+
+def diebold_mariano(d: np.ndarray, lag: int) -> tuple[float, float]:
+    """Diebold–Mariano test that the mean score difference ``d`` is zero (Diebold & Mariano
+    1995), with a Bartlett-kernel HAC variance of ``lag`` lags (Newey & West 1987) for the
+    overlap of the forecast windows, and the small-sample correction and t reference of Harvey,
+    Leybourne & Newbold (1997). Returns ``(mean difference, two-sided p-value)``; p = 1 when
+    the differences carry no information (fewer than 3, or no variance)."""
+    from scipy import stats
+
+    d = np.asarray(d, dtype=float)
+    d = d[np.isfinite(d)]
+    n = d.size
+    mean = float(d.mean()) if n else 0.0
+    if n < 3:
+        return mean, 1.0
+    x = d - mean
+    var = float(np.dot(x, x) / n)
+    for k in range(1, min(lag, n - 1) + 1):
+        var += 2.0 * (1.0 - k / (lag + 1.0)) * float(np.dot(x[k:], x[:-k]) / n)
+    if var <= 1e-15:
+        return mean, (1.0 if abs(mean) < 1e-12 else 0.0)
+    h = lag + 1
+    correction = np.sqrt(max((n + 1 - 2 * h + h * (h - 1) / n) / n, 1e-12))
+    stat = mean / np.sqrt(var / n) * correction
+    return mean, float(2.0 * stats.t.sf(abs(stat), df=n - 1))
 
 
 def _forecasts(panel: pd.DataFrame, until: pd.Period, horizon: int, draws: int, seed: int,
@@ -272,7 +444,12 @@ def backtest(panel: pd.DataFrame | None = None, *, origins: list[str] | None = N
         months = int((last - first).n) + 1
         origin_seed = int(np.random.SeedSequence([seed, first.ordinal]).generate_state(1)[0])
         observed = panel.loc[first:last]  # read for scoring only, after every fit
-        for fc in _forecasts(panel, until, months, draws, origin_seed, method):
+        forecasts = _forecasts(panel, until, months, draws, origin_seed, method)
+        # the ensemble: weights from the log scores of months already observed at this origin
+        weights = stacking_weights(_past_log_scores(score_frames, until,
+                                                    [fc.name for fc in forecasts]))
+        forecasts.append(mixture(ENSEMBLE, forecasts, weights, draws, origin_seed))
+        for fc in forecasts:
             frame = _score_forecast(fc, observed)
             frame.insert(0, "forecaster", fc.name)
             frame.insert(0, "origin", str(first))
@@ -287,7 +464,7 @@ def backtest(panel: pd.DataFrame | None = None, *, origins: list[str] | None = N
                                      "observed": hit, "brier": float(brier([hit], [p12])[0])})
         if progress is not None:
             progress(done, len(jobs), label)
-    settings = {"horizon": horizon, "draws": draws, "seed": seed, "method": method,
+    settings = {"horizon": horizon, "step": 6, "draws": draws, "seed": seed, "method": method,
                 "origins": [str(o) for o in origin_list], "episodes": bool(episodes)}
     return BacktestResult(scores=pd.concat(score_frames, ignore_index=True),
                           nuclear=pd.DataFrame(nuclear_rows), settings=settings)

@@ -17,6 +17,16 @@ mixture), and the monthly probability of a nuclear test.
   y + 0.5)/12)` over the 12-month blocks ending at the origin; the monthly log rate walks from the
   last :math:`\ell` with step sd :math:`\hat\sigma_{\text{year}}/\sqrt{12}`, and
   :math:`y_t \sim \mathrm{Poisson}(e^{\ell_t})`; nuclear probability as climatology.
+- **persistence over 24 and 36 months**: as persistence, at the mean rate of the last 24 or 36
+  months (``persistence 24``, ``persistence 36``).
+- **exponentially weighted mean** (``ewma``): NB2 at :math:`\hat\mu_T = \alpha y_T + (1 -
+  \alpha)\hat\mu_{T-1}`, with :math:`\alpha` chosen on the training window by the smallest
+  one-step-ahead squared error over a grid (0.02 … 0.5), and :math:`\hat\phi` as climatology.
+- **local-level NB** (``local-level NB``): the log rate is a local level — a random walk whose
+  current value is the log of the exponentially weighted mean and whose monthly step sd is the
+  sd of that smoothed log rate's monthly changes — observed with NB2 noise at :math:`\hat\phi`
+  (Harvey 1989, ch. 2, the local-level model; NB observations as in Durbin & Koopman 2012,
+  §9.3).
 - **count model without regime or policy terms**: :mod:`detente.dynamics.model` variant
   ``no_policy`` (fitted and simulated in :mod:`detente.dynamics.backtest`).
 """
@@ -121,6 +131,78 @@ def random_walk_log_rate(train: pd.DataFrame, horizon: int, draws: int,
                          np.full((draws, horizon), p_nuc))
 
 
+def _persistence_over(months: int):
+    def forecast(train: pd.DataFrame, horizon: int, draws: int, seed: int) -> CountForecast:
+        """NB2 at the mean rate of the last ``months`` months (module docstring)."""
+        y = train["launch_events"].to_numpy(dtype=float)
+        n = train["nuclear_test"].to_numpy(dtype=float)
+        rng = np.random.default_rng(seed)
+        rate = np.full((draws, horizon), (y[-months:].sum() + 0.5) / min(months, len(y)))
+        conc = moment_concentration(y)
+        p_nuc = (n[-months:].sum() + 0.5) / (min(months, len(n)) + 1.0)
+        return CountForecast(f"persistence {months}", _nb_paths(rate, conc, rng), rate,
+                             np.full(draws, conc), np.full((draws, horizon), p_nuc))
+    return forecast
+
+
+#: Smoothing weights the exponentially weighted mean chooses among (one-step squared error).
+EWMA_GRID = np.array([0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5])
+
+
+def _ewma_path(y: np.ndarray, alpha: float) -> np.ndarray:
+    """``m_t``: the exponentially weighted mean after month t (started at the first year's
+    mean)."""
+    m = np.empty(y.size)
+    level = float(np.mean(y[:12])) if y.size else 0.0
+    for t, value in enumerate(y):
+        level = alpha * value + (1.0 - alpha) * level
+        m[t] = level
+    return m
+
+
+def ewma_fit(y: np.ndarray) -> tuple[float, np.ndarray]:
+    """The grid weight with the smallest one-step-ahead squared error, and its smoothed path."""
+    best = None
+    for alpha in EWMA_GRID:
+        m = _ewma_path(y, float(alpha))
+        err = float(np.mean((y[1:] - m[:-1]) ** 2)) if y.size > 1 else 0.0
+        if best is None or err < best[0]:
+            best = (err, float(alpha), m)
+    assert best is not None
+    return best[1], best[2]
+
+
+def ewma(train: pd.DataFrame, horizon: int, draws: int, seed: int) -> CountForecast:
+    """NB2 at the exponentially weighted mean of the training months (module docstring)."""
+    y = train["launch_events"].to_numpy(dtype=float)
+    n = train["nuclear_test"].to_numpy(dtype=float)
+    rng = np.random.default_rng(seed)
+    _, m = ewma_fit(y)
+    rate = np.full((draws, horizon), max(m[-1], 0.5 / 12))
+    conc = moment_concentration(y)
+    p_nuc = (n.sum() + 0.5) / (len(n) + 1.0)
+    return CountForecast("ewma", _nb_paths(rate, conc, rng), rate, np.full(draws, conc),
+                         np.full((draws, horizon), p_nuc))
+
+
+def local_level_nb(train: pd.DataFrame, horizon: int, draws: int, seed: int) -> CountForecast:
+    """A random-walk log rate from the smoothed level, with NB2 noise (module docstring)."""
+    y = train["launch_events"].to_numpy(dtype=float)
+    n = train["nuclear_test"].to_numpy(dtype=float)
+    rng = np.random.default_rng(seed)
+    _, m = ewma_fit(y)
+    log_level = np.log(np.maximum(m, 0.5 / 12))
+    step_sd = float(np.std(np.diff(log_level), ddof=1)) if log_level.size > 2 else 0.1
+    steps = rng.standard_normal((draws, horizon)) * step_sd
+    rate = np.exp(log_level[-1] + np.cumsum(steps, axis=1))
+    conc = moment_concentration(y)
+    p_nuc = (n.sum() + 0.5) / (len(n) + 1.0)
+    return CountForecast("local-level NB", _nb_paths(rate, conc, rng), rate,
+                         np.full(draws, conc), np.full((draws, horizon), p_nuc))
+
+
 #: The closed-form baselines by name (the no-policy count model is fitted in backtest.py).
 BASELINES = {"climatology": climatology, "persistence": persistence,
+             "persistence 24": _persistence_over(24), "persistence 36": _persistence_over(36),
+             "ewma": ewma, "local-level NB": local_level_nb,
              "random walk": random_walk_log_rate}

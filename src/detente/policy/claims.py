@@ -18,6 +18,7 @@ Nothing here hard-codes a conclusion: a different scenario, fit or seed changes 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,15 @@ CLAIMS: dict[str, str] = {
 }
 
 
+#: Each claim's kind (reference/korea-2023/claims.md): descriptive, structural, causal,
+#: prescriptive or judgement; the verdict rules of :mod:`detente.verdicts` depend on it.
+KINDS: dict[str, str] = {
+    "C1": "descriptive", "C2": "descriptive", "C3": "structural", "C4": "causal",
+    "C5": "causal", "C6": "causal", "C7": "prescriptive", "C8": "causal", "C9": "judgement",
+    "C10": "descriptive",
+}
+
+
 @dataclass(frozen=True)
 class Claim:
     """One row of the claims table.
@@ -71,6 +81,17 @@ class Claim:
     finding: str
     basis: str
     note: str
+    kind: str = ""
+    verdict: str = ""
+    sentence: str = ""
+    tests: tuple[dict[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The claim as ``compare --json`` prints it (``id, verdict, basis, sentence, tests``,
+        and the finding with its numbers)."""
+        return {"id": self.id, "kind": self.kind, "claim": self.claim, "verdict": self.verdict,
+                "basis": self.basis, "sentence": self.sentence, "tests": list(self.tests),
+                "finding": self.finding, "note": self.note}
 
 
 def _q(x: np.ndarray) -> tuple[float, float, float]:
@@ -301,7 +322,89 @@ def claims_table(comp: Comparison, panel: pd.DataFrame | None = None,
                       " in 2009–2016.",
                       DATA_HISTORY, "the leader changed in Dec 2011 and technology matured, so "
                       "the contrast is not a causal estimate"))
-    return rows
+    verdicts = claim_verdicts(comp, panel, backtest)
+    return [dataclasses.replace(c, kind=KINDS.get(c.id, ""), verdict=verdicts[c.id].verdict,
+                                basis=verdicts[c.id].basis, sentence=verdicts[c.id].sentence,
+                                tests=tuple(verdicts[c.id].tests)) if c.id in verdicts else c
+            for c in rows]
+
+
+def _rate_by_policy(panel: pd.DataFrame, labels: tuple[str, ...]) -> float:
+    rows = panel[panel["us_policy"].isin(labels)]
+    return float(rows["launch_events"].sum() * 12.0 / max(len(rows), 1))
+
+
+def claim_verdicts(comp: Comparison, panel: pd.DataFrame, backtest: Any = None) -> dict:
+    """The verdict of each claim C1–C10 by the rules of :mod:`detente.verdicts` (one per claim,
+    its tests and their statistics, the reason in one sentence)."""
+    from detente.verdicts import (
+        assumption_verdict,
+        causal_verdict,
+        judgement_verdict,
+        record_verdict,
+    )
+
+    scen = comp.scenario
+    out = {}
+    as_of = pd.Period(scen.as_of, freq="M") if scen.as_of else panel.index.max()
+    before = panel.loc[panel.index <= as_of]
+    # C1: the record of US policy up to the column
+    talks = int(before.loc[before.index >= pd.Period("2021-01", freq="M"), "talks"].sum())
+    level = float(before["us_engagement"].dropna().iloc[-1])
+    out["C1"] = record_verdict([
+        (f"no US–DPRK negotiating month 2021-01–{as_of} (found {talks})", talks == 0, talks),
+        (f"US engagement coded {level:g} ≤ 0.5 (an offer, no talks) at {as_of}", level <= 0.5,
+         level)], "a passive US policy")
+    # C2: Russia's open backing, in the record
+    vetoes = int(panel.loc[panel.index >= pd.Period("2022-01", freq="M"), "unsc_veto"].sum())
+    summits = int(panel.loc[panel.index >= pd.Period("2023-01", freq="M"), "summit"].sum())
+    out["C2"] = record_verdict([
+        (f"{vetoes} UNSC veto month(s) on the DPRK since 2022 (≥ 2)", vetoes >= 2, vetoes),
+        (f"{summits} summit month(s) with the DPRK leader since 2023 (≥ 1)", summits >= 1,
+         summits)], "Russia's open backing")
+    # C3: no new UN sanctions since 2018, vetoes since 2022
+    since = comp.bridge.unsc_base_since
+    n_res = int(panel.loc[panel.index >= pd.Period(since, freq="M"), "unsc_resolution"].sum())
+    out["C3"] = record_verdict([
+        (f"{n_res} UNSC sanctions resolution month(s) since {since} (= 0)", n_res == 0, n_res),
+        (f"{vetoes} veto month(s) since 2022 (≥ 1)", vetoes >= 1, vetoes)],
+        "a blocked Security Council")
+    # C4: the causal term, out of sample on rolling origins, else in sample
+    comparison = None
+    if backtest is not None and (backtest.scores["kind"] == "rolling").any():
+        rows = backtest.comparisons("rolling")
+        hit = rows[(rows["baseline"] == "no_policy") & (rows["score"] == "log_score")
+                   & (rows["horizon"] == "1-12")]
+        comparison = None if hit.empty else hit.iloc[0].to_dict()
+    draws = comp.posterior.samples.get("log_rate_ratio_dialogue")
+    out["C4"] = causal_verdict(draws, -1, comparison,
+                               "a lower launch rate in dialogue than in stalemate")
+    out["C5"] = assumption_verdict(
+        "The forecast difference on Russia–DPRK cooperation comes from the bargaining engine and "
+        "assumed responses; alignment events are too few to fit a causal effect.")
+    out["C6"] = assumption_verdict(
+        "Conflict risk cannot be calibrated on data here: the index is a weighted mean of "
+        "assumed components, not a probability.")
+    out["C7"] = assumption_verdict(
+        "The policy's effect on talks reaches the dynamics only through bridge rule B1, whose "
+        f"coefficient (beta_talks = {comp.bridge.beta_talks:g}) is assumed, not estimated, and "
+        "the DPRK's response to incentives is an assumed input.")
+    out["C8"] = assumption_verdict(
+        "The denuclearisation forecast under pressure rests on the scenario's inputs and assumed "
+        "responses; 2017 against 2018 is one year each side, an anecdote, not a test.")
+    out["C9"] = judgement_verdict(
+        "Whether one attempt is worth its cost is a value judgement; détente shows the "
+        "probabilities each policy implies, not which risk to prefer.")
+    patience = _rate_by_policy(panel, ("Strategic patience", "Strategic patience (resumed)"))
+    engaged = _rate_by_policy(panel, ("Six-Party Talks", "Six-Party implementation",
+                                      "Summit diplomacy"))
+    out["C10"] = record_verdict([
+        (f"{patience:.1f} launch events a year under strategic patience against {engaged:.1f} "
+         "under the engagement periods (Six-Party, summit diplomacy)", patience > engaged,
+         {"strategic_patience": patience, "engagement": engaged})],
+        "more testing under strategic patience (a description: the leader and the technology "
+        "changed too, so not a causal estimate)")
+    return out
 
 
 #: The test of each argument a scenario can declare (``argument:``), by its id

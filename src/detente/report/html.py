@@ -395,7 +395,7 @@ def report_context(comp: Any, claims: list[Any] | None = None,
         "track_record": [] if track_record is None else track_record.lines(),
         "issues": issues, "stances": stances,
         "policies": policies, "figures": figs, "yearly": yearly, "summary": summary,
-        "claims": [dict(c.__dict__) for c in claims],
+        "claims": [c.to_dict() for c in claims],
         "held_months": None if held_months is None else {"sentence": held_months.sentence},
         "oos": None if oos is None else {
             "held_out": None if oos.held_out is None else {"until": oos.held_out.until},
