@@ -148,6 +148,21 @@ def _cns_export_counts(raw: Path) -> dict[str, int]:
     return counts
 
 
+#: Launches the CNS data miss, added from a dated report of a primary source (the ROK Joint
+#: Chiefs of Staff, via Reuters) and marked ``status = added``.
+ADDED_LAUNCHES: tuple[dict[str, str], ...] = (
+    {"date": "2022-12-31", "date_precision": "day", "launch_time_utc": "17:50",
+     "missile": "kn-25", "missile_name": "KN-25", "missile_class": "SRBM",
+     "facility": "ryongsong", "outcome": "success", "status": "added",
+     "source": "ROK Joint Chiefs of Staff, 1 Jan 2023: one short-range ballistic missile from "
+               "the Ryongsong area of Pyongyang at about 02:50 KST (17:50 GMT, 31 Dec), about "
+               "400 km (Reuters, via The Japan News/Yomiuri, 2023-01-01: "
+               "https://japannews.yomiuri.co.jp/politics/defense-security/20230101-81312/); KCNA "
+               "named it a 600 mm super-large multiple rocket launcher (KN-25); absent from "
+               "the CNS data"},
+)
+
+
 def build_missile_launches(history: Path) -> pd.DataFrame:
     """One row per missile (or SLV) flight, the CNS unit; facts only, no description text."""
     raw = history / "raw"
@@ -189,7 +204,7 @@ def build_missile_launches(history: Path) -> pd.DataFrame:
                     "source": source,
                 }
             )
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame([*rows, *ADDED_LAUNCHES])
     return frame.sort_values(["date", "launch_time_utc"], kind="stable").reset_index(drop=True)
 
 

@@ -41,12 +41,14 @@ def annual(reference_dir: Path) -> pd.DataFrame:
     return pd.read_csv(reference_dir / "history" / "missile_launches_by_year.csv").set_index("year")
 
 
-def _per_year(flights: pd.DataFrame) -> pd.DataFrame:
-    year = flights["date"].str[:4].astype(int)
+def _per_year(flights: pd.DataFrame, date: str = "date_utc") -> pd.DataFrame:
+    """Yearly counts by the date as published (the reference's annual table counts published
+    dates; détente's own unit, the KST date, is checked in test_kst_dates.py)."""
+    year = flights[date].str[:4].astype(int)
     grouped = flights.groupby(year)
     out = pd.DataFrame({
         "launches": grouped.size(),
-        "events": grouped["date"].nunique(),
+        "events": grouped[date].nunique(),
         "failures": grouped["outcome"].agg(lambda s: int((s == "failure").sum())),
     })
     for column, cls in CLASS_COLUMNS.items():
@@ -64,26 +66,38 @@ def test_annual_table_covers_1984_to_2025(annual: pd.DataFrame) -> None:
     ["launches", "events", "launches_excl_slv", "failures", *CLASS_COLUMNS],
 )
 def test_cns_columns_match_exactly_every_year(annual: pd.DataFrame, column: str) -> None:
-    ours = _per_year(evidence.missile_launches())
+    from tests.evidence._kst import cns_only
+
+    ours = _per_year(cns_only(evidence.missile_launches()))
     mismatch = ours[column].compare(annual[column].astype(int))
     assert mismatch.empty, f"{column} differs:\n{mismatch}"
 
 
 def test_launch_events_frame_is_the_primary_unit(annual: pd.DataFrame) -> None:
-    """launch_events() has one row per launch day: its yearly row count is the `events` column
-    and its missiles sum to the `launches` column."""
+    """launch_events() has one row per launch day (KST): its missiles sum to the `launches`
+    column every year; its yearly row count is the number of distinct KST dates, which differs
+    from the annual table's `events` (published dates) only where a UTC day splits into two
+    Korean days (the expected KST days are recomputed here from the published date and time)."""
+    from tests.evidence._kst import added_per_year, kst_days_per_year
+
     events = evidence.launch_events()
     year = events["date"].str[:4].astype(int)
     assert events["date"].is_unique
-    count = events.groupby(year).size().reindex(annual.index, fill_value=0)
     missiles = events.groupby(year)["missiles"].sum().reindex(annual.index, fill_value=0)
-    assert (count == annual["events"]).all()
-    assert (missiles == annual["launches"]).all()
+    flights = evidence.missile_launches()
+    assert (missiles == annual["launches"] + added_per_year(flights, annual.index)).all()
+    want = kst_days_per_year(flights, annual.index)
+    count = events.groupby(year).size().reindex(annual.index, fill_value=0)
+    assert (count == want).all()
+    # 2023: 17 and 18 Dec (KST) are two days, and the added 1 Jan 2023 KN-25 launch is a third
+    assert (count - annual["events"]).to_dict()[2023] == 2
 
 
 def test_export_columns_match_over_the_export_span(annual: pd.DataFrame) -> None:
-    flights = evidence.missile_launches()
-    ours = _per_year(flights[flights["date"] <= CNS_EXPORT_LAST])
+    from tests.evidence._kst import cns_only
+
+    flights = cns_only(evidence.missile_launches())
+    ours = _per_year(flights[flights["date_utc"] <= CNS_EXPORT_LAST])
     for year in range(1984, 2024):  # 2023: Jan – 12 Apr only, as the export
         assert ours.loc[year, "launches"] == annual.loc[year, "cns_export_2023_launches"], year
         assert ours.loc[year, "events"] == annual.loc[year, "cns_export_2023_events"], year
@@ -101,9 +115,11 @@ def _raw_export_dates(reference_dir: Path) -> pd.Series:
 
 
 def test_raw_cns_export_matches_month_by_month(reference_dir: Path) -> None:
+    from tests.evidence._kst import cns_only
+
     export = _raw_export_dates(reference_dir)
-    flights = evidence.missile_launches()
-    ours = flights.loc[flights["date"] <= CNS_EXPORT_LAST, "date"]
+    flights = cns_only(evidence.missile_launches())
+    ours = flights.loc[flights["date_utc"] <= CNS_EXPORT_LAST, "date_utc"]
     assert len(ours) == len(export) == 245
     pd.testing.assert_series_equal(
         ours.str[:7].value_counts().sort_index(), export.str[:7].value_counts().sort_index(),
@@ -112,9 +128,11 @@ def test_raw_cns_export_matches_month_by_month(reference_dir: Path) -> None:
 
 
 def test_raw_cns_export_matches_day_by_day_but_one_documented_shift(reference_dir: Path) -> None:
+    from tests.evidence._kst import cns_only
+
     export = _raw_export_dates(reference_dir).value_counts()
-    flights = evidence.missile_launches()
-    ours = flights.loc[flights["date"] <= CNS_EXPORT_LAST, "date"].value_counts()
+    flights = cns_only(evidence.missile_launches())
+    ours = flights.loc[flights["date_utc"] <= CNS_EXPORT_LAST, "date_utc"].value_counts()
     diff = ours.sub(export, fill_value=0)
     diff = diff[diff != 0].sort_index()
     # 23:10 UTC on 4 Jan 2022 is 5 Jan in Korea: the only day-level difference
@@ -141,8 +159,10 @@ ALT_SOURCE_CHECKS = {
 
 
 def test_alternative_counts_differ_by_their_documented_gap(reference_dir: Path) -> None:
+    from tests.evidence._kst import cns_only
+
     alt = pd.read_csv(reference_dir / "history" / "missile_counts_alt_sources.csv", dtype=str)
-    ours = _per_year(evidence.missile_launches())
+    ours = _per_year(cns_only(evidence.missile_launches()))
     ours["launches_not_failed"] = ours["launches"] - ours["failures"]
     checked = 0
     for row in alt.itertuples(index=False):

@@ -22,8 +22,12 @@ def test_json_summary_matches_the_annual_table(reference_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert [r["year"] for r in rows] == [2016, 2017, 2018, 2019]
-    for row in rows:
-        assert row["launch_events"] == annual.loc[row["year"], "events"]
+    from detente import evidence
+    from tests.evidence._kst import kst_days_per_year
+
+    kst = kst_days_per_year(evidence.missile_launches(), annual.index)
+    for row in rows:  # launch days are Korean days; the annual table counts published dates
+        assert row["launch_events"] == kst.loc[row["year"]]
         assert row["missiles"] == annual.loc[row["year"], "launches"]
         assert row["dialogue_months"] + row["stalemate_months"] + row["crisis_months"] == 12
     # 2016: two nuclear tests (January, September); 2017: one (September)

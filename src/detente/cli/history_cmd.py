@@ -9,6 +9,7 @@ import pandas as pd
 import typer
 from rich import box
 from rich.table import Table
+from rich.text import Text
 
 from detente.cli._app import app, console, fail
 from detente.errors import DetenteError
@@ -43,6 +44,9 @@ def history(
     from_year: Annotated[int | None, typer.Option("--from", help="First year (1984–2025).")] = None,
     to_year: Annotated[int | None, typer.Option("--to", help="Last year (1984–2025).")] = None,
     events: Annotated[bool, typer.Option("--events", help="List the dated events instead.")] = False,
+    outcome: Annotated[str | None, typer.Option(
+        "--outcome", help="List the records of one outcome, each with its source: launch-days, "
+        "missiles, new-system-debuts, strategic-tests, nuclear-tests, warhead-estimates.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """The cited record of DPRK launches, tests, diplomacy and sanctions, by year or by event."""
@@ -50,9 +54,31 @@ def history(
 
     try:
         summary = yearly_summary(from_year, to_year)
+        if outcome is not None:
+            from detente.evidence.outcomes import OUTCOMES, outcome_frame
+
+            frame = outcome_frame(outcome)
     except DetenteError as err:
         fail(err)
     first, last = int(summary.index.min()), int(summary.index.max())
+    if outcome is not None:
+        column = "date" if "date" in frame.columns else "as_of"
+        years = frame[column].astype(str).str[:4].astype(int)
+        frame = frame[(years >= first) & (years <= last)].drop(columns=["month"],
+                                                               errors="ignore")
+        if as_json:
+            typer.echo(json.dumps({"outcome": outcome, "unit": OUTCOMES[outcome].unit,
+                                   "records": json.loads(frame.to_json(orient="records"))},
+                                  ensure_ascii=False, indent=1))
+            return
+        table = Table(title=f"{outcome} ({OUTCOMES[outcome].unit}), {first}–{last}",
+                      caption=OUTCOMES[outcome].meaning)
+        for col in frame.columns:
+            table.add_column(col, overflow="fold", max_width=60 if col == "source" else None)
+        for row in frame.itertuples(index=False):
+            table.add_row(*(Text(str(v)) for v in row))
+        console.print(table)
+        return
     if events:
         frame = _events_frame(first, last)
         if as_json:

@@ -91,16 +91,41 @@ def _month_of(date_text: pd.Series) -> pd.Series:
     return date_text.map(one)
 
 
+#: Korea Standard Time is UTC+9 all year (no daylight saving since 1988).
+KST_OFFSET = pd.Timedelta(hours=9)
+
+
+def kst_dates(date: pd.Series, time_utc: pd.Series, precision: pd.Series) -> pd.Series:
+    """The Korean (KST) calendar date of each launch: the published date and UTC time plus
+    nine hours where the time is known (a 23:24 UTC launch on 17 Dec is 18 Dec in Korea); the
+    published date where it is not."""
+    has = (time_utc.fillna("") != "") & (precision == "day")
+    out = date.copy()
+    if has.any():
+        stamp = pd.to_datetime(date[has] + " " + time_utc[has], format="%Y-%m-%d %H:%M")
+        out[has] = (stamp + KST_OFFSET).dt.strftime("%Y-%m-%d")
+    return out
+
+
 def missile_launches() -> pd.DataFrame:
     """One row per missile or SLV flight (the CNS unit), 1984–2025.
 
-    Columns: ``date`` (str, ``YYYY-MM-DD``; ``YYYY-MM`` for a few 1984–1992 entries CNS dates
-    only to the month), ``month`` (Period), ``date_precision``, ``launch_time_utc``, ``missile``,
+    Columns: ``date`` (str, ``YYYY-MM-DD``: the **Korean (KST) date**, from the published date and
+    the UTC launch time where it is known; ``YYYY-MM`` for a few 1984–1992 entries CNS dates
+    only to the month), ``date_utc`` (the date as published, UTC where a time is given),
+    ``date_basis`` (``KST from the UTC time`` or ``as published``), ``month`` (Period, of the KST
+    date), ``date_precision``, ``launch_time_utc`` (kept as published), ``missile``,
     ``missile_name``, ``missile_class`` (ICBM/IRBM/MRBM/SRBM/SLBM/HGV/SLV/Unknown), ``facility``,
     ``outcome`` (success/failure/unknown), ``status`` (``final`` up to the end of the CNS export,
     2023-04-12; ``preliminary`` after), ``source``.
     """
     frame = _read("missile_launches.csv").copy()
+    frame.insert(1, "date_utc", frame["date"])
+    frame["date"] = kst_dates(frame["date_utc"], frame["launch_time_utc"],
+                              frame["date_precision"])
+    frame.insert(2, "date_basis", (frame["date_utc"] != "").map(lambda _: "as published"))
+    known = (frame["launch_time_utc"] != "") & (frame["date_precision"] == "day")
+    frame.loc[known, "date_basis"] = "KST from the UTC time"
     frame["month"] = _month_of(frame["date"])
     return frame
 

@@ -1,0 +1,107 @@
+"""The outcomes a claim about "the programme advancing" can be tested on, each with its unit
+and its source (issue 12): launch days are one measure among several, and a poor one of growth
+(missiles rose from 33 to 41 from 2023 to 2024 while launch days fell).
+
+:data:`OUTCOMES` names each outcome; :func:`outcome_frame` gives its dated records, one row per
+event (or estimate), each with its ``source``. ``detente history --outcome NAME`` prints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from detente.errors import OptionsError, Problem
+from detente.evidence import _data
+
+#: Missile classes whose flights are development tests of strategic systems.
+STRATEGIC_CLASSES = ("IRBM", "ICBM", "SLBM", "HGV", "SLV")
+
+
+def new_system_debuts() -> pd.DataFrame:
+    """The first flight of each missile type (the CNS/nagix type), by its Korean date.
+
+    Columns ``date, month, missile, missile_name, missile_class, outcome, source``; flights of an
+    unknown type are left out (they cannot debut a type).
+    """
+    flights = _data.missile_launches()
+    known = flights[flights["missile"] != "unknown"]
+    first = known.sort_values(["date", "launch_time_utc"], kind="stable").groupby(
+        "missile", sort=False).head(1)
+    return first[["date", "month", "missile", "missile_name", "missile_class", "outcome",
+                  "source"]].sort_values("date", kind="stable").reset_index(drop=True)
+
+
+def strategic_tests() -> pd.DataFrame:
+    """Flights of IRBMs, ICBMs, SLBMs, hypersonic glide vehicles and space launchers."""
+    flights = _data.missile_launches()
+    keep = flights["missile_class"].isin(STRATEGIC_CLASSES)
+    return flights.loc[keep, ["date", "month", "missile_name", "missile_class", "outcome",
+                              "source"]].reset_index(drop=True)
+
+
+def _launch_days() -> pd.DataFrame:
+    return _data.launch_events()[["date", "month", "missiles", "missile_classes", "source"]]
+
+
+def _missiles() -> pd.DataFrame:
+    return _data.missile_launches()[["date", "month", "missile_name", "missile_class",
+                                     "status", "source"]]
+
+
+def _nuclear() -> pd.DataFrame:
+    t = _data.nuclear_tests()
+    return t.assign(date=t["date"].dt.strftime("%Y-%m-%d"))[
+        ["date", "month", "test_no", "yield_low_kt", "yield_high_kt", "source"]]
+
+
+def _warheads() -> pd.DataFrame:
+    return _data.arsenal_estimates()[["as_of", "estimator", "warheads_low", "warheads_high",
+                                      "counting_basis", "fissile_equiv_warheads_low",
+                                      "fissile_equiv_warheads_high", "source"]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One outcome: its unit in words, what it measures, and its dated records."""
+
+    name: str
+    unit: str
+    meaning: str
+    records: Callable[[], pd.DataFrame]
+
+
+OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
+    Outcome("launch-days", "distinct launch days (KST)", "how often the DPRK tests",
+            _launch_days),
+    Outcome("missiles", "missiles and space launch vehicles flown (CNS unit)",
+            "how much the DPRK tests", _missiles),
+    Outcome("new-system-debuts", "first flight of a missile type",
+            "new systems: the programme broadening", new_system_debuts),
+    Outcome("strategic-tests", "IRBM, ICBM, SLBM, hypersonic and space-launch flights",
+            "development of strategic systems", strategic_tests),
+    Outcome("nuclear-tests", "nuclear test explosions, with seismic yield estimates",
+            "the warhead programme", _nuclear),
+    Outcome("warhead-estimates", "estimated warheads (SIPRI, FAS), with their ranges and "
+            "counting basis (a methodology break in 2022)", "the size of the arsenal",
+            _warheads),
+)}
+
+
+def outcome_frame(name: str) -> pd.DataFrame:
+    """The dated records of outcome ``name`` (one of :data:`OUTCOMES`), each with its source.
+
+    Raises
+    ------
+    OptionsError
+        An unknown outcome name, listing the known ones.
+    """
+    if name not in OUTCOMES:
+        raise OptionsError(f"unknown outcome {name!r}", [Problem(
+            f"no outcome {name!r}", path="--outcome", allowed=", ".join(OUTCOMES))])
+    return OUTCOMES[name].records()
+
+
+__all__ = ["OUTCOMES", "Outcome", "new_system_debuts", "outcome_frame", "strategic_tests"]
