@@ -60,6 +60,9 @@ class Evaluation:
     track_record : BackcastResult or None
         The bargaining engines' back-casts on past cases (:func:`detente.backcast.backcast`);
         None when skipped.
+    audit : RegimeAudit or None
+        The regime-coding audit of the dynamic model (:func:`detente.dynamics.audit.audit`);
+        None without a dynamics binding.
     """
 
     comparison: Any
@@ -72,6 +75,7 @@ class Evaluation:
     notes: tuple[str, ...] = ()
     sensitivity: Any = None
     track_record: Any = None
+    audit: Any = None
 
     @property
     def scenario(self) -> Any:
@@ -112,6 +116,8 @@ class Evaluation:
             out["backtest_episodes"] = self.backtest.summary("episode").reset_index()
         if self.track_record is not None:
             out["backcast"] = self.track_record.to_frame()
+        if self.audit is not None:
+            out["regime_audit"] = self.audit.to_frame()
         return out
 
     def to_frame(self) -> pd.DataFrame:
@@ -124,6 +130,7 @@ class Evaluation:
         return {**self.comparison.to_dict(),
                 "claims": None if self.claims is None else [c.to_dict() for c in self.claims],
                 "out_of_sample": out_of_sample_dict(self.out_of_sample),
+                "regime_audit": None if self.audit is None else self.audit.to_dict(),
                 "track_record": (None if self.track_record is None else
                                  {"summary": self.track_record.summary(),
                                   "lines": self.track_record.lines()}),
@@ -203,11 +210,16 @@ def evaluate(
                    panel=panel, progress=say)
     notes: list[str] = []
     bt = None
+    regime_audit = None
     if comp.bound:
         if panel is None:
             from detente.evidence import monthly_panel
 
             panel = monthly_panel()
+        from detente.dynamics.audit import audit as run_audit
+
+        say("auditing the regime coding (coding variants, placebo, event study)")
+        regime_audit = run_audit(panel, until=comp.posterior.until)
         if backtest:
             import warnings
 
@@ -251,7 +263,8 @@ def evaluate(
                "paths_per_draw": comp.paths_per_draw}
     return Evaluation(comparison=comp, backtest=bt, claims=claims, panel=panel,
                       options=options, started=started, ended=_now(), notes=tuple(notes),
-                      sensitivity=sensitivity, track_record=track_record)
+                      sensitivity=sensitivity, track_record=track_record,
+                      audit=regime_audit)
 
 
 __all__ = ["Evaluation", "evaluate", "out_of_sample_dict"]

@@ -28,9 +28,12 @@ def test_report_renders_in_chromium(small_comparison, panel, episode_backtest, s
     sync_api = pytest.importorskip("playwright.sync_api")
     from detente.cli.compare_cmd import load_sensitivity
 
+    from detente.dynamics.audit import audit
+
     sensitivity = load_sensitivity(sweep_store[1], sweep_store[0])
     path = write_report(small_comparison, tmp_path, panel=panel, backtest=episode_backtest,
-                        sensitivity=sensitivity)
+                        sensitivity=sensitivity,
+                        audit=audit(panel, until=small_comparison.posterior.until))
     errors: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -44,11 +47,19 @@ def test_report_renders_in_chromium(small_comparison, panel, episode_backtest, s
                 "figure img, figure svg",
                 "els => els.map(e => [e.closest('figure').id, e.getBoundingClientRect().width,"
                 " e.getBoundingClientRect().height, e.naturalWidth || 1])")
+            # the regime-coding audit renders: the variant table, the placebo, the event study
+            audit_boxes = page.eval_on_selector_all(
+                "#coding-variants, #placebo, #event-study, #track-record",
+                "els => els.map(e => [e.id, e.getBoundingClientRect().height, "
+                "e.innerText.length])")
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
         finally:
             browser.close()
     assert errors == []
+    assert sorted(b[0] for b in audit_boxes) == ["coding-variants", "event-study", "placebo",
+                                                  "track-record"]
+    assert all(height > 0 and chars > 0 for _, height, chars in audit_boxes)
     # FIGURES, the back-test figure, one trajectory figure per policy, one tornado per output
     expected = 7 + 1 + len(small_comparison.policy_ids) + len(sensitivity.outputs())
     assert sum(fig_id.startswith("fig-tornado") for fig_id, *_ in sizes) == 2

@@ -167,3 +167,35 @@ def backtest_cmd(
         pit = result.pit(kind=kind)
         console.print("PIT histogram of the model (10 bins, calibrated = 0.10 each): "
                       + " ".join(f"{v:.2f}" for v in pit) + "\n")
+
+
+@app.command("audit")
+def audit_cmd(
+    until: Annotated[str, typer.Option(help="Last month of the estimation window YYYY-MM.")] = "2023-09",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """The regime-coding audit: the dialogue effect under other codings, a placebo test and an
+    event study of launches around dialogue onsets."""
+    from detente.dynamics.audit import audit
+
+    try:
+        result = audit(until=until)
+    except DetenteError as err:
+        fail(err)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=1))
+        return
+    t = Table(title=f"The dialogue effect β_D under each coding (maximum likelihood, months to "
+                    f"{until})", box=box.SIMPLE_HEAD)
+    for col in ("coding", "β_D", "95 % interval", "rate ratio", "dialogue months"):
+        t.add_column(col, justify="left" if col == "coding" else "right")
+    for r in result.variants.itertuples():
+        t.add_row(r.variant, f"{r.log_ratio:+.2f}", f"{r.ci_low:+.2f} … {r.ci_high:+.2f}",
+                  f"{r.ratio:.2f}", str(r.dialogue_months))
+    console.print(t)
+    console.print("Placebo: " + result.placebo_test.sentence + ".", highlight=False)
+    e = result.events
+    console.print("Event study (mean launch events by month from a dialogue onset): "
+                  + " ".join(f"{int(m):+d}:{v:.2f}" for m, v in
+                             zip(e.relative_month, e.mean_launch_events, strict=True)),
+                  highlight=False)

@@ -23,8 +23,8 @@ from detente.errors import OptionsError, Problem
 
 #: Section ids every report contains, in order (the tests check them).
 SECTIONS: tuple[str, ...] = ("question", "scenario", "policies", "fan-charts", "comparison",
-                             "claims", "evidence", "sensitivity", "method", "assumptions",
-                             "limits")
+                             "claims", "evidence", "regime-audit", "sensitivity", "method",
+                             "assumptions", "limits")
 
 #: Figure ids every report contains (plus one ``fig-trajectories-<policy>`` per policy and
 #: ``fig-backtest`` when an episode back-test is given, and one ``fig-tornado-<k>`` per output of
@@ -198,7 +198,7 @@ def render_report(comp: Any, claims: list[Any] | None = None,
 def report_context(comp: Any, claims: list[Any] | None = None,
                    panel: pd.DataFrame | None = None, backtest: Any = None,
                    sensitivity: Sensitivity | None = None,
-                   track_record: Any = None) -> dict[str, Any]:
+                   track_record: Any = None, audit: Any = None) -> dict[str, Any]:
     """Everything the report shows, as plain JSON-ready data (strings, numbers, lists, dicts;
     figures as base64 PNG): the template's context.
 
@@ -393,6 +393,15 @@ def report_context(comp: Any, claims: list[Any] | None = None,
                      f"{comp.horizon_years} years?"),
         "headline": track_record_headline(comp, track_record) + headline(comp, oos),
         "track_record": [] if track_record is None else track_record.lines(),
+        "audit": None if audit is None else {
+            "variants": [{"variant": r.variant, "log_ratio": f"{r.log_ratio:+.2f}",
+                          "interval": f"{r.ci_low:+.2f} … {r.ci_high:+.2f}",
+                          "ratio": f"{r.ratio:.2f}", "months": int(r.dialogue_months)}
+                         for r in audit.variants.itertuples()],
+            "placebo": audit.placebo_test.sentence,
+            "events": [{"month": f"{int(r.relative_month):+d}",
+                        "mean": f"{r.mean_launch_events:.2f}"} for r in audit.events.itertuples()],
+            "until": audit.until},
         "issues": issues, "stances": stances,
         "policies": policies, "figures": figs, "yearly": yearly, "summary": summary,
         "claims": [c.to_dict() for c in claims],
