@@ -27,7 +27,6 @@ def test_report_renders_in_chromium(small_comparison, panel, episode_backtest, s
         pytest.fail("Debian chromium not found at /usr/bin/chromium (.ci/run installs it)")
     sync_api = pytest.importorskip("playwright.sync_api")
     from detente.cli.compare_cmd import load_sensitivity
-
     from detente.dynamics.audit import audit
 
     sensitivity = load_sensitivity(sweep_store[1], sweep_store[0])
