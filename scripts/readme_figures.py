@@ -35,13 +35,27 @@ def block(doc: dict) -> str:
     lines = [f"`detente compare korea-2023 --seed 2023 --json` ({doc['draws']} draws, "
              f"{doc['horizon_months']} months from {doc['start_month']}):", "",
              "| policy | launch events, 3 years (80 %) | P(nuclear test) | P(dialogue ≤ 12 m) "
-             "| talks position (80 %) |", "|---|---|---|---|---|"]
+             "| talks position (80 %) | Δ launches vs status quo, paired (80 %) |",
+             "|---|---|---|---|---|---|"]
+    paired = {r["policy"]: r for r in doc["paired"] if r["quantity"] == "launch_events"}
     for r in doc["summary"]:
+        d = paired[r["policy"]]
         lines.append(f"| {r['policy']} | {r['launch_events_median']:.0f} "
                      f"({r['launch_events_q10']:.0f}–{r['launch_events_q90']:.0f}) | "
                      f"{r['p_nuclear_test']:.0%} | {r['p_dialogue_12m']:.0%} | "
-                     f"{r['talks_median']:.0f} ({r['talks_q10']:.0f}–{r['talks_q90']:.0f}) |")
+                     f"{r['talks_median']:.0f} ({r['talks_q10']:.0f}–{r['talks_q90']:.0f}) | "
+                     f"{d['median']:+.0f} ({d['q10']:+.0f} to {d['q90']:+.0f}) |")
     lines.append("")
+    lines.append(f"Δ launches is assumption-driven: {doc['paired'][0]['basis']}.")
+    lines.append("")
+    if doc.get("claims"):
+        lines.append("Claims of the September 2023 column, verdicts by rule (`detente.verdicts`):")
+        lines.append("")
+        lines.append("| claim | verdict | basis | why |")
+        lines.append("|---|---|---|---|")
+        for c in doc["claims"]:
+            lines.append(f"| {c['id']} | {c['verdict']} | {c['basis']} | {c['sentence']} |")
+        lines.append("")
     if doc.get("track_record"):
         lines.append("Track record of the bargaining engines (back-casts, `detente backcast`):")
         lines.append("")

@@ -182,3 +182,20 @@ def test_scenario_without_a_binding_is_a_bargaining_comparison(reference_dir, po
     assert list(comp.summary_frame().columns) == ["name", "issue_median", "n_levers",
                                                   "n_assumptions"]
     assert comp.to_dict()["note"] == comp.UNBOUND_NOTE
+
+
+def test_paired_differences_are_the_policy_minus_the_status_quo_path_by_path(small_comparison):
+    """Recomputed here from the trajectories: the paired difference of each path's launch total,
+    and the share of paths with fewer launches; a policy that changes nothing differs by 0."""
+    comp = small_comparison
+    paired = comp.paired_frame()
+    sq = comp.status_quo.trajectories.launch_events.sum(axis=1)
+    for o in comp.outcomes:
+        d = o.trajectories.launch_events.sum(axis=1) - sq
+        row = paired[(paired.policy == o.policy_id) & (paired.quantity == "launch_events")]
+        assert row["median"].iloc[0] == pytest.approx(np.median(d))
+        assert row["p_better"].iloc[0] == pytest.approx(np.mean(d < 0))
+        assert row["q10"].iloc[0] <= row["median"].iloc[0] <= row["q90"].iloc[0]
+        if not o.changes:
+            assert (d == 0).all() and row["median"].iloc[0] == 0
+    assert set(paired["basis"]) == {comp.PAIRED_BASIS}

@@ -170,22 +170,27 @@ def _render(comp, claims) -> None:
               box=None, padding=(0, 1), pad_edge=False, header_style="bold underline")
     t.add_column("policy", no_wrap=True)
     for col in (f"launches {comp.horizon_years}y", "P(nuc)", "P(talks)", "talks pos.",
-                "index*"):
+                "Δ launches"):
         t.add_column(col, justify="right", no_wrap=True)
+    paired = comp.paired_frame()
+    paired = paired[paired["quantity"] == "launch_events"].set_index("policy")
     for pid, r in frame.iterrows():
-        t.add_row(pid,
+        d = paired.loc[pid]
+        t.add_row(Text(str(pid)),
                   f"{r.launch_events_median:.0f} ({r.launch_events_q10:.0f}–"
                   f"{r.launch_events_q90:.0f})",
                   f"{r.p_nuclear_test:.0%}", f"{r.p_dialogue_12m:.0%}",
                   f"{r.talks_median:.0f} ({r.talks_q10:.0f}–{r.talks_q90:.0f})",
-                  f"{r.scenario_index:.0f}")
+                  f"{d['median']:+.0f} ({d['q10']:+.0f} to {d['q90']:+.0f})")
     console.print(t)
     console.print(f"launches {comp.horizon_years}y: launch events over {comp.horizon_years} "
                   "years, median (80 % interval). P(nuc): a nuclear test within "
                   f"{comp.horizon_years} years. P(talks): dialogue starts within 12 months. "
-                  "talks pos.: forecast position on the talks issue (0–100). * index: "
-                  "conflict-risk scenario index from stated assumptions — not a probability.",
-                  style="dim")
+                  "talks pos.: forecast position on the talks issue (0–100). Δ launches: the "
+                  "policy minus the status quo, paired path by path (median, 80 % interval) — "
+                  "assumption-driven: it passes through the bridge rules' assumed coefficients. "
+                  "The conflict-risk index is in the report's own section (a scenario index, "
+                  "not a probability).", style="dim")
     console.print("\n[bold]Assumed responses and dynamics levers[/] (not fitted):")
     for o in comp.outcomes:
         assumed = [c.describe() for c in o.changes if c.kind == "assumption"]

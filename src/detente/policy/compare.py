@@ -284,6 +284,62 @@ class Comparison:
             })
         return pd.DataFrame(rows).set_index("policy")
 
+    #: What every paired difference passes through: the bridge rules' assumed coefficients.
+    PAIRED_BASIS: ClassVar[str] = (
+        "model output through assumed bridge coefficients (B1 beta_talks, B2 beta_sanctions): "
+        "assumption-driven, not estimated")
+
+    def paired_frame(self, bootstrap: int = 200) -> pd.DataFrame:
+        """Each policy minus the status quo, path by path (common random numbers pair them).
+
+        One row per policy and quantity: ``launch_events`` (total over the horizon; negative =
+        fewer), ``p_nuclear`` (Rao–Blackwellised P(nuclear test within the horizon)),
+        ``dialogue_12m`` (a dialogue month within 12 months, 0/1 per path). Columns: ``median``,
+        ``q10``, ``q90`` of the paired difference (for the two probabilities: the mean
+        difference and ± two Monte Carlo standard errors), ``p_better`` (share of pairs where the
+        policy does better: fewer launches, a lower nuclear probability, dialogue where the
+        status quo has none, minus the reverse for dialogue), its Monte Carlo standard error
+        ``p_better_se`` (binomial), ``median_se`` (bootstrap over pairs), and ``basis``.
+        Empty without a dynamics binding.
+        """
+        cols = ["policy", "quantity", "median", "q10", "q90", "p_better", "p_better_se",
+                "median_se", "n_pairs", "basis"]
+        if not self.bound:
+            return pd.DataFrame(columns=cols)
+        from detente.dynamics.priors import DIALOGUE
+
+        sq = self.status_quo.trajectories
+        rng = np.random.default_rng(0)  # the bootstrap only measures Monte Carlo error
+        rows = []
+        sq_launch = sq.launch_events.sum(axis=1)
+        sq_nuc = 1.0 - np.prod(1.0 - sq.nuclear_prob, axis=1)
+        sq_dia = (sq.regime[:, :12] == DIALOGUE).any(axis=1).astype(float)
+        for o in self.outcomes:
+            tr = o.trajectories
+            n = tr.launch_events.shape[0]
+            diffs = {
+                "launch_events": tr.launch_events.sum(axis=1) - sq_launch,
+                "p_nuclear": (1.0 - np.prod(1.0 - tr.nuclear_prob, axis=1)) - sq_nuc,
+                "dialogue_12m": (tr.regime[:, :12] == DIALOGUE).any(axis=1).astype(float)
+                - sq_dia,
+            }
+            for name, d in diffs.items():
+                better = d > 0 if name == "dialogue_12m" else d < 0
+                p = float(np.mean(better))
+                if name == "launch_events":
+                    mid, lo, hi = np.median(d), np.quantile(d, 0.1), np.quantile(d, 0.9)
+                    boot = np.median(d[rng.integers(0, n, size=(bootstrap, n))], axis=1)
+                    se = float(np.std(boot))
+                else:
+                    mid = float(np.mean(d))
+                    se = float(np.std(d) / np.sqrt(n))
+                    lo, hi = mid - 2 * se, mid + 2 * se
+                rows.append({"policy": o.policy_id, "quantity": name, "median": float(mid),
+                             "q10": float(lo), "q90": float(hi), "p_better": p,
+                             "p_better_se": float(np.sqrt(p * (1 - p) / n)), "median_se": se,
+                             "n_pairs": int(n), "basis": self.PAIRED_BASIS})
+        return pd.DataFrame(rows, columns=cols)
+
     def yearly_frame(self) -> pd.DataFrame:
         """Per policy and horizon year: launch events and missiles (median, 50 % and 80 %
         intervals) and P(dialogue starts in that year); empty without a dynamics binding."""
@@ -383,6 +439,7 @@ class Comparison:
             "bridge": self.bridge.as_dict(),
             "index_label": INDEX_LABEL if self.bound else None,
             "summary": records(self.summary_frame()),
+            "paired": records(self.paired_frame()),
             "yearly": records(self.yearly_frame()),
             "positions": records(self.positions_frame()),
             "assumptions": records(self.assumptions_frame()),

@@ -94,6 +94,28 @@ def _quantity_text(q: Any) -> str:
     return text
 
 
+def paired_sentence(comp: Any) -> str:
+    """What the paired differences say about launches: each policy minus the status quo, path
+    by path, whether its 80 % interval excludes zero, and that the channel is assumed."""
+    paired = comp.paired_frame()
+    launches = paired[paired["quantity"] == "launch_events"].set_index("policy")
+    # a policy identical to the status quo (no changes) has every paired difference exactly 0
+    moves = [p for p in comp.policy_ids
+             if (launches.loc[p, ["median", "q10", "q90"]] != 0).any()]
+    parts = [f"{p} {launches.loc[p, 'median']:+.0f} ({launches.loc[p, 'q10']:+.0f} to "
+             f"{launches.loc[p, 'q90']:+.0f}; fewer in {launches.loc[p, 'p_better']:.0%} of "
+             "pairs)" for p in moves]
+    clear = [p for p in moves if launches.loc[p, "q90"] < 0 or launches.loc[p, "q10"] > 0]
+    verdict = ("no policy's paired difference clears its 80 % interval: the data and the "
+               "models cannot tell these policies apart on launches" if not clear else
+               f"only {', '.join(clear)} clear{'s' if len(clear) == 1 else ''} the 80 % interval")
+    return (f"Launch events over {comp.horizon_years} years, each policy minus the status quo "
+            "paired path by path (median, 80 % interval): " + "; ".join(parts or ["none differ"])
+            + f" — {verdict}. These differences are assumption-driven: a policy reaches the "
+            "launch model only through the bridge rules' assumed coefficients (B1 beta_talks = "
+            f"{comp.bridge.beta_talks:g}, not estimated from history).")
+
+
 def track_record_headline(comp: Any, track_record: Any) -> list[str]:
     """The first sentence of the headline: what the engines' back-cast record allows.
 
@@ -125,18 +147,7 @@ def headline(comp: Any, oos: Any = None) -> list[str]:
         f"Chance that US–DPRK dialogue starts within 12 months: from "
         f"{summary.loc[worst, 'p_dialogue_12m']:.0%} ({worst}) to "
         f"{summary.loc[best, 'p_dialogue_12m']:.0%} ({best}).")
-    lo = summary["launch_events_median"].idxmin()
-    hi = summary["launch_events_median"].idxmax()
-    lines.append(
-        f"Missile launch events over {comp.horizon_years} years (median, 80 % interval): "
-        f"{summary.loc[lo, 'launch_events_median']:.0f} "
-        f"({summary.loc[lo, 'launch_events_q10']:.0f}–{summary.loc[lo, 'launch_events_q90']:.0f})"
-        f" under {lo} to {summary.loc[hi, 'launch_events_median']:.0f} "
-        f"({summary.loc[hi, 'launch_events_q10']:.0f}–{summary.loc[hi, 'launch_events_q90']:.0f})"
-        f" under {hi}; " + (
-            "their 80 % intervals overlap, so no policy is clearly better on launches."
-            if summary.loc[lo, "launch_events_q90"] >= summary.loc[hi, "launch_events_q10"]
-            else "their 80 % intervals do not overlap."))
+    lines.append(paired_sentence(comp))
     pn = summary["p_nuclear_test"]
     lines.append(f"Chance of a nuclear test within {comp.horizon_years} years: "
                  f"{pn.min():.0%} to {pn.max():.0%} across the policies.")
@@ -341,7 +352,13 @@ def report_context(comp: Any, claims: list[Any] | None = None,
                         f"{r.launch_events_q90:.0f})",
             "nuclear": f"{r.p_nuclear_test:.0%}", "dialogue": f"{r.p_dialogue_12m:.0%}",
             "talks": f"{r.talks_median:.0f} ({r.talks_q10:.0f}–{r.talks_q90:.0f})",
-            "unsc": f"{r.unsc_resolution_rate:.4f}", "index": f"{r.scenario_index:.0f}"})
+            "unsc": f"{r.unsc_resolution_rate:.4f}"})
+    paired = [{"policy": r["policy"], "quantity": r["quantity"],
+               "difference": (f"{r['median']:+.0f} ({r['q10']:+.0f} to {r['q90']:+.0f})"
+                              if r["quantity"] == "launch_events" else
+                              f"{r['median']:+.1%} (±{(r['q90'] - r['median']):.1%})"),
+               "p_better": f"{r['p_better']:.0%} ± {2 * r['p_better_se']:.0%}"}
+              for r in comp.paired_frame().to_dict(orient="records")]
 
     table = comp.posterior.table()
     posterior_rows = [{
@@ -404,6 +421,7 @@ def report_context(comp: Any, claims: list[Any] | None = None,
             "until": audit.until},
         "issues": issues, "stances": stances,
         "policies": policies, "figures": figs, "yearly": yearly, "summary": summary,
+        "paired": paired, "paired_basis": comp.PAIRED_BASIS,
         "claims": [c.to_dict() for c in claims],
         "held_months": None if held_months is None else {"sentence": held_months.sentence},
         "oos": None if oos is None else {
