@@ -120,6 +120,26 @@ class Evaluation:
             out["regime_audit"] = self.audit.to_frame()
         return out
 
+    def report_tables(self) -> dict[str, pd.DataFrame]:
+        """Every table the report shows, by name, as frames (``detente compare --export DIR``
+        writes each as ``DIR/<name>.csv``)."""
+        comp = self.comparison
+        out = {"summary": comp.summary_frame().reset_index(), "positions": comp.positions_frame(),
+               "assumptions": comp.assumptions_frame()}
+        if comp.bound:
+            out.update(yearly=comp.yearly_frame(), paired=comp.paired_frame())
+        if self.claims:
+            out["claims"] = self.claims_frame()
+        if self.backtest is not None:
+            out["backtest_episodes"] = self.backtest.summary("episode").reset_index()
+        if self.track_record is not None:
+            out["backcast"] = self.track_record.to_frame()
+        if self.audit is not None:
+            out["regime_audit_variants"] = self.audit.variants
+            out["regime_audit_placebo"] = self.audit.placebo
+            out["regime_audit_event_study"] = self.audit.events
+        return out
+
     def to_frame(self) -> pd.DataFrame:
         """The comparison's long tidy frame (:meth:`detente.policy.Comparison.to_frame`)."""
         return self.comparison.to_frame()

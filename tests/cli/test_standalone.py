@@ -133,9 +133,15 @@ def test_compare_without_a_binding_is_bargaining_only(tmp_path):
     path.write_text(UNBOUND, encoding="utf-8")
     store = tmp_path / "runs.duckdb"
     result = runner.invoke(app, ["compare", str(path), "--draws", "4", "--seed", "3",
-                                 "--out", str(tmp_path), "--store", str(store)],
+                                 "--out", str(tmp_path), "--store", str(store),
+                                 "--export", str(tmp_path / "tables")],
                            env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
+    import pandas as pd
+
+    summary = pd.read_csv(tmp_path / "tables" / "summary.csv")  # --export: every table as CSV
+    assert list(summary["policy"]) == ["status-quo", "pressure"]
+    assert not (tmp_path / "tables" / "paired.csv").exists()  # nothing simulated, nothing paired
     from detente.policy import Comparison
 
     text = " ".join(result.output.split())  # Rich wraps lines

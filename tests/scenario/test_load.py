@@ -218,3 +218,17 @@ def test_quantity_given_as_text_is_not_a_number(tmp_path: Path) -> None:
     [problem] = validate(path)
     assert (problem.line, problem.path, problem.message) == (
         line, "actors[2].capability", "'seven' is not a number")
+
+
+def test_validate_warns_on_a_mirror_source(tmp_path):
+    """A source on a documented mirror domain is a located warning naming the domain."""
+    from detente.scenario import validate
+
+    text = (Path(__file__).parent / "mini-2023.yaml").read_text(encoding="utf-8")
+    text = text.replace("address: https://correlatesofwar.org/data-sets/national-material-capabilities/",
+                        "address: https://de.zxc.wiki/wiki/National_Material_Capabilities")
+    path = tmp_path / "mirror.yaml"
+    path.write_text(text, encoding="utf-8")
+    warnings = [p for p in validate(path) if p.severity == "warning"]
+    hit = [p for p in warnings if "zxc.wiki" in p.message]
+    assert hit and hit[0].path == "sources[0].address" and hit[0].line is not None

@@ -36,6 +36,9 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
                 bridge: BridgeOpt = None, no_backtest: NoBacktestOpt = False,
                 store: StoreOpt = None, no_store: NoStoreOpt = False,
                 sweep: SweepOpt = None,
+                export: Annotated[Path | None, typer.Option(
+                    "--export", help="Also write every table of the report as CSV into this "
+                    "folder (one file per table).")] = None,
                 no_backcast: Annotated[bool, typer.Option(
                     "--no-backcast", help="Skip the bargaining engines' back-casts (their "
                     "track record on past cases); every output then says none was run.")] = False,
@@ -57,6 +60,8 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
             status.update("writing the report")
             content = report.context(result)
             path = report.write_context(content, out)
+            if export is not None:
+                exported = export_tables(result, export)
     except DetenteError as err:
         fail(err, input_name=scenario)
     run_id = record_result(result, content, store=store, skip=no_store, quiet=as_json)
@@ -80,6 +85,22 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
         console.print(f"\n[bold]Out of sample[/]: {_oos_line(result.out_of_sample)}",
                       highlight=False)
     console.print(f"\nReport: [bold]{path}[/]  (open it in a browser; self-contained)")
+    if export is not None:
+        console.print(f"Tables: {len(exported)} CSV files in {export}", highlight=False)
+
+
+def export_tables(result, folder: Path) -> list[Path]:
+    """Write every table of the report as ``folder/<name>.csv`` (atomically); a folder that
+    cannot be made is an OptionsError naming it."""
+    from detente._io import atomic_write
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return [atomic_write(folder / f"{name}.csv", frame.to_csv(index=False))
+                for name, frame in result.report_tables().items()]
+    except OSError as exc:
+        raise OptionsError(f"cannot write the tables to {folder}", [Problem(
+            str(exc), file=str(folder), path="--export", allowed="a writable folder")]) from exc
 
 
 def record_result(result, content, *, store: Path | None, skip: bool, quiet: bool):

@@ -24,7 +24,7 @@ from detente.errors import OptionsError, Problem
 #: Section ids every report contains, in order (the tests check them).
 SECTIONS: tuple[str, ...] = ("question", "scenario", "policies", "fan-charts", "comparison",
                              "claims", "evidence", "regime-audit", "sensitivity", "method",
-                             "assumptions", "limits")
+                             "assumptions", "sources", "limits")
 
 #: Figure ids every report contains (plus one ``fig-trajectories-<policy>`` per policy and
 #: ``fig-backtest`` when an episode back-test is given, and one ``fig-tornado-<k>`` per output of
@@ -49,6 +49,22 @@ LIMITS: tuple[str, ...] = (
     "longer common (differences in the fan charts include some simulation noise).",
     "Monte Carlo error: medians move by a few points between seeds at the default number of "
     "draws; raise --draws for final numbers.",
+)
+
+
+#: The references the prior table cites as [1]–[5] (detente.dynamics.priors).
+PRIOR_REFERENCES: tuple[tuple[str, str], ...] = (
+    ("[1]", "L. V. Sigal, Disarming Strangers: Nuclear Diplomacy with North Korea, Princeton "
+            "University Press, 1998"),
+    ("[2]", "V. D. Cha and D. C. Kang, Nuclear North Korea: A Debate on Engagement Strategies, "
+            "Columbia University Press, 2003"),
+    ("[3]", "S. Haggard and M. Noland, Hard Target: Sanctions, Inducements, and the Case of "
+            "North Korea, Stanford University Press, 2017"),
+    ("[4]", "A. Gelman, A. Jakulin, M. G. Pittau and Y.-S. Su, A weakly informative default "
+            "prior distribution for logistic and other regression models, Annals of Applied "
+            "Statistics 2(4), 2008"),
+    ("[5]", "K. Fokianos and D. Tjøstheim, Log-linear Poisson autoregression, Journal of "
+            "Multivariate Analysis 102(3), 2011"),
 )
 
 
@@ -92,6 +108,27 @@ def _quantity_text(q: Any) -> str:
     if rng is not None:
         text += f" [{float(rng[0]):g}–{float(rng[1]):g}]"
     return text
+
+
+def verdict_sentence(claims: list[Any]) -> list[str]:
+    """The headline's first sentence: what the evidence can and cannot tell, from the claims'
+    verdicts (:mod:`detente.verdicts`), never from prose."""
+    if not claims:
+        return []
+    from detente.verdicts import VERDICTS
+
+    by: dict[str, list[str]] = {v: [] for v in VERDICTS}
+    for c in claims:
+        by.setdefault(c.verdict, []).append(c.id)
+    words = {"supported-out-of-sample": "supported out of sample",
+             "supported-in-sample": "supported in sample only (the record or a fitted "
+                                    "association, not an out-of-sample test)",
+             "not-supported": "not supported", "contradicted": "contradicted",
+             "untestable": "untestable here (they rest on assumptions)",
+             "judgement": "a value judgement"}
+    parts = [f"{len(ids)} {words[v]} ({', '.join(ids)})" for v, ids in by.items() if ids]
+    return [f"What the evidence can and cannot tell, claim by claim ({len(claims)} claims): "
+            + "; ".join(parts) + "."]
 
 
 def paired_sentence(comp: Any) -> str:
@@ -408,7 +445,8 @@ def report_context(comp: Any, claims: list[Any] | None = None,
         "question": ("What does each US policy do to the chance of talks, to North Korea's "
                      f"missile and nuclear testing, and to the risk of conflict over the next "
                      f"{comp.horizon_years} years?"),
-        "headline": track_record_headline(comp, track_record) + headline(comp, oos),
+        "headline": (verdict_sentence(claims) + track_record_headline(comp, track_record)
+                     + headline(comp, oos)),
         "track_record": [] if track_record is None else track_record.lines(),
         "audit": None if audit is None else {
             "variants": [{"variant": r.variant, "log_ratio": f"{r.log_ratio:+.2f}",
@@ -430,6 +468,10 @@ def report_context(comp: Any, claims: list[Any] | None = None,
                          for e in oos.episodes]},
         "backtest_rows": backtest_rows, "posterior_rows": posterior_rows, "fit_text": fit_text,
         "rules": rules_text(comp.bridge), "settings": settings, "assumptions": assumptions,
+        "prior_references": PRIOR_REFERENCES,
+        "sources": [{"id": src.id, "title": src.title, "publisher": src.publisher or "",
+                     "date": src.date or "", "address": src.address or ""}
+                    for src in scen.sources],
         "limits": limits(oos), "index_label": INDEX_LABEL,
         "sensitivity": None if sensitivity is None else {
             "run_id": sensitivity.run_id, "model": sensitivity.model,

@@ -49,6 +49,28 @@ ID_ALLOWED = "a letter followed by letters, digits, '_' or '-'"
 #: A source naming the analyst's own judgement; needs no entry in ``sources``.
 ANALYST_SOURCE = "analyst"
 
+#: Domains that mirror or aggregate other publishers' documents (encyclopedia mirrors, document
+#: dumps, content farms): a number sourced there should cite the primary document instead
+#: (UN documents, official statements, CNS, established outlets). ``detente validate`` warns on
+#: each source whose address is on one of them (docs/scenario-format.md, "Source quality").
+MIRROR_DOMAINS: tuple[str, ...] = (
+    "wikisum.wiki", "zxc.wiki", "wiki.li", "datana.cloud", "wn.com", "docslib.org",
+    "indexmundi.com", "statista.com", "wikiwand.com", "everybodywiki.com", "dbpedia.org",
+    "encyclopedia.pub", "infogalactic.com", "alchetron.com", "studylib.net", "scribd.com",
+    "yumpu.com", "coursehero.com", "peoplepill.com", "famousfix.com",
+)
+
+
+def mirror_domain(address: str | None) -> str | None:
+    """The mirror or aggregator domain an address is on (:data:`MIRROR_DOMAINS`), or None."""
+    if not address:
+        return None
+    host = re.sub(r"^[a-z]+://", "", address.strip().lower()).split("/", 1)[0]
+    for domain in MIRROR_DOMAINS:
+        if host == domain or host.endswith("." + domain):
+            return domain
+    return None
+
 #: The closed interval of positions, saliences and status-quo values.
 SCALE_LOW, SCALE_HIGH = 0.0, 100.0
 
@@ -112,7 +134,9 @@ class Quantity(_Model):
 class Source(_Model):
     """A cited document; numbers refer to it by ``id``.
 
-    ``date`` is the publication date as ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``.
+    ``date`` is the publication date as ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``. A copy on a
+    mirror or aggregator names its primary document's source entry in ``primary`` (so the
+    reader can check the number at its publisher).
     """
 
     id: str
@@ -120,6 +144,7 @@ class Source(_Model):
     publisher: str | None = None
     date: str | None = None
     address: str | None = None
+    primary: str | None = None  # for a copy on a mirror: the id of the primary document
 
     @field_validator("date", mode="before")
     @classmethod
@@ -613,6 +638,18 @@ def scenario_findings(scn: Scenario) -> list[Finding]:
                            "a date YYYY-MM-DD", severity="warning"))
     for kind in ("sources", "issues", "actors", "policies"):
         _check_ids(getattr(scn, kind), kind, out)
+    known_sources = {src.id for src in scn.sources}
+    for k, src in enumerate(scn.sources):
+        if src.primary is not None and src.primary not in known_sources:
+            out.append(Finding(("sources", k, "primary"),
+                               f"primary {src.primary!r} is not among the scenario's sources",
+                               "the id of the primary document's own source entry"))
+        domain = mirror_domain(src.address)
+        if domain is not None and src.primary is None:
+            out.append(Finding(("sources", k, "address"),
+                               f"source {src.id!r} is on {domain}, a mirror or aggregator",
+                               "the primary document (UN document, official statement, CNS, "
+                               "the original outlet)", severity="warning"))
     source_ids = {s.id for s in scn.sources}
     actor_ids = set(scn.actor_ids)
     issue_ids = scn.issue_ids
