@@ -172,7 +172,24 @@ def track_record_headline(comp: Any, track_record: Any) -> list[str]:
             "stated inputs, not as predictions."]
 
 
-def headline(comp: Any, oos: Any = None) -> list[str]:
+def significance_clause(backtest: Any, label: str) -> str:
+    """What the Diebold–Mariano tests say on one episode: the baselines the model beats or
+    loses to significantly (p < 0.05) on any score; every other comparison is a tie."""
+    if backtest is None:
+        return ""
+    rows = backtest.comparisons("episode")
+    rows = rows[rows["horizon"] == label]
+    if rows.empty:
+        return ""
+    wins = sorted(set(rows.loc[rows["verdict"] == "beats", "baseline"]))
+    losses = sorted(set(rows.loc[rows["verdict"] == "beaten", "baseline"]))
+    return (" Tested for significance (Diebold–Mariano, p < 0.05, months as units): "
+            f"significantly better than {', '.join(wins) or 'none'} on at least one score; "
+            f"significantly worse than {', '.join(losses) or 'none'}; every other difference is "
+            "a tie.")
+
+
+def headline(comp: Any, oos: Any = None, backtest: Any = None) -> list[str]:
     """The answer in plain words, with its uncertainty (computed from the comparison and the
     out-of-sample verdict ``oos``, an :class:`~detente.policy.episode.OutOfSample` or None when
     no back-test was run)."""
@@ -198,7 +215,8 @@ def headline(comp: Any, oos: Any = None) -> list[str]:
     else:
         e = oos.held_out
         text = (f"Out of sample since the scenario date (back-test episode {e.label}, trained "
-                f"≤ {e.until}, scored {e.first}–{e.last}): {e.summary}.")
+                f"≤ {e.until}, scored {e.first}–{e.last}): {e.summary}."
+                + significance_clause(backtest, e.label))
         if e.beaten_by or not e.beats:
             text += (" Read the launch forecasts as scenario output, not as a tested "
                      "prediction.")
@@ -446,7 +464,7 @@ def report_context(comp: Any, claims: list[Any] | None = None,
                      f"missile and nuclear testing, and to the risk of conflict over the next "
                      f"{comp.horizon_years} years?"),
         "headline": (verdict_sentence(claims) + track_record_headline(comp, track_record)
-                     + headline(comp, oos)),
+                     + headline(comp, oos, backtest)),
         "track_record": [] if track_record is None else track_record.lines(),
         "audit": None if audit is None else {
             "variants": [{"variant": r.variant, "log_ratio": f"{r.log_ratio:+.2f}",
