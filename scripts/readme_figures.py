@@ -46,7 +46,7 @@ def block(doc: dict) -> str:
                      f"{r['talks_median']:.0f} ({r['talks_q10']:.0f}–{r['talks_q90']:.0f}) | "
                      f"{d['median']:+.0f} ({d['q10']:+.0f} to {d['q90']:+.0f}) |")
     lines.append("")
-    lines.append(f"Δ launches is assumption-driven: {doc['paired'][0]['basis']}.")
+    lines.append(f"What stands behind Δ launches: {doc['paired'][0]['basis']}.")
     lines.append("")
     if doc.get("claims"):
         lines.append("Claims of the September 2023 column, verdicts by rule (`detente.verdicts`):")

@@ -76,3 +76,21 @@ def test_a_real_regime_effect_is_supported_out_of_sample_and_none_is_not():
     assert _c4_verdict(-2.5, backtest_seed=1) == "supported-out-of-sample"
     assert _c4_verdict(-2.5, backtest_seed=2) == "supported-out-of-sample"
     assert _c4_verdict(0.0, backtest_seed=1) != "supported-out-of-sample"
+
+
+def test_the_argument_is_data_with_declared_tests(reference_dir):
+    """The argument file lists exactly the claims of claims.md, each with a kind and at least
+    one declared test (claim ids read from the reference by a regex)."""
+    import re
+
+    from detente.policy.claims import load_argument
+
+    doc = load_argument("korea-2023-column")
+    ids = re.findall(r"^\|\s*(C\d+)\s*\|", (reference_dir / "korea-2023" / "claims.md")
+                     .read_text(encoding="utf-8"), flags=re.M)
+    assert [c["id"] for c in doc["claims"]] == ids
+    kinds = {"descriptive", "structural", "causal", "prescriptive", "judgement"}
+    for claim in doc["claims"]:
+        assert claim["kind"] in kinds and claim["tests"] and claim["text"]
+        assert {t["test"] for t in claim["tests"]} <= {"record", "in-sample", "out-of-sample",
+                                                       "assumption", "judgement"}

@@ -75,7 +75,8 @@ def causal_verdict(effect_draws: np.ndarray | None, claimed_sign: int,
     """
     tests = []
     if comparison is not None:
-        tests.append({"test": "out of sample: model vs the same model without the term, "
+        tests.append({"kind": "out-of-sample",
+                      "test": "out of sample: model vs the same model without the term, "
                               "rolling origins, log score 1–12 months (Diebold–Mariano)",
                       "difference": comparison["difference"],
                       "p_value": comparison["p_value"], "result": comparison["verdict"]})
@@ -86,7 +87,8 @@ def causal_verdict(effect_draws: np.ndarray | None, claimed_sign: int,
     p_sign = None
     if effect_draws is not None and len(effect_draws):
         p_sign = float(np.mean(np.sign(np.asarray(effect_draws)) == claimed_sign))
-        tests.append({"test": f"in sample: posterior P({effect_name} has the claimed sign)",
+        tests.append({"kind": "in-sample",
+                      "test": f"in sample: posterior P({effect_name} has the claimed sign)",
                       "probability": p_sign})
     oos = ("" if comparison is None else
            f" Out of sample the model with it {'ties with' if comparison['verdict'] == 'tie' else 'is beaten by'}"
@@ -112,7 +114,8 @@ def causal_verdict(effect_draws: np.ndarray | None, claimed_sign: int,
 
 def record_verdict(checks: list[tuple[str, bool, Any]], what: str) -> Verdict:
     """A descriptive claim judged against the record: each check ``(name, holds, value)``."""
-    tests = [{"test": name, "holds": bool(ok), "value": value} for name, ok, value in checks]
+    tests = [{"kind": "record", "test": name, "holds": bool(ok), "value": value}
+             for name, ok, value in checks]
     failed = [name for name, ok, _ in checks if not ok]
     if failed:
         return Verdict("contradicted", "the record",

@@ -34,28 +34,29 @@ DATA_HISTORY = "data (history)"
 BARGAINING = "bargaining model"
 ASSUMPTIONS = "assumptions only"
 
-#: Short paraphrases of reference/korea-2023/claims.md (same numbering).
-CLAIMS: dict[str, str] = {
-    "C1": "The US has no active diplomatic initiative; 'talks without preconditions' is passive.",
-    "C2": "Russia openly backs the DPRK: munitions for technology; the tech-sanctions regime is over.",
-    "C3": "Further UN sanctions are blocked by Russia and China; pressure has run out of road.",
-    "C4": "Without diplomacy the DPRK accelerates its weapons programmes.",
-    "C5": "Without diplomacy the DPRK grows closer to US adversaries.",
-    "C6": "Without diplomacy the risk of conflict rises.",
-    "C7": "To get talks the US must offer something the DPRK wants (economic, food, health help).",
-    "C8": "Threatening an insecure state does not make it give up nuclear weapons.",
-    "C9": "Re-engagement has a low chance of success but is worth one serious attempt.",
-    "C10": "Strategic patience in the Obama years saw the programme advance.",
-}
+def load_argument(argument_id: str) -> dict[str, Any]:
+    """An argument file (``scenarios/arguments/<id>.yaml``): its claims, each with ``text``,
+    ``kind`` and declared ``tests`` (the argument is data; the verdict rules are code,
+    :mod:`detente.verdicts`)."""
+    from importlib import resources
+
+    from ruamel.yaml import YAML
+
+    entry = resources.files("detente").joinpath("scenarios", "arguments", f"{argument_id}.yaml")
+    return YAML(typ="safe").load(entry.read_text(encoding="utf-8"))
 
 
-#: Each claim's kind (reference/korea-2023/claims.md): descriptive, structural, causal,
-#: prescriptive or judgement; the verdict rules of :mod:`detente.verdicts` depend on it.
-KINDS: dict[str, str] = {
-    "C1": "descriptive", "C2": "descriptive", "C3": "structural", "C4": "causal",
-    "C5": "causal", "C6": "causal", "C7": "prescriptive", "C8": "causal", "C9": "judgement",
-    "C10": "descriptive",
-}
+def _argument_tables(argument_id: str) -> tuple[dict[str, str], dict[str, str],
+                                                 dict[str, list[dict[str, Any]]]]:
+    doc = load_argument(argument_id)
+    claims = doc["claims"]
+    return ({c["id"]: c["text"] for c in claims}, {c["id"]: c["kind"] for c in claims},
+            {c["id"]: list(c.get("tests", [])) for c in claims})
+
+
+#: The column's claims, their kinds and their declared tests, read from the argument file
+#: ``scenarios/arguments/korea-2023-column.yaml`` (same numbering as claims.md).
+CLAIMS, KINDS, DECLARED_TESTS = _argument_tables("korea-2023-column")
 
 
 @dataclass(frozen=True)
@@ -323,10 +324,33 @@ def claims_table(comp: Comparison, panel: pd.DataFrame | None = None,
                       DATA_HISTORY, "the leader changed in Dec 2011 and technology matured, so "
                       "the contrast is not a causal estimate"))
     verdicts = claim_verdicts(comp, panel, backtest)
-    return [dataclasses.replace(c, kind=KINDS.get(c.id, ""), verdict=verdicts[c.id].verdict,
-                                basis=verdicts[c.id].basis, sentence=verdicts[c.id].sentence,
-                                tests=tuple(verdicts[c.id].tests)) if c.id in verdicts else c
-            for c in rows]
+    return [dataclasses.replace(
+        c, kind=KINDS.get(c.id, ""), verdict=verdicts[c.id].verdict, basis=verdicts[c.id].basis,
+        sentence=verdicts[c.id].sentence,
+        tests=tuple({**declared, **({"result": result} if result else {})}
+                    for declared, result in _pair(DECLARED_TESTS.get(c.id, []),
+                                                  verdicts[c.id].tests)))
+        if c.id in verdicts else c for c in rows]
+
+
+def _pair(declared: list[dict[str, Any]], results: list[dict[str, Any]]
+          ) -> list[tuple[dict[str, Any], dict[str, Any] | None]]:
+    """Each declared test beside the statistics the rule computed for it: results are matched
+    by kind (``record``, ``in-sample``, ``out-of-sample``), in order; a declared test with no
+    result was not run (e.g. no rolling-origin back-test) and says so."""
+    pool: dict[str, list[dict[str, Any]]] = {}
+    for r in results:
+        pool.setdefault(r.get("kind", ""), []).append(r)
+    out = []
+    for d in declared:
+        found = pool.get(d.get("test", ""), [])
+        if d.get("test") in ("assumption", "judgement"):
+            out.append((d, None))
+        elif found:
+            out.append((d, found.pop(0)))
+        else:
+            out.append((d, {"kind": d.get("test"), "not_run": True}))
+    return out
 
 
 def _rate_by_policy(panel: pd.DataFrame, labels: tuple[str, ...]) -> float:
