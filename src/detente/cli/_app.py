@@ -7,6 +7,8 @@ Each command lives in its own module under ``detente.cli`` (``scenario_cmds``, `
 
 from __future__ import annotations
 
+import os
+import re
 import shlex
 import sys
 from collections.abc import Mapping
@@ -17,6 +19,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from detente.errors import DetenteError, OptionsError, Problem, ScenarioError
 
@@ -52,6 +55,24 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+#: ANSI escape sequences (CSI, OSC such as OSC-8 hyperlinks, and single-character escapes).
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-_]")
+#: Control characters other than newline and tab (C0 and C1 ranges, DEL).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def clean(text: object) -> str:
+    """A string from a scenario or data file, safe for a terminal: escape sequences and control
+    characters removed (a name cannot clear the screen or plant a hyperlink)."""
+    return _CONTROLS.sub("", _ESCAPES.sub("", str(text)))
+
+
+def safe(text: object, style: str = "") -> Text:
+    """:func:`clean` text as a Rich :class:`~rich.text.Text`: printed literally, never read as
+    markup (an actor named ``[/bold]`` stays ``[/bold]``)."""
+    return Text(clean(text), style=style)
+
+
 def fail(error: DetenteError, input_name: str | None = None) -> NoReturn:
     """Print a DetenteError as one line per problem on stderr and exit with its code.
 
@@ -61,9 +82,9 @@ def fail(error: DetenteError, input_name: str | None = None) -> NoReturn:
     problems = error.problems
     if input_name and isinstance(error, ScenarioError):
         problems = [p if p.file else replace(p, file=input_name) for p in problems]
-    err_console.print(f"[bold red]error:[/] {error}", highlight=False)
+    err_console.print(Text.assemble(("error: ", "bold red"), clean(error)), highlight=False)
     for problem in problems:
-        err_console.print("  " + problem.format(), highlight=False, markup=False, soft_wrap=True)
+        err_console.print(safe("  " + problem.format()), highlight=False, soft_wrap=True)
     raise typer.Exit(code=error.exit_code)
 
 
@@ -79,32 +100,54 @@ def record_run(*, kind: str, tables: Mapping[str, Any], scenario: Any = None,
                quiet: bool = False, started: datetime | None = None) -> str | None:
     """Keep a finished result as a run in the DuckDB store (DESIGN: every result is a run).
 
-    The result has already been printed when this runs, so a store that cannot be written (a
-    locked or foreign file) is a warning on stderr, not a failure of the command. ``quiet``
-    (for ``--json``) drops the note naming the run; the caller puts the id in its JSON. Returns
-    the run id, or None when skipped or not stored. ``started`` (naive UTC, from
+    A store that cannot take the run (locked past the timeout, a foreign file, a full disk)
+    does not lose it: :func:`keep_run` writes it to a recovery store beside it and the command
+    exits 1. ``quiet`` (for ``--json``) drops the note naming the run; the caller puts the id
+    in its JSON. Returns the run id, or None when skipped. ``started`` (naive UTC, from
     :func:`started_now` at the command's start) makes the stored wall time cover the work.
     """
     if skip:
         return None
-    from detente.runs.store import default_store_path, save_run
+    from detente.runs.store import save_run
 
     command = shlex.join(["detente", *sys.argv[1:]])
+    return keep_run(lambda path: save_run(kind=kind, command=command, tables=dict(tables),
+                                          scenario=scenario, seed=seed, params=params,
+                                          store=path, started=started),
+                    store, quiet)
+
+
+def keep_run(write: Any, store: Path | None, quiet: bool) -> str:
+    """Write a run with ``write(path)``; never lose it.
+
+    When the store cannot take it (another writer held the lock for the whole timeout, a file
+    that is not a détente store, a full disk), the run is written to a recovery store next to
+    it, the one line of error names that file, and the command exits 1: a run is never dropped
+    with exit 0."""
+    from detente.runs.store import default_store_path
+
+    where = Path(store) if store is not None else default_store_path()
     try:
-        run_id = save_run(kind=kind, command=command, tables=dict(tables), scenario=scenario,
-                          seed=seed, params=params, store=store, started=started)
-    except DetenteError as err:
-        err_console.print(f"[yellow]warning:[/] run not stored: {err}", highlight=False)
-        return None
-    except Exception as err:  # duckdb's own errors (e.g. the file is locked by another process)
-        err_console.print(f"[yellow]warning:[/] run not stored: {type(err).__name__}: {err}",
+        run_id = write(store)
+    except Exception as err:  # DetenteError (busy, foreign) or an OSError of the disk
+        recovery = where.with_name(f"{where.name}.recovery-{started_now():%Y%m%d-%H%M%S}-"
+                                   f"{os.getpid()}.duckdb")
+        reason = err.format() if isinstance(err, DetenteError) else f"{type(err).__name__}: {err}"
+        try:
+            run_id = write(recovery)
+        except Exception as again:
+            err_console.print(f"[bold red]error:[/] run not stored in {where} ({reason}); the "
+                              f"recovery store {recovery} failed too: {again}", highlight=False,
+                              markup=True)
+            raise typer.Exit(code=1) from None
+        err_console.print(Text.assemble(("error: ", "bold red"), (
+            f"run {run_id} could not be stored in {where} ({reason.splitlines()[0]}); it is "
+            f"kept in {recovery} (detente runs show {run_id} --store {recovery})")),
+            highlight=False)
+        raise typer.Exit(code=1) from None
+    if not quiet:
+        err_console.print(Text(f"run {run_id} stored in {where} (detente runs show {run_id})"),
                           highlight=False)
-        return None
-    if quiet:
-        return run_id
-    where = store or default_store_path()
-    err_console.print(f"run [bold]{run_id}[/] stored in {where} "
-                      f"(detente runs show {run_id})", highlight=False)
     return run_id
 
 

@@ -11,7 +11,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from detente.cli._app import NoStoreOpt, StoreOpt, app, console, fail
+from detente.cli._app import NoStoreOpt, StoreOpt, app, console, fail, safe
 from detente.errors import DetenteError, OptionsError, Problem
 from detente.policy.compare import DEFAULT_DRAWS
 
@@ -105,27 +105,18 @@ def export_tables(result, folder: Path) -> list[Path]:
 
 def record_result(result, content, *, store: Path | None, skip: bool, quiet: bool):
     """Keep an Evaluation as a run with the report's content (:func:`detente.runs.record`);
-    a store that cannot be written is a warning, as for every command (:func:`record_run`)."""
+    a store that cannot take it gets a recovery file and exit 1 (:func:`keep_run`)."""
     import shlex
     import sys
 
-    from detente.cli._app import err_console
-    from detente.runs.store import default_store_path, record
+    from detente.cli._app import keep_run
+    from detente.runs.store import record
 
     if skip:
         return None
-    try:
-        run_id = record(result, store, command=shlex.join(["detente", *sys.argv[1:]]),
-                        documents={"report": content})
-    except Exception as err:  # a locked or foreign store: the result was already computed
-        err_console.print(f"[yellow]warning:[/] run not stored: {type(err).__name__}: {err}",
-                          highlight=False)
-        return None
-    if not quiet:
-        err_console.print(f"run [bold]{run_id}[/] stored in {store or default_store_path()} "
-                          f"(detente runs show {run_id}; detente report {run_id})",
-                          highlight=False)
-    return run_id
+    command = shlex.join(["detente", *sys.argv[1:]])
+    return keep_run(lambda path: record(result, path, command=command,
+                                        documents={"report": content}), store, quiet)
 
 
 @app.command("report")
@@ -218,10 +209,10 @@ def _render(comp, claims) -> None:
         dyn = [f"{c.describe()} ({c.status.split(' (')[0]})" for c in o.changes
                if c.kind == "dynamics"]
         if not (assumed or dyn):
-            console.print(f"  {o.policy_id}: none", highlight=False)
+            console.print(safe(f"  {o.policy_id}: none"), highlight=False)
             continue
-        console.print(f"  {o.policy_id}: " + "; ".join(assumed)
-                      + (" | dynamics: " + "; ".join(dyn) if dyn else ""), highlight=False)
+        console.print(safe(f"  {o.policy_id}: " + "; ".join(assumed)
+                           + (" | dynamics: " + "; ".join(dyn) if dyn else "")), highlight=False)
     c = Table(title="The claims, tested", box=box.SIMPLE_HEAD, padding=(0, 1))
     c.add_column("#", no_wrap=True)
     c.add_column("verdict", max_width=16)

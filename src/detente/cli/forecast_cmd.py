@@ -18,6 +18,7 @@ from detente.cli._app import (
     fail,
     parse_key_values,
     record_run,
+    safe,
     started_now,
 )
 from detente.errors import DetenteError
@@ -119,7 +120,7 @@ def _render(result) -> None:
     head = f"{result.model.upper()} forecast: {result.scenario_id}"
     if result.policy_id:
         head += f", policy {result.policy_id}"
-    console.print(f"[bold]{head}[/]", highlight=False)
+    console.print(safe(head, "bold"), highlight=False)
     names = result.actor_names
     for issue_id, res in result.results.items():
         table = Table(box=box.SIMPLE_HEAD, show_header=False, title=issue_id, title_justify="left",
@@ -147,9 +148,9 @@ def _render(result) -> None:
         movers = res.movers()
         who = ", ".join(f"{names.get(m.actor, m.actor)} {m.start:.0f}→{m.end:.0f} ({m.moves}×)"
                         for m in movers.itertuples()) or "nobody"
-        table.add_row("who moves", who)
+        table.add_row("who moves", safe(who))
         for k, sentence in enumerate(res.key_moves(top=3, names=names)):
-            table.add_row("largest moves" if k == 0 else "", sentence)
+            table.add_row("largest moves" if k == 0 else "", safe(sentence))
         console.print(table)
     last = next(iter(result.results.values())).rounds_run
     note = (f"forecast = median of the per-round median-voter position over rounds "
@@ -166,7 +167,7 @@ def _render_side_by_side(results) -> None:
     """One table per issue with a column per engine, so agreement is visible at a glance."""
     models = list(results)
     first = results[models[0]]
-    console.print(f"[bold]Bargaining forecasts: {first.scenario_id}[/]", highlight=False)
+    console.print(safe(f"Bargaining forecasts: {first.scenario_id}", "bold"), highlight=False)
     for issue_id in first.results:
         table = Table(box=box.SIMPLE_HEAD, title=issue_id, title_justify="left",
                       title_style="bold")

@@ -13,7 +13,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from detente.cli._app import app, console, fail
+from detente.cli._app import app, clean, console, fail, safe
 from detente.errors import DetenteError, OptionsError, Problem, ScenarioError
 from detente.scenario.model import Lever, Quantity, Scenario
 
@@ -61,7 +61,7 @@ def scenarios_cmd() -> None:
 
     table = Table("id", "title", box=box.SIMPLE_HEAD, title="Embedded scenarios")
     for scenario_id, title in scenarios():
-        table.add_row(scenario_id, title)
+        table.add_row(safe(scenario_id), safe(title))
     console.print(table)
 
 
@@ -96,11 +96,11 @@ def validate_cmd(scenario: ScenarioArg, scale: ScaleOpt = None) -> None:
     for p in problems:
         label = Text("error: ", style="bold red") if p.severity == "error" else Text(
             "warning: ", style="yellow")
-        console.print(label + Text(p.format()), highlight=False, soft_wrap=True)
+        console.print(label + safe(p.format()), highlight=False, soft_wrap=True)
     unsourced = sum(p.message.startswith("unsourced number") for p in warnings)
     summary = (f"{scenario}: {len(errors)} error(s), {len(warnings)} warning(s), "
                f"{unsourced} unsourced number(s)")
-    console.print(Text(summary, style="bold"), highlight=False, soft_wrap=True)
+    console.print(safe(summary, "bold"), highlight=False, soft_wrap=True)
     raise typer.Exit(code=2 if errors else 1 if warnings else 0)
 
 
@@ -149,26 +149,26 @@ def _quantity_text(q: Quantity) -> str:
 def _render(scn: Scenario, width: int, notes: bool = True) -> list[RenderableType]:
     """Issues, the actors × issues table, policies, per-number sources and notes, sources."""
     parts: list[RenderableType] = []
-    head = Text(scn.title, style="bold")
+    head = Text(clean(scn.title), style="bold")
     head.append(f"  ({scn.id}" + (f", as of {scn.as_of.isoformat()}" if scn.as_of else "") + ")",
                 style="dim")
     parts.append(head)
     if scn.summary:
-        parts.append(Text(scn.summary.strip()))
+        parts.append(Text(clean(scn.summary.strip())))
 
     issues = Table("issue", "scale", box=box.SIMPLE_HEAD, title="Issues (0–100 scales)",
                    title_justify="left", show_header=False)
     for issue in scn.issues:
-        scale = Text(issue.name, style="bold")
-        scale.append(f"\n  0: {issue.low}")
+        scale = Text(clean(issue.name), style="bold")
+        scale.append(f"\n  0: {clean(issue.low)}")
         if issue.mid:
-            scale.append(f"\n 50: {issue.mid}")
-        scale.append(f"\n100: {issue.high}")
+            scale.append(f"\n 50: {clean(issue.mid)}")
+        scale.append(f"\n100: {clean(issue.high)}")
         if issue.status_quo is not None:
             scale.append(f"\nnow: {_num(issue.status_quo.value)} (status quo)", style="dim")
         if issue.absent:
             scale.append(f"\nabsent: {', '.join(issue.absent)}", style="dim")
-        issues.add_row(Text(issue.id, style="bold cyan"), scale)
+        issues.add_row(Text(clean(issue.id), style="bold cyan"), scale)
     parts.append(issues)
     parts.extend(_grid(scn, width))
     parts.extend(_policies(scn))
@@ -178,11 +178,11 @@ def _render(scn: Scenario, width: int, notes: bool = True) -> list[RenderableTyp
         sources = Table("source", "document", "address", box=box.SIMPLE_HEAD,
                         title="Sources", title_justify="left")
         for src in scn.sources:
-            doc = Text(src.title)
+            doc = Text(clean(src.title))
             meta = ", ".join(x for x in (src.publisher, src.date) if x)
             if meta:
                 doc.append(f" ({meta})", style="dim")
-            sources.add_row(Text(src.id, style="cyan"), doc, src.address or "")
+            sources.add_row(Text(clean(src.id), style="cyan"), doc, safe(src.address or ""))
         parts.append(sources)
     return parts
 
@@ -217,7 +217,7 @@ def _grid(scn: Scenario, width: int) -> list[Table]:
         grid.add_row(Text("capability", style="dim"),
                      *(Text(_num(a.capability.value), style="dim") for a in scn.actors))
         for i in scn.issues:
-            grid.add_row(Text(i.id, style="bold"), *(cells[(a.id, i.id)] for a in scn.actors))
+            grid.add_row(Text(clean(i.id), style="bold"), *(cells[(a.id, i.id)] for a in scn.actors))
         return [grid]
     chunks: list[list[int]] = [[]]
     used = fixed
@@ -238,7 +238,7 @@ def _grid(scn: Scenario, width: int) -> list[Table]:
         for issue in issues:
             grid.add_column(issue.id, justify="right", no_wrap=True)
         for a in scn.actors:
-            grid.add_row(Text(a.id, style="bold"), _num(a.capability.value),
+            grid.add_row(Text(clean(a.id), style="bold"), _num(a.capability.value),
                          *(cells[(a.id, i.id)] for i in issues))
         tables.append(grid)
     return tables
@@ -248,14 +248,15 @@ def _policies(scn: Scenario) -> list[RenderableType]:
     parts: list[RenderableType] = []
     for p in scn.policies:
         table = Table("kind", "change", "rationale", box=box.SIMPLE_HEAD, title_justify="left",
-                      title=f"Policy {p.id}: {p.name} (chosen by {', '.join(p.chosen_by)})",
-                      caption=p.summary.strip() if p.summary else None, caption_justify="left")
+                      title=safe(f"Policy {p.id}: {p.name} (chosen by {', '.join(p.chosen_by)})"),
+                      caption=safe(p.summary.strip()) if p.summary else None, caption_justify="left")
         for c in p.levers:
-            table.add_row("lever", _change_text(c), c.rationale or "")
+            table.add_row("lever", safe(_change_text(c)), safe(c.rationale or ""))
         for c in p.assumptions:
-            table.add_row(Text("assumed", style="yellow"), _change_text(c), c.rationale or "")
+            table.add_row(Text("assumed", style="yellow"), safe(_change_text(c)),
+                          safe(c.rationale or ""))
         for d in p.dynamics:
-            table.add_row("dynamics", f"{d.name} = {_num(d.value)}", d.rationale or "")
+            table.add_row("dynamics", safe(f"{d.name} = {_num(d.value)}"), safe(d.rationale or ""))
         if not (p.levers or p.assumptions or p.dynamics):
             table.add_row(Text("—", style="dim"), "no changes: the baseline", "")
         parts.append(table)
@@ -269,22 +270,23 @@ def _numbers(scn: Scenario) -> Table:
     for actor in scn.actors:
         table.add_row(Text(f"{actor.id} capability", style="bold"),
                       _quantity_text(actor.capability), _source_text(actor.capability),
-                      actor.capability.note or "")
+                      safe(actor.capability.note or ""))
         for issue_id, stance in actor.stances.items():
             for field in ("position", "salience"):
                 q: Quantity = getattr(stance, field)
                 table.add_row(f"{actor.id} {issue_id} {field}", _quantity_text(q),
-                              _source_text(q), q.note or "")
+                              _source_text(q), safe(q.note or ""))
         table.add_section()
     for name, q in scn.dynamics.items():
-        table.add_row(f"dynamics {name}", _quantity_text(q), _source_text(q), q.note or "")
+        table.add_row(f"dynamics {name}", _quantity_text(q), _source_text(q),
+                      safe(q.note or ""))
     return table
 
 
 def _source_text(q: Quantity) -> Text:
     if q.source is None:
         return Text("unsourced", style="red")
-    return Text(q.source, style="cyan", overflow="fold")
+    return Text(clean(q.source), style="cyan", overflow="fold")
 
 
 def _change_text(c: Lever) -> str:

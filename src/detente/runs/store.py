@@ -366,35 +366,19 @@ class RunStore:
                          allowed="an existing store, or run a command first to create one")])
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            msg = str(exc)
-            if "lock" in msg.lower():
-                raise OptionsError(
-                    f"run store {self.path} is in use by another process",
-                    [Problem(msg.splitlines()[0], file=str(self.path), path="--store",
-                             allowed="wait for the other détente process to finish, or pass "
-                                     "--store OTHER.duckdb")]) from None
+        _refuse_foreign_file(self.path)
+        self._con = _connect(self.path, read_only)
+        tables = {r[0] for r in self._con.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+        ours = {"runs", "results", "result_tables", "chunks", "meta"}
+        if (tables and not ours <= tables) or (read_only and not ours <= tables):
+            self._con.close()  # a DuckDB file that is not a détente store: never written to
             raise OptionsError(
-                f"run store {self.path} cannot be opened",
-                [Problem(msg.splitlines()[0], file=str(self.path), path="--store",
-                         allowed="a DuckDB file written by détente (or a new path)")]) from None
-        except duckdb.Error as exc:
-            raise OptionsError(
-                f"run store {self.path} cannot be opened",
-                [Problem(str(exc).splitlines()[0], file=str(self.path), path="--store",
-                         allowed="a DuckDB file written by détente (or a new path)")]) from None
-        if read_only:
-            tables = {r[0] for r in self._con.execute(
-                "SELECT table_name FROM information_schema.tables").fetchall()}
-            if not {"runs", "results", "result_tables", "chunks"} <= tables:
-                self._con.close()
-                raise OptionsError(
-                    f"{self.path} is not a détente run store",
-                    [Problem("the DuckDB file has no runs/results tables", file=str(self.path),
-                             path="--store", allowed="a store written by détente")])
-        else:
+                f"{self.path} is not a détente run store",
+                [Problem("the DuckDB file has other tables and no détente runs/results/meta "
+                         "tables; it was left unchanged", file=str(self.path), path="--store",
+                         allowed="a store written by détente, or a new path")])
+        if not read_only:
             self._con.execute(_SCHEMA)
             # a store of schema 1 gains the versions column (older runs keep NULL there)
             self._con.execute("ALTER TABLE runs ADD COLUMN IF NOT EXISTS versions_json VARCHAR")
@@ -816,7 +800,8 @@ class RunStore:
         for rid, name, n_rows, cols_json, n_cells_t, n_distinct_rows, n_distinct_cells, lo, hi in \
                 con.execute("""
                 SELECT t.run_id, t.name, t.n_rows, t.columns_json, count(r.run_id),
-                       count(DISTINCT r."row"), count(DISTINCT (r."row", r.col)),
+                       count(DISTINCT r."row"),
+                       count(DISTINCT (r."row", r.col)) FILTER (WHERE r.run_id IS NOT NULL),
                        min(r."row"), max(r."row")
                 FROM result_tables t LEFT JOIN results r ON r.run_id = t.run_id AND r.tbl = t.name
                 GROUP BY ALL""").fetchall():
@@ -868,6 +853,70 @@ class RunStore:
                 err("marked running but its process is gone", f"runs[{rid}].status",
                     f"`detente sweep --resume {rid}` (sweeps) or rerun", severity="warning")
         return IntegrityReport(path=where, problems=tuple(probs), n_runs=n_runs, n_cells=n_cells)
+
+
+#: The first bytes of a DuckDB database file (the magic "DUCK" at offset 8).
+DUCKDB_MAGIC_OFFSET, DUCKDB_MAGIC = 8, b"DUCK"
+
+#: How long a command waits for another process's write lock on the store (seconds); override
+#: with ``$DETENTE_STORE_TIMEOUT``.
+LOCK_TIMEOUT = 60.0
+
+
+def _refuse_foreign_file(path: Path) -> None:
+    """A file that exists and is not a DuckDB database (SQLite, text, …) is refused before
+    DuckDB touches it: opening another format can make DuckDB load (or download) a native
+    extension for it, and a store must never write into what is not its own."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    if not path.is_file():
+        raise OptionsError(f"run store {path} is not a regular file", [Problem(
+            "not a regular file", file=str(path), path="--store",
+            allowed="a DuckDB file written by détente, or a new path")])
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    if head[DUCKDB_MAGIC_OFFSET:DUCKDB_MAGIC_OFFSET + 4] != DUCKDB_MAGIC:
+        kind = "an SQLite database" if head.startswith(b"SQLite format 3") else "not DuckDB"
+        raise OptionsError(f"{path} is not a détente run store", [Problem(
+            f"the file is {kind}; it was left unchanged", file=str(path), path="--store",
+            allowed="a store written by détente, or a new path")])
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """Open the store with extension auto-install and auto-load disabled (a user-supplied path
+    must never start an outbound request), waiting for another process's write lock with
+    exponential backoff up to :data:`LOCK_TIMEOUT` (``$DETENTE_STORE_TIMEOUT``)."""
+    timeout = float(os.environ.get("DETENTE_STORE_TIMEOUT", LOCK_TIMEOUT))
+    config = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    deadline = time.monotonic() + timeout
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            msg = str(exc)
+            if "lock" in msg.lower() and time.monotonic() + delay < deadline:
+                time.sleep(delay * (0.5 + secrets.randbelow(1000) / 1000))  # jittered backoff
+                delay = min(delay * 2, 2.0)
+                continue
+            if "lock" in msg.lower():
+                raise StoreBusyError(
+                    f"run store {path} is in use by another process (waited {timeout:g} s)",
+                    [Problem(msg.splitlines()[0], file=str(path), path="--store",
+                             allowed="wait for the other détente process, raise "
+                                     "$DETENTE_STORE_TIMEOUT, or pass --store OTHER.duckdb")]
+                ) from None
+            raise OptionsError(f"run store {path} cannot be opened", [Problem(
+                msg.splitlines()[0], file=str(path), path="--store",
+                allowed="a DuckDB file written by détente (or a new path)")]) from None
+        except duckdb.Error as exc:
+            raise OptionsError(f"run store {path} cannot be opened", [Problem(
+                str(exc).splitlines()[0], file=str(path), path="--store",
+                allowed="a DuckDB file written by détente (or a new path)")]) from None
+
+
+class StoreBusyError(OptionsError):
+    """The store stayed locked by another writer for the whole timeout."""
 
 
 def _alive(pid: int) -> bool:

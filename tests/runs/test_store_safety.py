@@ -1,0 +1,86 @@
+"""The store never loses a run and never touches what is not its own (issue 13 item 3).
+
+Expected behaviour, observable from outside: four processes started at the same moment all
+land their runs (they wait for DuckDB's single-writer lock); a foreign DuckDB file and an
+SQLite file given as --store are refused and left byte for byte unchanged; a run that cannot
+be stored is kept in a recovery store and the command exits 1; ``runs check`` passes on a
+healthy store holding a forecast without draws (its empty draws table).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from detente.cli import app
+from detente.runs import RunStore
+
+runner = CliRunner()
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_four_writers_at_once_all_land(tmp_path):
+    store = tmp_path / "runs.duckdb"
+    env = {**os.environ, "DETENTE_STORE": str(store), "DETENTE_STORE_TIMEOUT": "120"}
+    cmd = [sys.executable, "-m", "detente.cli", "forecast", "korea-2023", "--model", "bdm",
+           "--json"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                              text=True) for _ in range(4)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], [o[1] for o in outs]
+    ids = {json.loads(o[0])["run"] for o in outs}
+    with RunStore(store, read_only=True) as st:
+        assert ids <= set(st.list()["id"]) and len(ids) == 4
+        assert st.check().ok
+    check = runner.invoke(app, ["runs", "check", "--store", str(store)])
+    assert check.exit_code == 0, check.output
+
+
+def test_a_foreign_duckdb_file_is_refused_unchanged(tmp_path):
+    foreign = tmp_path / "other.duckdb"
+    con = duckdb.connect(str(foreign))
+    con.execute("CREATE TABLE accounts (id INTEGER, balance DOUBLE)")
+    con.execute("INSERT INTO accounts VALUES (1, 10.0)")
+    con.close()
+    before = _digest(foreign)
+    result = runner.invoke(app, ["forecast", "korea-2023", "--store", str(foreign)],
+                           env={"COLUMNS": "400"})
+    assert result.exit_code == 1  # the run went to a recovery store, named in the message
+    assert "not a détente run store" in result.output and "recovery" in result.output
+    assert _digest(foreign) == before
+    recovered = list(tmp_path.glob("other.duckdb.recovery-*.duckdb"))
+    assert len(recovered) == 1
+    with RunStore(recovered[0], read_only=True) as st:
+        assert len(st.list()) == 1
+
+
+def test_an_sqlite_file_is_refused_unchanged_before_duckdb_opens_it(tmp_path):
+    lite = tmp_path / "runs.sqlite"
+    con = sqlite3.connect(lite)
+    con.execute("CREATE TABLE t (x)")
+    con.commit()
+    con.close()
+    before = _digest(lite)
+    result = runner.invoke(app, ["runs", "list", "--store", str(lite)])
+    assert result.exit_code == 2 and "SQLite" in result.output
+    assert _digest(lite) == before
+
+
+def test_runs_check_passes_with_an_empty_draws_table(tmp_path):
+    store = tmp_path / "runs.duckdb"
+    result = runner.invoke(app, ["forecast", "korea-2023", "--model", "bdm", "--store",
+                                 str(store)])  # no draws: its draws table is empty
+    assert result.exit_code == 0, result.output
+    check = runner.invoke(app, ["runs", "check", "--store", str(store)])
+    assert check.exit_code == 0, check.output
