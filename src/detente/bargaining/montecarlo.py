@@ -34,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 
 from detente.errors import OptionsError, Problem
+from detente.limits import draw_problem
 
 Distribution = Literal["triangular", "uniform"]
 
@@ -259,6 +260,9 @@ def sample_inputs(
 
     point = EngineInputs.from_arrays(arrays)
     n, d = point.present.shape
+    too_many = draw_problem(int(draws), {"actors": n, "issues": d})
+    if too_many is not None:
+        raise OptionsError("too many Monte Carlo draws for this machine", [too_many])
     # children 0-3 are those of every earlier release (spawn keys do not depend on the count),
     # so adding the influence stream leaves every other draw unchanged
     cap_rng, pos_rng, sal_rng, pert_rng, infl_rng = (

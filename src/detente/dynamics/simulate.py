@@ -28,6 +28,7 @@ from detente.dynamics._memory import MAX_LOG_RATE, MEMORY_LAGS, memory_weights
 from detente.dynamics.posterior import EndState, Posterior
 from detente.dynamics.priors import CRISIS, DIALOGUE, LEVERS, REGIMES, STALEMATE
 from detente.errors import OptionsError, Problem
+from detente.limits import draw_problem
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,9 @@ def simulate(posterior: Posterior, start: str | None = None, months: int = 36,
     if int(months) < 1 or int(draws) < 1:
         raise OptionsError("months and draws must be positive", [Problem(
             f"months={months}, draws={draws}", path="months/draws", allowed="integers ≥ 1")])
+    too_many = draw_problem(int(draws), {"months": int(months)})
+    if too_many is not None:
+        raise OptionsError("too many simulated paths for this machine", [too_many])
     levers = check_levers(levers, posterior.variant)
     first = pd.Period(posterior.until, freq="M") + 1
     if start is None:

@@ -22,10 +22,12 @@ Formats (docs/scenario-format.md):
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import math
 import os
 import re
+import stat
 import types
 import typing
 from dataclasses import dataclass, field
@@ -34,9 +36,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from detente import limits
 from detente.errors import Problem, ScenarioError
 from detente.scenario.dump import dump, scenario_to_yaml
 from detente.scenario.model import (
@@ -250,21 +253,106 @@ def scenario_problems(scenario: Scenario) -> list[Problem]:
 # --------------------------------------------------------------------------------------------
 
 
-def _plain(node: Any) -> Any:
-    """ruamel round-trip nodes -> plain dict / list / str / int / float / bool / date."""
-    if isinstance(node, dict):
-        return {_plain(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, list | tuple):
-        return [_plain(v) for v in node]
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return node
+class _Refused(Exception):
+    """A YAML document détente will not turn into data (its problem says where and why)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+class _Plainer:
+    """ruamel round-trip nodes -> plain dict / list / str / int / float / bool / date.
+
+    Refuses, with the line, what a scenario never contains and a hostile file might: more values
+    than :data:`~detente.limits.MAX_YAML_VALUES` (a "billion laughs" document whose aliases
+    expand exponentially is stopped here, before it is expanded), nesting deeper than
+    :data:`~detente.limits.MAX_YAML_DEPTH`, tagged values (``!!python/object`` and any other
+    explicit tag) and keys that are not text or numbers (YAML's complex ``? [a, b]`` keys).
+    """
+
+    def __init__(self, display: str) -> None:
+        self.display = display
+        self.values = 0
+
+    def refuse(self, message: str, line: int | None, allowed: str) -> _Refused:
+        return _Refused(Problem(message, file=self.display, line=line, allowed=allowed))
+
+    def convert(self, node: Any, line: int | None, depth: int = 0) -> Any:
+        self.values += 1
+        if self.values > limits.MAX_YAML_VALUES:
+            raise self.refuse(f"the document expands to more than {limits.MAX_YAML_VALUES:,} "
+                              "values (YAML aliases repeated inside each other?)", line,
+                              "a scenario without nested alias chains (write the values out)")
+        if depth > limits.MAX_YAML_DEPTH:
+            raise self.refuse(f"nesting deeper than {limits.MAX_YAML_DEPTH} levels", line,
+                              "the scenario structure of docs/scenario-format.md")
+        if isinstance(node, TaggedScalar) or (getattr(node, "tag", None) is not None
+                                              and getattr(node.tag, "value", None)):
+            tag = getattr(getattr(node, "tag", None), "value", None) or "a tag"
+            raise self.refuse(f"YAML tag {tag} is not allowed", line,
+                              "plain values: text, numbers, dates, lists and mappings")
+        if isinstance(node, dict):
+            out = {}
+            lc = getattr(node, "lc", None)
+            for key, value in node.items():
+                key_line = line
+                if lc is not None:
+                    try:
+                        key_line = lc.key(key)[0] + 1
+                    except (KeyError, TypeError):
+                        pass
+                if not isinstance(key, str | int | float | bool) or isinstance(key, TaggedScalar):
+                    raise self.refuse(f"a mapping key must be text, not {_describe(key)}",
+                                      key_line, "'name: value' with a plain text name")
+                plain_key = self.convert(key, key_line, depth + 1)
+                out[plain_key] = self.convert(value, key_line, depth + 1)
+            return out
+        if isinstance(node, list | tuple):
+            items = []
+            lc = getattr(node, "lc", None)
+            for i, value in enumerate(node):
+                item_line = line
+                if lc is not None:
+                    try:
+                        item_line = lc.item(i)[0] + 1
+                    except (KeyError, TypeError):
+                        pass
+                items.append(self.convert(value, item_line, depth + 1))
+            return items
+        if isinstance(node, bool):
+            return bool(node)
+        if isinstance(node, int):
+            return int(node)
+        if isinstance(node, float):
+            return float(node)
+        if isinstance(node, str):
+            return str(node)
+        return node
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+_DATE_LIKE = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w.-])")
+
+
+def _bad_date_line(text: str) -> tuple[int, str] | None:
+    """The first line holding a YYYY-MM-DD that is not a calendar date (ruamel's constructor
+    raises a bare ValueError without a position for those)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in _DATE_LIKE.finditer(line.split("#", 1)[0]):
+            year, month, day = (int(g) for g in match.groups())
+            try:
+                datetime.date(year, month, day)
+            except ValueError:
+                return number, match.group(0)
+    return None
 
 
 def _read_yaml_text(text: str, display: str) -> Loaded:
@@ -282,12 +370,29 @@ def _read_yaml_text(text: str, display: str) -> Loaded:
             hint = "each key once per mapping"
         return Loaded(None, [Problem(f"YAML syntax error: {what}", file=display, line=line,
                                      allowed=hint)])
+    except RecursionError:
+        return Loaded(None, [Problem(f"nesting deeper than {limits.MAX_YAML_DEPTH} levels",
+                                     file=display,
+                                     allowed="the scenario structure of docs/scenario-format.md")])
+    except ValueError as exc:
+        # ruamel builds dates while composing: 2023-13-45 reaches here without a mark
+        bad = _bad_date_line(text)
+        if bad is not None:
+            return Loaded(None, [Problem(f"{bad[1]} is not a calendar date ({exc})",
+                                         file=display, line=bad[0],
+                                         allowed="a real date as YYYY-MM-DD")])
+        return Loaded(None, [Problem(f"YAML value error: {exc}", file=display,
+                                     allowed="plain YAML values")])
     except YAMLError as exc:  # pragma: no cover - unmarked ruamel errors are rare
         return Loaded(None, [Problem(f"YAML error: {exc}", file=display)])
     origin = Origin(file=display, tree=tree if isinstance(tree, CommentedMap) else None)
     lc = getattr(tree, "lc", None)
     doc_line = lc.line + 1 if lc is not None and lc.line is not None else 1
-    return _build(_plain(tree), origin, doc_line)
+    try:
+        data = _Plainer(display).convert(tree, doc_line)
+    except _Refused as refused:
+        return Loaded(None, [refused.problem])
+    return _build(data, origin, doc_line)
 
 
 # --------------------------------------------------------------------------------------------
@@ -598,7 +703,23 @@ def read_scenario(id_or_path: str | os.PathLike[str],
         return Loaded(None, [Problem(f"{name!r} is a folder", file=name,
                                      allowed="a .yaml or .csv file")])
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            # a FIFO or device would block or never end; only regular files are scenarios
+            return Loaded(None, [Problem(f"{name!r} is not a regular file", file=name,
+                                         allowed="a .yaml or .csv file on disk")])
+        biggest = limits.max_scenario_bytes()
+        if info.st_size > biggest:
+            return Loaded(None, [Problem(
+                f"the file is {info.st_size:,} bytes, more than the {biggest:,} a scenario may "
+                "have", file=name,
+                allowed="a scenario file under the limit (or raise DETENTE_MAX_SCENARIO_BYTES)")])
+        with path.open("rb") as handle:
+            raw = handle.read(biggest + 1)  # the file may grow between stat and read
+        if len(raw) > biggest:
+            return Loaded(None, [Problem(f"the file grew past {biggest:,} bytes while read",
+                                         file=name, allowed="a file that is not being written")])
+        text = raw.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         return Loaded(None, [Problem(f"cannot read the file: {exc}", file=name,
                                      allowed="a readable UTF-8 text file")])

@@ -1,0 +1,70 @@
+"""Work and input bounds: how much détente agrees to read or compute before refusing.
+
+Each bound exists because the input that exceeds it is either hostile (a YAML "billion laughs"
+document, a FIFO named like a scenario) or a slip that would exhaust this machine's memory
+(``--draws 10000000``). The numbers are far above any real scenario: the largest reference case
+(KTAB's 100-actor run) is 30 kB and the Korea default 60 kB. An environment variable raises a
+bound for a user who really needs more; it is read when the check runs, never on import.
+"""
+
+from __future__ import annotations
+
+import os
+
+from detente.errors import OptionsError, Problem
+
+#: Largest scenario file read (bytes); ``DETENTE_MAX_SCENARIO_BYTES`` overrides.
+MAX_SCENARIO_BYTES = 8 * 1024 * 1024
+#: Most YAML values a document may expand to, aliases counted at every use.
+MAX_YAML_VALUES = 200_000
+#: Deepest YAML nesting accepted (a scenario needs about 6 levels).
+MAX_YAML_DEPTH = 40
+#: Largest Monte Carlo batch, in draw × actor × issue cells; ``DETENTE_MAX_DRAW_CELLS`` overrides.
+MAX_DRAW_CELLS = 200_000_000
+#: Bytes per draw cell held at once by a batched engine run (inputs, pair tables, paths), a
+#: deliberately generous estimate so the refusal comes before the machine swaps.
+BYTES_PER_DRAW_CELL = 64
+
+
+def _env_int(name: str, default: int) -> int:
+    text = os.environ.get(name)
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise OptionsError(f"{name}={text!r} is not a whole number",
+                           [Problem(f"{text!r} is not a whole number", path=name,
+                                    allowed="a positive whole number, e.g. 100000000")]) from None
+    if value < 1:
+        raise OptionsError(f"{name}={value} must be positive",
+                           [Problem(f"{value} must be positive", path=name,
+                                    allowed="a positive whole number")])
+    return value
+
+
+def max_scenario_bytes() -> int:
+    """The scenario file size bound in force (:data:`MAX_SCENARIO_BYTES` or its override)."""
+    return _env_int("DETENTE_MAX_SCENARIO_BYTES", MAX_SCENARIO_BYTES)
+
+
+def draw_problem(draws: int, per_draw: dict[str, int]) -> Problem | None:
+    """A problem when ``draws`` samples would exceed the work bound, else None.
+
+    ``per_draw`` names the axes each draw carries (``{"actors": 6, "issues": 4}`` for a bargaining
+    batch, ``{"months": 60}`` for a simulation). The estimate is ``draws × Π per_draw`` cells ×
+    :data:`BYTES_PER_DRAW_CELL`; the message states it and how many draws would fit.
+    """
+    size = 1
+    for extent in per_draw.values():
+        size *= max(int(extent), 1)
+    cells = int(draws) * size
+    limit = _env_int("DETENTE_MAX_DRAW_CELLS", MAX_DRAW_CELLS)
+    if cells <= limit:
+        return None
+    fits = max(limit // size, 1)
+    gib = cells * BYTES_PER_DRAW_CELL / 2**30
+    axes = " × ".join(f"{extent} {name}" for name, extent in per_draw.items())
+    return Problem(
+        f"draws {int(draws):,} on {axes} would need about {gib:,.1f} GiB", path="draws",
+        allowed=f"at most {fits:,} draws here (or raise DETENTE_MAX_DRAW_CELLS)")

@@ -1,0 +1,141 @@
+"""Hostile and malformed scenario files end in located problems, never a traceback or a hang.
+
+Expected outcomes come from the YAML 1.2 specification (aliases, tags, complex keys), the
+calendar (2023-13-45 is no date) and POSIX file types; nothing here is a number détente computed.
+The fuzz test mutates the embedded Korea scenario at random and requires that reading it either
+succeeds or reports problems — any other exception is a bug.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from detente.errors import OptionsError, Problem
+from detente.scenario.embedded import embedded_text
+from detente.scenario.load import read_scenario
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _only_error(loaded) -> Problem:
+    assert loaded.scenario is None
+    assert len(loaded.errors) == 1, loaded.errors
+    return loaded.errors[0]
+
+
+def test_billion_laughs_is_refused_before_expansion(tmp_path):
+    # nine levels of ten aliases each expand to 10**9 strings if followed
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    prev = "a"
+    for level in "bcdefghi":
+        lines.append(f"{level}: &{level} [" + ", ".join([f"*{prev}"] * 10) + "]")
+        prev = level
+    path = _write(tmp_path, "laughs.yaml", "\n".join(lines) + "\n")
+    problem = _only_error(read_scenario(path))
+    assert "expands to more than" in problem.message and problem.file == str(path)
+
+
+def test_deep_nesting_is_refused(tmp_path):
+    path = _write(tmp_path, "deep.yaml", "[" * 5000 + "]" * 5000 + "\n")
+    assert "nesting deeper" in _only_error(read_scenario(path)).message
+    path = _write(tmp_path, "deep2.yaml", "[" * 60 + "]" * 60 + "\n")
+    assert "nesting deeper" in _only_error(read_scenario(path)).message
+
+
+def test_python_tag_is_refused_with_its_line(tmp_path):
+    path = _write(tmp_path, "tag.yaml", "title: t\nid: !!python/object/apply:os.system [ls]\n")
+    problem = _only_error(read_scenario(path))
+    assert "tag" in problem.message and problem.line == 2
+
+
+def test_complex_key_is_refused_with_its_line(tmp_path):
+    path = _write(tmp_path, "key.yaml", "title: t\n? [a, b]\n: 1\n")
+    problem = _only_error(read_scenario(path))
+    assert "key must be text" in problem.message and problem.line == 2
+
+
+def test_impossible_date_is_located(tmp_path):
+    path = _write(tmp_path, "date.yaml", "id: x\ntitle: t\nas_of: 2023-13-45\n")
+    problem = _only_error(read_scenario(path))
+    assert "2023-13-45 is not a calendar date" in problem.message and problem.line == 3
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_fifo_is_refused_without_blocking(tmp_path):
+    fifo = tmp_path / "scenario.yaml"
+    os.mkfifo(fifo)
+    # reading a FIFO with no writer blocks forever; run it in a thread so a regression fails
+    result: list = []
+    worker = threading.Thread(target=lambda: result.append(read_scenario(fifo)), daemon=True)
+    worker.start()
+    worker.join(30)
+    if worker.is_alive():  # unblock the reader before failing
+        with open(fifo, "w"):
+            pass
+        pytest.fail("read_scenario blocked on a FIFO")
+    assert "not a regular file" in _only_error(result[0]).message
+
+
+def test_oversized_file_is_refused_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setenv("DETENTE_MAX_SCENARIO_BYTES", "1000")
+    path = _write(tmp_path, "big.yaml", "# " + "x" * 2000 + "\n")
+    problem = _only_error(read_scenario(path))
+    assert "more than the 1,000" in problem.message
+
+
+def test_too_many_draws_is_refused_with_the_memory_estimate(monkeypatch):
+    from detente.bargaining.forecast import forecast
+    from detente.scenario.load import load_scenario
+
+    scenario = load_scenario("korea-2023")
+    monkeypatch.setenv("DETENTE_MAX_DRAW_CELLS", "1000")
+    with pytest.raises(OptionsError) as caught:
+        forecast(scenario, model="bdm", draws=100, seed=1)
+    problem = caught.value.problems[0]
+    assert problem.path == "draws" and "GiB" in problem.message
+    # the bound states how many draws would fit: 1000 cells / (actors × issues)
+    n_cells = len(scenario.actors) * len(scenario.issues)
+    assert f"at most {1000 // n_cells:,} draws" in problem.allowed
+
+
+def test_cli_refuses_ten_million_draws_without_a_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-m", "detente.cli", "forecast", "korea-2023",
+                          "--draws", "10000000"], capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr + run.stdout
+    assert "GiB" in run.stderr + run.stdout
+
+
+KOREA_TEXT = embedded_text("korea-2023")[0]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.integers(0, len(KOREA_TEXT) - 1),
+                                st.integers(0, 40),
+                                st.text(alphabet=st.sampled_from(list(":-[]{}&*!?|>'\"#\n\t 0123456789.ae")),
+                                        max_size=6)),
+                      min_size=1, max_size=4))
+def test_fuzzed_korea_scenario_never_raises(tmp_path, edits):
+    text = KOREA_TEXT
+    for start, length, insert in edits:
+        start %= max(len(text), 1)
+        text = text[:start] + insert + text[start + length:]
+    path = tmp_path / "fuzzed.yaml"
+    path.write_text(text, encoding="utf-8")
+    loaded = read_scenario(path)  # any exception fails the test
+    assert loaded.scenario is not None or loaded.errors
+    for problem in loaded.problems:
+        assert problem.file == str(path)
