@@ -70,6 +70,21 @@ def test_impossible_date_is_located(tmp_path):
     assert "2023-13-45 is not a calendar date" in problem.message and problem.line == 3
 
 
+def test_enormous_integer_is_located(tmp_path):
+    # CPython refuses int strings over sys.get_int_max_str_digits() (4300 by default) with a
+    # bare ValueError; the reader names the line instead
+    path = _write(tmp_path, "int.yaml", "id: x\ntitle: t\nbig: " + "9" * 5000 + "\n")
+    problem = _only_error(read_scenario(path))
+    assert "digits" in problem.message and problem.line == 3
+
+
+def test_csv_error_does_not_echo_an_enormous_cell(tmp_path):
+    path = _write(tmp_path, "big.csv", "Actor,Capability,Position,Salience\n"
+                  f"A,{'9' * 5000}x,50,50\nB,10,40,30\nC,10,60,20\n")
+    problem = _only_error(read_scenario(path))
+    assert problem.line == 2 and len(problem.format()) < 300
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
 def test_fifo_is_refused_without_blocking(tmp_path):
     fifo = tmp_path / "scenario.yaml"

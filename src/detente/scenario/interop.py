@@ -41,6 +41,7 @@ from detente.scenario.load import (
     Loaded,
     Origin,
     _build,
+    _shown,
     _sorted,
     read_scenario,
     slug_actor_id,
@@ -186,7 +187,7 @@ class _Xml:
         except ValueError:
             value = float("nan")
         if not np.isfinite(value):
-            self.fail(f"{text!r} is not a number", el, path, words)
+            self.fail(f"{_shown(text)} is not a number", el, path, words)
             return None
         if not lo <= value <= hi:
             self.fail(f"{kind} {value:g} is outside {lo:g}–{hi:g}", el, path, words)
@@ -451,7 +452,7 @@ class _Decide:
         except ValueError:
             value = float("nan")
         if not np.isfinite(value):
-            self.fail(f"{text!r} is not a number", line, path, "a finite number")
+            self.fail(f"{_shown(text)} is not a number", line, path, "a finite number")
             return None
         return value
 

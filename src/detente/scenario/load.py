@@ -28,6 +28,7 @@ import math
 import os
 import re
 import stat
+import sys
 import types
 import typing
 from dataclasses import dataclass, field
@@ -355,6 +356,16 @@ def _bad_date_line(text: str) -> tuple[int, str] | None:
     return None
 
 
+def _long_number_line(text: str) -> int | None:
+    """The first line with a digit run Python refuses to turn into an int (a bare ValueError)."""
+    limit = sys.get_int_max_str_digits()
+    run = re.compile(r"\d{" + str(limit + 1) + ",}")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if run.search(line):
+            return number
+    return None
+
+
 def _read_yaml_text(text: str, display: str) -> Loaded:
     yaml = YAML(typ="rt")
     try:
@@ -381,6 +392,11 @@ def _read_yaml_text(text: str, display: str) -> Loaded:
             return Loaded(None, [Problem(f"{bad[1]} is not a calendar date ({exc})",
                                          file=display, line=bad[0],
                                          allowed="a real date as YYYY-MM-DD")])
+        long_number = _long_number_line(text)
+        if long_number is not None:
+            return Loaded(None, [Problem(
+                f"a number with more than {sys.get_int_max_str_digits():,} digits", file=display,
+                line=long_number, allowed="a number of ordinary size (or quote it as text)")])
         return Loaded(None, [Problem(f"YAML value error: {exc}", file=display,
                                      allowed="plain YAML values")])
     except YAMLError as exc:  # pragma: no cover - unmarked ruamel errors are rare
@@ -442,7 +458,7 @@ class _CsvBuild:
         except ValueError:
             value = float("nan")
         if value != value or value in (float("inf"), float("-inf")):
-            self.problems.append(Problem(f"{text!r} is not a number", file=self.display,
+            self.problems.append(Problem(f"{_shown(text)} is not a number", file=self.display,
                                          line=line, path=column, allowed="a finite number"))
             return None
         return value
