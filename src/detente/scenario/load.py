@@ -295,14 +295,8 @@ class _Plainer:
                               "plain values: text, numbers, dates, lists and mappings")
         if isinstance(node, dict):
             out = {}
-            lc = getattr(node, "lc", None)
             for key, value in node.items():
-                key_line = line
-                if lc is not None:
-                    try:
-                        key_line = lc.key(key)[0] + 1
-                    except (KeyError, TypeError):
-                        pass
+                key_line = _line_of(node, "key", key, line)
                 if not isinstance(key, str | int | float | bool) or isinstance(key, TaggedScalar):
                     raise self.refuse(f"a mapping key must be text, not {_describe(key)}",
                                       key_line, "'name: value' with a plain text name")
@@ -311,14 +305,8 @@ class _Plainer:
             return out
         if isinstance(node, list | tuple):
             items = []
-            lc = getattr(node, "lc", None)
             for i, value in enumerate(node):
-                item_line = line
-                if lc is not None:
-                    try:
-                        item_line = lc.item(i)[0] + 1
-                    except (KeyError, TypeError):
-                        pass
+                item_line = _line_of(node, "item", i, line)
                 items.append(self.convert(value, item_line, depth + 1))
             return items
         if isinstance(node, bool):
@@ -330,6 +318,17 @@ class _Plainer:
         if isinstance(node, str):
             return str(node)
         return node
+
+
+def _line_of(node: Any, kind: str, ref: Any, default: int | None) -> int | None:
+    """The 1-based line where ruamel saw a mapping key or list item (``kind`` "key"/"item")."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return default
+    try:
+        return getattr(lc, kind)(ref)[0] + 1
+    except (KeyError, TypeError, IndexError):
+        return default
 
 
 def _describe(value: Any) -> str:
