@@ -85,6 +85,27 @@ def test_csv_error_does_not_echo_an_enormous_cell(tmp_path):
     assert problem.line == 2 and len(problem.format()) < 300
 
 
+def test_csv_field_over_the_csv_module_limit_is_located(tmp_path):
+    # the csv module refuses fields over csv.field_size_limit() (131 072) with csv.Error
+    path = _write(tmp_path, "field.csv", "Actor,Capability,Position,Salience\n"
+                  f'A,10,50,"{"x" * 200_000}"\nB,10,40,30\nC,10,60,20\n')
+    problem = _only_error(read_scenario(path))
+    assert "CSV row cannot be read" in problem.message and problem.line is not None
+
+
+@pytest.mark.parametrize("value", ["!!bool maybe", "!!float xyz", "!!omap [1, 2]"])
+def test_tag_ruamel_cannot_build_is_located(tmp_path, value):
+    path = _write(tmp_path, "badtag.yaml", f"id: x\ntitle: t\nflag: {value}\n")
+    problem = _only_error(read_scenario(path))
+    assert ("tag" in problem.message or "cannot be built" in problem.message)
+    assert problem.line == 3
+
+
+def test_path_longer_than_the_os_allows_is_a_problem():
+    problem = _only_error(read_scenario("a" * 5000 + ".yaml"))
+    assert "cannot use the path" in problem.message and len(problem.format()) < 300
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
 def test_fifo_is_refused_without_blocking(tmp_path):
     fifo = tmp_path / "scenario.yaml"
@@ -154,3 +175,32 @@ def test_fuzzed_korea_scenario_never_raises(tmp_path, edits):
     assert loaded.scenario is not None or loaded.errors
     for problem in loaded.problems:
         assert problem.file == str(path)
+
+
+REFERENCE = Path(__file__).resolve().parents[1] / "reference"
+#: one file per tabular format: plain stakeholder CSV (BDM 1994 EC emissions, the Scholz et al.
+#: 2011 table), KTAB SMP CSV, decide's tagged file
+TABLES = {
+    "plain.csv": REFERENCE / "bargaining/bdm/cases/bdm1994_ec_emissions.csv",
+    "ktab.csv": REFERENCE / "bargaining/smp/cases/SOE-Policy.csv",
+    "decide.csv": REFERENCE / "interop/decide/copenhagen.csv",
+}
+
+
+@pytest.mark.parametrize("name", sorted(TABLES))
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzzed_tables_never_raise(tmp_path, name, data):
+    text = TABLES[name].read_text(encoding="utf-8-sig")
+    edits = data.draw(st.lists(st.tuples(
+        st.integers(0, len(text) - 1), st.integers(0, 20),
+        st.text(alphabet=st.sampled_from(list(',;"\'#\t\n\r 0123456789.-eEnaiAP\x00')),
+                max_size=5)), min_size=1, max_size=4))
+    for start, length, insert in edits:
+        start %= max(len(text), 1)
+        text = text[:start] + insert + text[start + length:]
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    loaded = read_scenario(path)  # any exception fails the test
+    assert loaded.scenario is not None or loaded.errors

@@ -41,6 +41,7 @@ from detente.scenario.load import (
     Loaded,
     Origin,
     _build,
+    _csv_rows,
     _shown,
     _sorted,
     read_scenario,
@@ -457,18 +458,6 @@ class _Decide:
         return value
 
 
-def _decide_rows(text: str) -> list[tuple[int, list[str]]]:
-    rows = []
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t", quotechar="'")
-    for fields in reader:
-        cells = [c.strip() for c in fields]
-        while cells and cells[-1] == "":
-            cells.pop()
-        if cells:
-            rows.append((reader.line_num, cells))
-    return rows
-
-
 def _keyed(b: _Decide, line: int, cells: list[str], tag: str, known: dict[str, Any],
            ids: dict[str, str], slug: Any) -> dict[str, Any] | None:
     """An ``#A`` or ``#P`` row: key, name, comment; the key unique and its id unique."""
@@ -528,7 +517,7 @@ def read_decide(text: str, display: str, stem: str) -> Loaded:
       ids are the keys slugified (``adapt_legal`` -> ``adapt-legal``).
     """
     b = _Decide(display)
-    rows = _decide_rows(text)
+    rows = _csv_rows(text, display, delimiter="\t", quotechar="'")
     actors: dict[str, dict[str, Any]] = {}
     issues: dict[str, dict[str, Any]] = {}
     actor_ids: dict[str, str] = {}

@@ -38,6 +38,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.constructor import ConstructorError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from detente import limits
@@ -365,6 +366,30 @@ def _long_number_line(text: str) -> int | None:
     return None
 
 
+_EXPLICIT_TAG = re.compile(r"(?:^|[\s\[{,])(![^\s,\]}]*)")
+
+
+def _unconstructible(text: str, display: str, exc: Exception) -> Problem:
+    """A located problem for a value ruamel failed to build without saying where."""
+    bad = _bad_date_line(text)
+    if bad is not None:
+        return Problem(f"{bad[1]} is not a calendar date ({exc})", file=display, line=bad[0],
+                       allowed="a real date as YYYY-MM-DD")
+    long_number = _long_number_line(text)
+    if long_number is not None:
+        return Problem(f"a number with more than {sys.get_int_max_str_digits():,} digits",
+                       file=display, line=long_number,
+                       allowed="a number of ordinary size (or quote it as text)")
+    for number, line in enumerate(text.splitlines(), start=1):
+        tag = _EXPLICIT_TAG.search(line.split("#", 1)[0])
+        if tag is not None:
+            return Problem(f"YAML tag {_shown(tag.group(1))[1:-1]} is not allowed",
+                           file=display, line=number,
+                           allowed="plain values: text, numbers, dates, lists and mappings")
+    return Problem(f"YAML value cannot be read: {_shown(str(exc))[1:-1]}", file=display,
+                   allowed="plain YAML values")
+
+
 def _read_yaml_text(text: str, display: str) -> Loaded:
     yaml = YAML(typ="rt")
     try:
@@ -378,26 +403,21 @@ def _read_yaml_text(text: str, display: str) -> Loaded:
             hint = "spaces for indentation; YAML forbids tabs"
         if "duplicate key" in what:
             hint = "each key once per mapping"
-        return Loaded(None, [Problem(f"YAML syntax error: {what}", file=display, line=line,
+        kind = "syntax error"
+        if isinstance(exc, ConstructorError):  # well-formed, but a (tagged) value cannot be built
+            kind = "value cannot be built"
+            hint = "plain values: text, numbers, dates, lists and mappings (no tags)"
+        return Loaded(None, [Problem(f"YAML {kind}: {what}", file=display, line=line,
                                      allowed=hint)])
     except RecursionError:
         return Loaded(None, [Problem(f"nesting deeper than {limits.MAX_YAML_DEPTH} levels",
                                      file=display,
                                      allowed="the scenario structure of docs/scenario-format.md")])
-    except ValueError as exc:
-        # ruamel builds dates while composing: 2023-13-45 reaches here without a mark
-        bad = _bad_date_line(text)
-        if bad is not None:
-            return Loaded(None, [Problem(f"{bad[1]} is not a calendar date ({exc})",
-                                         file=display, line=bad[0],
-                                         allowed="a real date as YYYY-MM-DD")])
-        long_number = _long_number_line(text)
-        if long_number is not None:
-            return Loaded(None, [Problem(
-                f"a number with more than {sys.get_int_max_str_digits():,} digits", file=display,
-                line=long_number, allowed="a number of ordinary size (or quote it as text)")])
-        return Loaded(None, [Problem(f"YAML value error: {exc}", file=display,
-                                     allowed="plain YAML values")])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # ruamel builds values while composing and raises these without a mark: an impossible
+        # date (2023-13-45), an int over CPython's digit limit, a tag it cannot build
+        # (``!!bool maybe``)
+        return Loaded(None, [_unconstructible(text, display, exc)])
     except YAMLError as exc:  # pragma: no cover - unmarked ruamel errors are rare
         return Loaded(None, [Problem(f"YAML error: {exc}", file=display)])
     origin = Origin(file=display, tree=tree if isinstance(tree, CommentedMap) else None)
@@ -431,17 +451,28 @@ def slug_issue_id(name: str) -> str:
     return text
 
 
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
-    """``(line number, stripped fields)`` per non-blank row; trailing empty fields dropped."""
+def _csv_rows(text: str, display: str, **dialect: Any) -> list[tuple[int, list[str]]]:
+    """``(line number, stripped fields)`` per non-blank row; trailing empty fields dropped.
+
+    ``dialect`` goes to :func:`csv.reader` (decide files are tab-separated, single-quoted). A row
+    the csv module refuses (a field over its 131 072-character limit, a NUL byte) raises
+    :class:`_Refused` with the row's line, which :func:`read_scenario` reports.
+    """
     rows = []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    for fields in reader:
-        line = reader.line_num
-        cells = [c.strip() for c in fields]
-        while cells and cells[-1] == "":
-            cells.pop()
-        if cells:
-            rows.append((line, cells))
+    reader = csv.reader(io.StringIO(text, newline=""), **dialect)
+    try:
+        for fields in reader:
+            line = reader.line_num
+            cells = [c.strip() for c in fields]
+            while cells and cells[-1] == "":
+                cells.pop()
+            if cells:
+                rows.append((line, cells))
+    except csv.Error as exc:
+        raise _Refused(Problem(f"CSV row cannot be read: {exc}", file=display,
+                               line=reader.line_num + 1,
+                               allowed=f"fields under {csv.field_size_limit():,} characters, "
+                               "no NUL bytes")) from None
     return rows
 
 
@@ -666,7 +697,7 @@ def _read_ktab_csv(rows: list[tuple[int, list[str]]], display: str) -> Loaded:
 
 def _read_csv_text(text: str, display: str, stem: str,
                    scale: tuple[float, float] | None = None) -> Loaded:
-    rows = _csv_rows(text)
+    rows = _csv_rows(text, display)
     if not rows:
         return Loaded(None, [Problem("the file is empty", file=display, line=1,
                                      allowed="a header Actor,Capability,Position,Salience or "
@@ -706,10 +737,15 @@ def read_scenario(id_or_path: str | os.PathLike[str],
 
     name = os.fspath(id_or_path)
     path = Path(name)
-    if not path.exists() and isinstance(id_or_path, str) and name in embedded_ids():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # a name longer than the OS allows, a path through a file
+        return Loaded(None, [Problem(f"cannot use the path: {exc.strerror}", file=_shown(name),
+                                     allowed="an existing file's path")])
+    if not exists and isinstance(id_or_path, str) and name in embedded_ids():
         text, display = embedded_text(name)
         return _read_yaml_text(text, display)
-    if not path.exists():
+    if not exists:
         known = ", ".join(embedded_ids()) or "none"
         return Loaded(None, [Problem(
             f"no such file or embedded scenario: {name!r}", file=name,
@@ -738,12 +774,21 @@ def read_scenario(id_or_path: str | os.PathLike[str],
     except (OSError, UnicodeDecodeError) as exc:
         return Loaded(None, [Problem(f"cannot read the file: {exc}", file=name,
                                      allowed="a readable UTF-8 text file")])
-    from detente.scenario import interop
-
     if scale is not None and not (len(scale) == 2 and all(map(math.isfinite, scale))
                                   and scale[0] < scale[1]):
         return Loaded(None, [Problem(f"scale {tuple(scale)!r} is not a range", file=name,
                                      path="scale", allowed="(lo, hi) with lo < hi")])
+    try:
+        loaded = _read_text(text, name, path, scale)
+    except _Refused as refused:
+        return Loaded(None, [refused.problem])
+    return loaded
+
+
+def _read_text(text: str, name: str, path: Path, scale: tuple[float, float] | None) -> Loaded:
+    """Dispatch a file's text to its format's reader (:func:`read_scenario` has checked it)."""
+    from detente.scenario import interop
+
     suffix = path.suffix.lower()
     if suffix == ".xml":
         loaded = interop.read_ktab_xml(text, name)

@@ -621,6 +621,43 @@ def policy_findings(policy: Policy, scn: Scenario, loc: Loc) -> list[Finding]:
     return out
 
 
+#: Capability share above which one actor decides every collective issue alone.
+DOMINANT_CAPABILITY_SHARE = 0.95
+
+
+def _degenerate_findings(scn: Scenario, out: list[Finding]) -> None:
+    """Warnings for inputs on which the engines' answer means nothing (point values).
+
+    Every salience 0: nobody cares, yet BDM still reports a median forecast while no actor moves.
+    Every actor at one position: there is nothing to bargain over. One actor above
+    :data:`DOMINANT_CAPABILITY_SHARE` of all capability: the forecast is that actor's position,
+    whatever the others hold.
+    """
+    for k, issue in enumerate(scn.issues):
+        stances = [a.stances[issue.id] for a in scn.actors if issue.id in a.stances]
+        if len(stances) < 2:
+            continue
+        if all(st.salience.value == 0 for st in stances):
+            out.append(Finding(("issues", k), f"every salience on {issue.id!r} is 0: no actor "
+                               "cares, so any forecast of it is meaningless",
+                               "a salience > 0 for the actors who care", severity="warning"))
+        positions = {st.position.value for st in stances}
+        if len(positions) == 1:
+            out.append(Finding(("issues", k), f"every actor holds position "
+                               f"{positions.pop():g} on {issue.id!r}: nothing to bargain over",
+                               "the positions the actors really hold", severity="warning"))
+    total = sum(a.capability.value for a in scn.actors)
+    if len(scn.actors) >= 2 and total > 0:
+        for k, actor in enumerate(scn.actors):
+            share = actor.capability.value / total
+            if share > DOMINANT_CAPABILITY_SHARE:
+                out.append(Finding(("actors", k, "capability"),
+                                   f"{actor.id} holds {share:.0%} of all capability: collective "
+                                   "forecasts are its own position, whatever the others hold",
+                                   "capabilities on one scale for every actor",
+                                   severity="warning"))
+
+
 def scenario_findings(scn: Scenario) -> list[Finding]:
     """Every rule of docs/scenario-format.md ("Rules checked on load") plus warnings.
 
@@ -692,6 +729,8 @@ def scenario_findings(scn: Scenario) -> list[Finding]:
                                    f"{actor.id} has no stance on issue {issue.id!r}",
                                    f"a stances.{issue.id} entry, or {actor.id} listed in "
                                    f"issues[{issue_ids.index(issue.id)}].absent"))
+
+    _degenerate_findings(scn, out)
 
     for k, policy in enumerate(scn.policies):
         out.extend(policy_findings(policy, scn, ("policies", k)))
