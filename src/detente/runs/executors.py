@@ -23,6 +23,7 @@ import hashlib
 import multiprocessing
 import os
 import pickle
+import re
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, runtime_checkable
@@ -275,12 +276,34 @@ class DaskRunner:
             ac.clear()
 
 
+#: More worker processes than this only thrash: 8 per core, as reported by the OS.
+MAX_JOBS = 8 * (os.cpu_count() or 1)
+
+_SCHEDULER_ADDRESS = re.compile(r"^(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
+
+
+def check_scheduler_address(address: str) -> None:
+    """Refuse a malformed ``--scheduler`` before any connection attempt (Dask's own parser
+    raises bare ValueErrors and, for a wrong scheme, may wait for its whole timeout)."""
+    match = _SCHEDULER_ADDRESS.match(address)
+    if match is None or not 1 <= int(match.group(3)) <= 65535:
+        raise OptionsError(f"--scheduler {address!r} is not a Dask scheduler address",
+                           [Problem(f"{address!r}"[:60], path="--scheduler",
+                                    allowed="tcp://HOST:PORT (or tls://HOST:PORT), port 1–65535, "
+                                            "as printed by `dask scheduler`")])
+
+
 def make_runner(executor: str = "local", *, jobs: int = 1, scheduler: str | None = None) -> Runner:
     """The runner named on the command line: ``local``, ``pool`` or ``dask``.
 
     ``--scheduler`` implies ``dask``; ``--jobs N > 1`` with ``local`` implies ``pool``.
     """
+    if isinstance(jobs, bool) or not 1 <= jobs <= MAX_JOBS:
+        raise OptionsError(f"--jobs {jobs} is out of range",
+                           [Problem(f"--jobs {jobs}", path="--jobs",
+                                    allowed=f"1 to {MAX_JOBS} (8 per core of this machine)")])
     if scheduler is not None:
+        check_scheduler_address(scheduler)
         executor = "dask"
     if executor == "local" and jobs > 1:
         executor = "pool"

@@ -52,7 +52,7 @@ import pandas as pd
 from detente.errors import OptionsError, Problem
 
 METHODS = ("sobol", "morris", "grid")
-MAX_GRID_EVALUATIONS = 1_000_000
+MAX_SWEEP_EVALUATIONS = 1_000_000
 MORRIS_LEVELS = 4
 
 
@@ -224,6 +224,16 @@ def make_design(method: str, inputs: Sequence[SweepInput], samples: int, seed: i
         problems.append(Problem(f"--samples {samples} is not a power of two (Sobol' sequences "
                                 "keep their balance only at powers of two)", path="--samples",
                                 allowed=f"{lower} or {lower * 2}"))
+    per_sample = {"sobol": k + 2, "morris": k + 1}.get(method)
+    if not problems and per_sample is not None and samples * per_sample > MAX_SWEEP_EVALUATIONS:
+        # refuse before SALib allocates the design (10 M Morris trajectories crashed it)
+        fits = MAX_SWEEP_EVALUATIONS // per_sample
+        if method == "sobol":
+            fits = 1 << (fits.bit_length() - 1)
+        problems.append(Problem(
+            f"--samples {samples:,} gives {samples * per_sample:,} evaluations, above the "
+            f"{MAX_SWEEP_EVALUATIONS:,} limit", path="--samples",
+            allowed=f"at most {fits:,} samples for {k} inputs"))
     if problems:
         raise OptionsError("invalid sweep design", problems)
     names = [i.name for i in inputs]
@@ -243,11 +253,11 @@ def make_design(method: str, inputs: Sequence[SweepInput], samples: int, seed: i
     else:
         levels = max(2, math.floor(samples ** (1.0 / k) + 1e-9))
         total = levels**k
-        if total > MAX_GRID_EVALUATIONS:
+        if total > MAX_SWEEP_EVALUATIONS:
             raise OptionsError(
                 f"a grid over {k} inputs needs at least 2^{k} evaluations",
                 [Problem(f"{levels}^{k} = {total:.3g} evaluations is above the "
-                         f"{MAX_GRID_EVALUATIONS:,} limit", path="--method grid",
+                         f"{MAX_SWEEP_EVALUATIONS:,} limit", path="--method grid",
                          allowed="fewer inputs (--inputs 'capability.*') or --method "
                                  "sobol | morris")])
         axes = [np.linspace(i.lo, i.hi, levels) for i in inputs]
