@@ -72,5 +72,9 @@ class ScenarioError(DetenteError):
     """A scenario file (YAML or CSV) or a policy application is invalid."""
 
 
+class EnvironmentFault(DetenteError):
+    """A folder or file détente needs cannot be used: read-only, not a folder, the disk full."""
+
+
 class OptionsError(DetenteError):
     """An engine or command was given options that are out of range or inconsistent."""

@@ -44,7 +44,7 @@ import pandas as pd
 from detente.dynamics._spec import PANEL_COLUMNS, check_variant
 from detente.dynamics.posterior import EndState, Posterior
 from detente.dynamics.priors import REGIMES, priors_for
-from detente.errors import OptionsError, Problem
+from detente.errors import EnvironmentFault, OptionsError, Problem
 
 #: R̂ above this, or a bulk ESS below :data:`ESS_MIN`, marks a NUTS fit as not converged.
 RHAT_MAX = 1.05
@@ -199,6 +199,8 @@ def fit(panel: pd.DataFrame | None = None, *, until: str | None = None, variant:
         if cached is not None:
             return cached
 
+    if cache:  # before the fit: a cache that cannot take it must not cost the fit
+        _check_cache_folder(path.parent)
     from detente.dynamics.model import model_data, sample_transition  # JAX: only on a miss
 
     data = model_data(train)
@@ -214,7 +216,10 @@ def fit(panel: pd.DataFrame | None = None, *, until: str | None = None, variant:
                           first_month=str(train.index[0]), until=str(train.index[-1]),
                           state=end_state(train), diagnostics=diagnostics, info=info)
     if cache:
-        _write_cache(path, posterior)
+        try:
+            _write_cache(path, posterior)
+        except OSError as exc:
+            raise _cache_fault(path.parent, exc) from None
     return posterior
 
 
@@ -340,6 +345,24 @@ def _fit_laplace(data, variant: str, n_draws: int,
 
 # ----------------------------------------------------------------------------------------------
 # cache
+
+
+def _cache_fault(folder: Path, exc: OSError) -> EnvironmentFault:
+    return EnvironmentFault(f"cannot write the fit cache in {folder}", [Problem(
+        exc.strerror or type(exc).__name__, path="DETENTE_CACHE",
+        allowed="a writable folder: set DETENTE_CACHE to one, or free disk space")])
+
+
+def _check_cache_folder(folder: Path) -> None:
+    """Create the cache folder and prove it takes a file, or raise :class:`EnvironmentFault`."""
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".probe-"):
+            pass
+    except OSError as exc:
+        raise _cache_fault(folder, exc) from None
 
 
 def _write_cache(path: Path, posterior: Posterior) -> None:
