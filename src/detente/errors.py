@@ -39,15 +39,29 @@ class Problem:
     severity: str = "error"
 
     def format(self) -> str:
-        """``file:line: field: message (allowed: ...)`` — one line, for terminals and logs."""
+        """``file:line: field: message (allowed: ...)`` — one line, for terminals and logs.
+
+        Each part is put on one line and elided in the middle past its bound, so a hostile value
+        (a 1 000 000-character id) cannot flood a terminal or a CI log.
+        """
         where = ""
         if self.file:
-            where = self.file + (f":{self.line}" if self.line else "")
-        head = ": ".join(p for p in (where, self.path) if p)
-        text = f"{head}: {self.message}" if head else self.message
+            where = elide(self.file, 80) + (f":{self.line}" if self.line else "")
+        head = ": ".join(p for p in (where, self.path and elide(self.path, 80)) if p)
+        message = elide(self.message, 160)
+        text = f"{head}: {message}" if head else message
         if self.allowed:
-            text += f" (allowed: {self.allowed})"
+            text += f" (allowed: {elide(self.allowed, 120)})"
         return text
+
+
+def elide(text: str, limit: int) -> str:
+    """``text`` on one line, with its middle replaced by `` … `` when longer than ``limit``."""
+    flat = " ".join(str(text).split())
+    if len(flat) <= limit:
+        return flat
+    keep = limit - 3
+    return flat[: keep - keep // 3] + " … " + flat[len(flat) - keep // 3:]
 
 
 class DetenteError(Exception):

@@ -106,6 +106,22 @@ def test_path_longer_than_the_os_allows_is_a_problem():
     assert "cannot use the path" in problem.message and len(problem.format()) < 300
 
 
+def test_million_character_id_is_refused_in_a_short_line(tmp_path):
+    # ids are slugs of at most 64 characters (docs/scenario-format.md); the message elides
+    path = _write(tmp_path, "id.yaml", "id: " + "a" * 1_000_000 + "\ntitle: t\nas_of: 2023-09-14"
+                  "\nsummary: s\nsources: []\nissues: []\nactors: []\n")
+    problem = _only_error(read_scenario(path))
+    assert problem.path == "id" and "not a valid id" in problem.message
+    # the bound is on what détente adds: the temporary folder's own path is pytest's
+    assert len(problem.format()) - len(str(path)) < 300 and "\n" not in problem.format()
+
+
+def test_problem_lines_stay_one_bounded_line():
+    long = Problem("x\n" * 10_000, file="f" * 10_000, line=2, path="p" * 10_000,
+                   allowed="q" * 10_000).format()
+    assert "\n" not in long and " … " in long and len(long) < 500
+
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
 def test_fifo_is_refused_without_blocking(tmp_path):
     fifo = tmp_path / "scenario.yaml"

@@ -85,6 +85,7 @@ def show_cmd(scenario: ScenarioArg, as_json: JsonOpt = False, notes: NotesOpt = 
 @app.command("validate")
 def validate_cmd(scenario: ScenarioArg, scale: ScaleOpt = None) -> None:
     """Check a scenario: errors exit 2, warnings only (e.g. unsourced numbers) exit 1, clean 0."""
+    from detente.errors import elide
     from detente.scenario import validate
 
     try:
@@ -98,7 +99,7 @@ def validate_cmd(scenario: ScenarioArg, scale: ScaleOpt = None) -> None:
             "warning: ", style="yellow")
         console.print(label + safe(p.format()), highlight=False, soft_wrap=True)
     unsourced = sum(p.message.startswith("unsourced number") for p in warnings)
-    summary = (f"{scenario}: {len(errors)} error(s), {len(warnings)} warning(s), "
+    summary = (f"{elide(scenario, 80)}: {len(errors)} error(s), {len(warnings)} warning(s), "
                f"{unsourced} unsourced number(s)")
     console.print(safe(summary, "bold"), highlight=False, soft_wrap=True)
     raise typer.Exit(code=2 if errors else 1 if warnings else 0)

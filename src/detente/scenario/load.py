@@ -46,6 +46,7 @@ from detente.errors import Problem, ScenarioError
 from detente.scenario.dump import dump, scenario_to_yaml
 from detente.scenario.model import (
     ID_PATTERN,
+    MAX_ID_LENGTH,
     Finding,
     Loc,
     Scenario,
@@ -440,7 +441,7 @@ def slug_actor_id(name: str) -> str:
     text = re.sub(r"[^A-Za-z0-9_-]+", "_", name.strip()).strip("_")
     if text and not text[0].isalpha():
         text = "A" + text
-    return text
+    return text[:MAX_ID_LENGTH]
 
 
 def slug_issue_id(name: str) -> str:
@@ -448,7 +449,7 @@ def slug_issue_id(name: str) -> str:
     text = re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-")
     if text and not text[0].isalpha():
         text = "issue-" + text
-    return text
+    return text[:MAX_ID_LENGTH].rstrip("-")
 
 
 def _csv_rows(text: str, display: str, **dialect: Any) -> list[tuple[int, list[str]]]:

@@ -43,8 +43,11 @@ if TYPE_CHECKING:
     from detente.scenario.arrays import ScenarioArrays
 
 #: ids: a letter, then letters, digits, ``_`` or ``-`` (docs/scenario-format.md, "Rules").
-ID_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
-ID_ALLOWED = "a letter followed by letters, digits, '_' or '-'"
+#: Ids are short slugs: they key tables, file names and URLs (a hostile 1 000 000-character id
+#: used to validate clean).
+MAX_ID_LENGTH = 64
+ID_PATTERN = re.compile(rf"[A-Za-z][A-Za-z0-9_-]{{0,{MAX_ID_LENGTH - 1}}}")
+ID_ALLOWED = f"a letter followed by letters, digits, '_' or '-', at most {MAX_ID_LENGTH} characters"
 
 #: A source naming the analyst's own judgement; needs no entry in ``sources``.
 ANALYST_SOURCE = "analyst"
