@@ -46,7 +46,7 @@ class Problem:
         """
         where = ""
         if self.file:
-            where = elide(self.file, 80) + (f":{self.line}" if self.line else "")
+            where = elide(self.file, 300) + (f":{self.line}" if self.line else "")
         head = ": ".join(p for p in (where, self.path and elide(self.path, 80)) if p)
         message = elide(self.message, 160)
         text = f"{head}: {message}" if head else message

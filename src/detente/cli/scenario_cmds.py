@@ -99,7 +99,7 @@ def validate_cmd(scenario: ScenarioArg, scale: ScaleOpt = None) -> None:
             "warning: ", style="yellow")
         console.print(label + safe(p.format()), highlight=False, soft_wrap=True)
     unsourced = sum(p.message.startswith("unsourced number") for p in warnings)
-    summary = (f"{elide(scenario, 80)}: {len(errors)} error(s), {len(warnings)} warning(s), "
+    summary = (f"{elide(scenario, 300)}: {len(errors)} error(s), {len(warnings)} warning(s), "
                f"{unsourced} unsourced number(s)")
     console.print(safe(summary, "bold"), highlight=False, soft_wrap=True)
     raise typer.Exit(code=2 if errors else 1 if warnings else 0)
