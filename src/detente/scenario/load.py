@@ -290,16 +290,15 @@ class _Plainer:
         if depth > limits.MAX_YAML_DEPTH:
             raise self.refuse(f"nesting deeper than {limits.MAX_YAML_DEPTH} levels", line,
                               "the scenario structure of docs/scenario-format.md")
-        if isinstance(node, TaggedScalar) or (getattr(node, "tag", None) is not None
-                                              and getattr(node.tag, "value", None)):
-            tag = getattr(getattr(node, "tag", None), "value", None) or "a tag"
-            raise self.refuse(f"YAML tag {tag} is not allowed", line,
+        tag = getattr(getattr(node, "tag", None), "value", None)  # ruamel keeps explicit tags
+        if tag or isinstance(node, TaggedScalar):
+            raise self.refuse(f"YAML tag {tag or '(unnamed)'} is not allowed", line,
                               "plain values: text, numbers, dates, lists and mappings")
         if isinstance(node, dict):
             out = {}
             for key, value in node.items():
                 key_line = _line_of(node, "key", key, line)
-                if not isinstance(key, str | int | float | bool) or isinstance(key, TaggedScalar):
+                if not isinstance(key, str | int | float | bool):  # a TaggedScalar is none
                     raise self.refuse(f"a mapping key must be text, not {_describe(key)}",
                                       key_line, "'name: value' with a plain text name")
                 plain_key = self.convert(key, key_line, depth + 1)
