@@ -29,6 +29,9 @@ class Problem:
         What would be accepted instead ("a number from 0 to 100").
     severity : {"error", "warning"}
         Errors stop a run; warnings (e.g. an unsourced number) do not.
+    column : int or None
+        1-based column on ``line`` where the problem starts (YAML files: the key or value the
+        field path names; CSV files: the field's position in its row).
     """
 
     message: str
@@ -37,16 +40,19 @@ class Problem:
     path: str | None = None
     allowed: str | None = None
     severity: str = "error"
+    column: int | None = None
 
     def format(self) -> str:
-        """``file:line: field: message (allowed: ...)`` — one line, for terminals and logs.
+        """``file:line:column: field: message (allowed: ...)`` — one line, for terminals and logs.
 
         Each part is put on one line and elided in the middle past its bound, so a hostile value
         (a 1 000 000-character id) cannot flood a terminal or a CI log.
         """
         where = ""
         if self.file:
-            where = elide(self.file, 300) + (f":{self.line}" if self.line else "")
+            where = elide(self.file, 300)
+            if self.line:
+                where += f":{self.line}" + (f":{self.column}" if self.column else "")
         head = ": ".join(p for p in (where, self.path and elide(self.path, 80)) if p)
         message = elide(self.message, 160)
         text = f"{head}: {message}" if head else message

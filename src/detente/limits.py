@@ -19,6 +19,14 @@ MAX_SCENARIO_BYTES = 8 * 1024 * 1024
 MAX_YAML_VALUES = 200_000
 #: Deepest YAML nesting accepted (a scenario needs about 6 levels).
 MAX_YAML_DEPTH = 40
+#: Longest text value (a title, summary, note or rationale) in characters; the Korea default's
+#: longest is under 1 600.
+MAX_TEXT_CHARS = 20_000
+#: Most actors in one scenario; ``DETENTE_MAX_ACTORS`` overrides. SMP's work per turn grows with
+#: the square of the actor count (KTAB's largest reference case has 100 actors).
+MAX_ACTORS = 1_000
+#: Most issues in one scenario; ``DETENTE_MAX_ISSUES`` overrides.
+MAX_ISSUES = 200
 #: Largest Monte Carlo batch, in draw × actor × issue cells; ``DETENTE_MAX_DRAW_CELLS`` overrides.
 MAX_DRAW_CELLS = 200_000_000
 #: Bytes per draw cell held at once by a batched engine run (inputs, pair tables, paths), a
@@ -46,6 +54,16 @@ def _env_int(name: str, default: int) -> int:
 def max_scenario_bytes() -> int:
     """The scenario file size bound in force (:data:`MAX_SCENARIO_BYTES` or its override)."""
     return _env_int("DETENTE_MAX_SCENARIO_BYTES", MAX_SCENARIO_BYTES)
+
+
+def max_actors() -> int:
+    """The actor-count bound in force (:data:`MAX_ACTORS` or ``DETENTE_MAX_ACTORS``)."""
+    return _env_int("DETENTE_MAX_ACTORS", MAX_ACTORS)
+
+
+def max_issues() -> int:
+    """The issue-count bound in force (:data:`MAX_ISSUES` or ``DETENTE_MAX_ISSUES``)."""
+    return _env_int("DETENTE_MAX_ISSUES", MAX_ISSUES)
 
 
 def draw_problem(draws: int, per_draw: dict[str, int]) -> Problem | None:

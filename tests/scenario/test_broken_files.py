@@ -5,11 +5,13 @@ says which field path must be reported (``# expect-path:``) and the broken line 
 end-of-line marker comment; the expected line number is where that marker sits in the file,
 found here by plain text search, independently of the loader. CSV files cannot carry comments,
 so their expected row and column are written in ``CSV_CASES`` (rows counted by hand, the
-first row of the file being line 1).
+first row of the file being line 1). A YAML problem also carries the column of the key it names
+(issue 13: "file, line and column from the YAML mark"), checked against the marked line's text.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -50,7 +52,13 @@ def test_broken_yaml_reports_file_line_and_field(path: Path) -> None:
     assert problem.severity == "error"
     assert problem.file == shown
     text = problem.format()
-    assert text.startswith(f"{shown}:{line}: ")
+    assert text.startswith(f"{shown}:{line}:{problem.column}: ")
+    # the column, found independently by text search: where the path's last key sits on the
+    # marked line, when that key appears there once
+    marked = path.read_text(encoding="utf-8").splitlines()[line - 1]
+    last = re.split(r"[.\[]", field)[-1] if field else ""
+    if last and not last.endswith("]") and marked.count(f"{last}:") == 1:
+        assert problem.column == marked.index(f"{last}:") + 1, text
     if field is not None:
         assert f": {field}: " in text
     assert problem.allowed, "every problem says what is allowed"

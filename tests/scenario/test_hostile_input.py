@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from detente import limits
 from detente.errors import OptionsError, Problem
 from detente.scenario.embedded import embedded_text
 from detente.scenario.load import read_scenario
@@ -106,14 +107,47 @@ def test_path_longer_than_the_os_allows_is_a_problem():
     assert "cannot use the path" in problem.message and len(problem.format()) < 300
 
 
-def test_million_character_id_is_refused_in_a_short_line(tmp_path):
+MINI = Path(__file__).parent / "mini-2023.yaml"
+
+
+def test_long_id_is_refused_in_a_short_line(tmp_path):
     # ids are slugs of at most 64 characters (docs/scenario-format.md); the message elides
-    path = _write(tmp_path, "id.yaml", "id: " + "a" * 1_000_000 + "\ntitle: t\nas_of: 2023-09-14"
-                  "\nsummary: s\nsources: []\nissues: []\nactors: []\n")
+    text = MINI.read_text(encoding="utf-8").replace("id: mini-2023", "id: " + "a" * 10_000, 1)
+    path = _write(tmp_path, "id.yaml", text)
     problem = _only_error(read_scenario(path))
     assert problem.path == "id" and "not a valid id" in problem.message
+    assert (problem.line, problem.column) == (4, 1)  # the id key of mini-2023.yaml, line 4
     # the bound is on what détente adds: the temporary folder's own path is pytest's
     assert len(problem.format()) - len(str(path)) < 300 and "\n" not in problem.format()
+
+
+def test_million_character_text_is_refused_at_its_field(tmp_path):
+    # docs/scenario-format.md "Limits": text values of at most MAX_TEXT_CHARS characters
+    text = MINI.read_text(encoding="utf-8").replace(
+        "title: Korean Peninsula subset, mid-September 2023", "title: " + "a" * 1_000_000, 1)
+    path = _write(tmp_path, "title.yaml", text)
+    problem = _only_error(read_scenario(path))
+    assert problem.path == "title" and "1,000,000 characters" in problem.message
+    assert problem.line == 5 and f"{limits.MAX_TEXT_CHARS:,}" in problem.allowed
+    assert len(problem.format()) - len(str(path)) < 300
+
+
+def test_a_scenario_without_actors_or_issues_is_refused(tmp_path):
+    # nothing to bargain over: issue 13 ("a scenario with no issues or no actors")
+    path = _write(tmp_path, "empty.yaml", "id: e\ntitle: t\nas_of: 2023-09-14\nsummary: s\n"
+                  "sources: []\nissues: []\nactors: []\n")
+    loaded = read_scenario(path)
+    assert loaded.scenario is None
+    assert sorted(p.path for p in loaded.errors) == ["actors", "issues"]
+    assert all(p.line in (6, 7) for p in loaded.errors)
+
+
+def test_actor_count_beyond_the_bound_is_refused(tmp_path, monkeypatch):
+    # mini-2023 has three actors; a bound of two refuses it and names the override
+    monkeypatch.setenv("DETENTE_MAX_ACTORS", "2")
+    problem = _only_error(read_scenario(MINI))
+    assert problem.path == "actors" and "3 actors" in problem.message
+    assert "DETENTE_MAX_ACTORS" in problem.allowed
 
 
 def test_problem_lines_stay_one_bounded_line():

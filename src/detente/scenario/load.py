@@ -31,6 +31,7 @@ import stat
 import sys
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,39 +72,45 @@ class Origin:
     tree: Any = None
     cells: dict[Loc, tuple[int, str]] = field(default_factory=dict)
 
-    def locate(self, loc: Loc) -> tuple[int | None, str]:
-        """``(line, displayed path)`` for a field path."""
+    def locate(self, loc: Loc) -> tuple[Mark, str]:
+        """``((line, column), displayed path)`` for a field path."""
         if self.tree is not None:
-            return _yaml_line(self.tree, loc), format_loc(loc)
+            return _yaml_mark(self.tree, loc), format_loc(loc)
         for cut in range(len(loc), -1, -1):
             hit = self.cells.get(tuple(loc[:cut]))
             if hit is not None:
                 line, column = hit
-                return line, column
-        return None, format_loc(loc)
+                return (line, None), column
+        return (None, None), format_loc(loc)
 
     def problem(self, loc: Loc, message: str, allowed: str | None = None,
                 severity: str = "error") -> Problem:
-        line, path = self.locate(loc)
-        return Problem(message=message, file=self.file, line=line, path=path or None,
-                       allowed=allowed, severity=severity)
+        (line, column), path = self.locate(loc)
+        return Problem(message=message, file=self.file, line=line, column=column,
+                       path=path or None, allowed=allowed, severity=severity)
 
 
-def _yaml_line(tree: Any, loc: Loc) -> int | None:
-    """1-based line of the deepest node of ``loc`` that exists in the ruamel document."""
+#: Where in a file a value sits: 1-based (line, column); either may be unknown.
+Mark = tuple[int | None, int | None]
+
+
+def _yaml_mark(tree: Any, loc: Loc) -> Mark:
+    """1-based line and column of the deepest node of ``loc`` that exists in the ruamel
+    document (the key for a mapping entry, the item for a list entry)."""
     node = tree
-    line = node.lc.line + 1 if hasattr(node, "lc") and node.lc.line is not None else 1
+    lc = getattr(node, "lc", None)
+    mark: Mark = (lc.line + 1, lc.col + 1) if lc is not None and lc.line is not None else (1, 1)
     for part in loc:
         if isinstance(node, CommentedMap) and part in node:
-            line = node.lc.key(part)[0] + 1
+            mark = _mark_of(node, "key", part, mark)
             node = node[part]
         elif (isinstance(node, CommentedSeq) and isinstance(part, int)
               and 0 <= part < len(node)):
-            line = node.lc.item(part)[0] + 1
+            mark = _mark_of(node, "item", part, mark)
             node = node[part]
         else:
             break
-    return line
+    return mark
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,16 +227,22 @@ class Loaded:
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
-    return sorted(problems, key=lambda p: (p.file or "", p.line or 0))
+    return sorted(problems, key=lambda p: (p.file or "", p.line or 0, p.column or 0))
 
 
 def _build(data: Any, origin: Origin, doc_line: int = 1) -> Loaded:
     if not isinstance(data, dict):
         what = "empty" if data is None else f"a {type(data).__name__}, not a mapping"
         return Loaded(None, [Problem(
-            f"the document is {what}", file=origin.file, line=doc_line,
+            f"the document is {what}", file=origin.file, line=doc_line, column=1,
             allowed="a mapping with id, title, as_of, summary, sources, issues, actors, policies",
         )])
+    too_long = [origin.problem(loc, f"text of {n:,} characters", f"at most "
+                               f"{limits.MAX_TEXT_CHARS:,} characters (put long prose in a "
+                               "source document and cite it)")
+                for loc, n in _long_texts(data, ())]
+    if too_long:
+        return Loaded(None, _sorted(too_long))
     try:
         scenario = Scenario.model_validate(data, context={"defer_rules": True})
     except ValidationError as exc:
@@ -239,6 +252,21 @@ def _build(data: Any, origin: Origin, doc_line: int = 1) -> Loaded:
         return Loaded(None, _sorted(problems))
     scenario._origin = origin
     return Loaded(scenario, _sorted(problems))
+
+
+def _long_texts(node: Any, loc: Loc) -> Iterator[tuple[Loc, int]]:
+    """Field paths of text values (or keys) longer than :data:`~detente.limits.MAX_TEXT_CHARS`."""
+    if isinstance(node, str):
+        if len(node) > limits.MAX_TEXT_CHARS:
+            yield loc, len(node)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if isinstance(key, str) and len(key) > limits.MAX_TEXT_CHARS:
+                yield loc, len(key)
+            yield from _long_texts(value, (*loc, key))
+    elif isinstance(node, list):
+        for k, value in enumerate(node):
+            yield from _long_texts(value, (*loc, k))
 
 
 def _finding_problem(f: Finding, origin: Origin) -> Problem:
@@ -278,37 +306,38 @@ class _Plainer:
         self.display = display
         self.values = 0
 
-    def refuse(self, message: str, line: int | None, allowed: str) -> _Refused:
-        return _Refused(Problem(message, file=self.display, line=line, allowed=allowed))
+    def refuse(self, message: str, at: Mark, allowed: str) -> _Refused:
+        return _Refused(Problem(message, file=self.display, line=at[0], column=at[1],
+                                allowed=allowed))
 
-    def convert(self, node: Any, line: int | None, depth: int = 0) -> Any:
+    def convert(self, node: Any, at: Mark, depth: int = 0) -> Any:
         self.values += 1
         if self.values > limits.MAX_YAML_VALUES:
             raise self.refuse(f"the document expands to more than {limits.MAX_YAML_VALUES:,} "
-                              "values (YAML aliases repeated inside each other?)", line,
+                              "values (YAML aliases repeated inside each other?)", at,
                               "a scenario without nested alias chains (write the values out)")
         if depth > limits.MAX_YAML_DEPTH:
-            raise self.refuse(f"nesting deeper than {limits.MAX_YAML_DEPTH} levels", line,
+            raise self.refuse(f"nesting deeper than {limits.MAX_YAML_DEPTH} levels", at,
                               "the scenario structure of docs/scenario-format.md")
         tag = getattr(getattr(node, "tag", None), "value", None)  # ruamel keeps explicit tags
         if tag or isinstance(node, TaggedScalar):
-            raise self.refuse(f"YAML tag {tag or '(unnamed)'} is not allowed", line,
+            raise self.refuse(f"YAML tag {tag or '(unnamed)'} is not allowed", at,
                               "plain values: text, numbers, dates, lists and mappings")
         if isinstance(node, dict):
             out = {}
             for key, value in node.items():
-                key_line = _line_of(node, "key", key, line)
+                key_at = _mark_of(node, "key", key, at)
                 if not isinstance(key, str | int | float | bool):  # a TaggedScalar is none
                     raise self.refuse(f"a mapping key must be text, not {_describe(key)}",
-                                      key_line, "'name: value' with a plain text name")
-                plain_key = self.convert(key, key_line, depth + 1)
-                out[plain_key] = self.convert(value, key_line, depth + 1)
+                                      key_at, "'name: value' with a plain text name")
+                plain_key = self.convert(key, key_at, depth + 1)
+                out[plain_key] = self.convert(value, _mark_of(node, "value", key, key_at),
+                                              depth + 1)
             return out
         if isinstance(node, list | tuple):
             items = []
             for i, value in enumerate(node):
-                item_line = _line_of(node, "item", i, line)
-                items.append(self.convert(value, item_line, depth + 1))
+                items.append(self.convert(value, _mark_of(node, "item", i, at), depth + 1))
             return items
         if isinstance(node, bool):
             return bool(node)
@@ -321,13 +350,15 @@ class _Plainer:
         return node
 
 
-def _line_of(node: Any, kind: str, ref: Any, default: int | None) -> int | None:
-    """The 1-based line where ruamel saw a mapping key or list item (``kind`` "key"/"item")."""
+def _mark_of(node: Any, kind: str, ref: Any, default: Mark) -> Mark:
+    """The 1-based (line, column) where ruamel saw a mapping key, its value, or a list item
+    (``kind`` "key", "value" or "item")."""
     lc = getattr(node, "lc", None)
     if lc is None:
         return default
     try:
-        return getattr(lc, kind)(ref)[0] + 1
+        found = getattr(lc, kind)(ref)
+        return found[0] + 1, found[1] + 1
     except (KeyError, TypeError, IndexError):
         return default
 
@@ -397,6 +428,7 @@ def _read_yaml_text(text: str, display: str) -> Loaded:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
+        column = mark.column + 1 if mark is not None else None
         what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         hint = "spaces for indentation (no tabs), 'key: value' pairs, matching quotes/brackets"
         if "found character '\\t'" in what:
@@ -408,7 +440,7 @@ def _read_yaml_text(text: str, display: str) -> Loaded:
             kind = "value cannot be built"
             hint = "plain values: text, numbers, dates, lists and mappings (no tags)"
         return Loaded(None, [Problem(f"YAML {kind}: {what}", file=display, line=line,
-                                     allowed=hint)])
+                                     column=column, allowed=hint)])
     except RecursionError:
         return Loaded(None, [Problem(f"nesting deeper than {limits.MAX_YAML_DEPTH} levels",
                                      file=display,
@@ -424,7 +456,7 @@ def _read_yaml_text(text: str, display: str) -> Loaded:
     lc = getattr(tree, "lc", None)
     doc_line = lc.line + 1 if lc is not None and lc.line is not None else 1
     try:
-        data = _Plainer(display).convert(tree, doc_line)
+        data = _Plainer(display).convert(tree, (doc_line, None))
     except _Refused as refused:
         return Loaded(None, [refused.problem])
     return _build(data, origin, doc_line)

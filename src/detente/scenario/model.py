@@ -36,6 +36,7 @@ from pydantic import (
     model_validator,
 )
 
+from detente import limits
 from detente.errors import Problem, ScenarioError
 from detente.scenario.dynamics_levers import DYNAMICS_LEVERS
 
@@ -661,6 +662,27 @@ def _degenerate_findings(scn: Scenario, out: list[Finding]) -> None:
                                    severity="warning"))
 
 
+def _size_findings(scn: Scenario, out: list[Finding]) -> None:
+    """A scenario the engines can bargain over: an actor and an issue (two actors, or a warning),
+    and no more
+    than the bounds of :mod:`detente.limits` (the engines' work grows with the actor count)."""
+    if not scn.issues:
+        out.append(Finding(("issues",), "the scenario has no issues: there is nothing to "
+                           "bargain over", "at least one issue"))
+    if not scn.actors:
+        out.append(Finding(("actors",), "the scenario has no actors: nobody bargains",
+                           "at least two actors"))
+    elif len(scn.actors) == 1:  # a forecast is that actor's own position: meaningless, not wrong
+        out.append(Finding(("actors",), f"one actor ({scn.actors[0].id}): the forecast is its "
+                           "own position", "at least two actors", severity="warning"))
+    for kind, bound in (("actors", limits.max_actors()), ("issues", limits.max_issues())):
+        count = len(getattr(scn, kind))
+        if count > bound:
+            env = f"DETENTE_MAX_{kind.upper()}"
+            out.append(Finding((kind,), f"{count:,} {kind}, more than détente accepts",
+                               f"at most {bound:,} {kind} (or raise {env})"))
+
+
 def scenario_findings(scn: Scenario) -> list[Finding]:
     """Every rule of docs/scenario-format.md ("Rules checked on load") plus warnings.
 
@@ -671,6 +693,7 @@ def scenario_findings(scn: Scenario) -> list[Finding]:
         rationale, no ``as_of`` date), in document order.
     """
     out: list[Finding] = []
+    _size_findings(scn, out)
     if not _looks_like_id(scn.id):
         out.append(Finding(("id",), f"id {scn.id!r} is not a valid id", ID_ALLOWED))
     if scn.as_of is None:
