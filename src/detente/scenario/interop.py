@@ -430,10 +430,13 @@ _DECIDE_TAGS = "#A, #P, #M, #D, or a comment #0 / #O / #/"
 
 
 def looks_like_decide(text: str) -> bool:
-    """True when the first non-blank line starts with ``#`` (quoted or not): decide's tags."""
+    """True when the first non-blank line starts with ``#`` and a letter, digit or ``/``
+    (quoted or not): decide's tags. ``# as_of: …`` (hash, space) opens a commented plain or
+    KTAB CSV instead."""
     for line in text.splitlines():
         if line.strip():
-            return line.strip().lstrip("'\"").startswith("#")
+            head = line.strip().lstrip("'\"")
+            return head.startswith("#") and head[1:2] not in ("", " ", "\t")
     return False
 
 

@@ -227,7 +227,10 @@ class Loaded:
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
-    return sorted(problems, key=lambda p: (p.file or "", p.line or 0, p.column or 0))
+    """In file order, each distinct problem once (a CSV Source cell shared by three numbers is
+    one problem, not three)."""
+    return sorted(dict.fromkeys(problems), key=lambda p: (p.file or "", p.line or 0,
+                                                          p.column or 0))
 
 
 def _build(data: Any, origin: Origin, doc_line: int = 1) -> Loaded:
@@ -594,7 +597,8 @@ def _rescale_positions(b: _CsvBuild, found: list[tuple[float, dict, int, str]],
 
 
 def _read_plain_csv(rows: list[tuple[int, list[str]]], display: str, stem: str,
-                    scale: tuple[float, float] | None = None) -> Loaded:
+                    scale: tuple[float, float] | None = None,
+                    meta: dict[str, tuple[int, str]] | None = None) -> Loaded:
     b = _CsvBuild(display)
     header_line, header = rows[0]
     names = [h.lower() for h in header]
@@ -607,6 +611,9 @@ def _read_plain_csv(rows: list[tuple[int, list[str]]], display: str, stem: str,
             columns[want] = names.index(want)
     if b.problems:
         return Loaded(None, b.problems)
+    # an optional Source column sources every number of its row (a citation, or 'analyst')
+    source_col = names.index("source") if "source" in names else None
+    row_sources: list[tuple[int, str]] = []
     issue = "issue"
     actors: list[dict] = []
     saliences: list[tuple[float, dict]] = []
@@ -626,6 +633,11 @@ def _read_plain_csv(rows: list[tuple[int, list[str]]], display: str, stem: str,
             saliences.append((values["salience"], stance))
         if values["position"] is not None:
             found.append((values["position"], stance, line, header[columns["position"]]))
+        if source_col is not None and cells[source_col]:
+            row_sources.append((k, cells[source_col]))
+            for loc in (("capability",), ("stances", issue, "position"),
+                        ("stances", issue, "salience")):
+                b.cells[("actors", k, *loc, "source")] = (line, header[source_col])
         actors.append(actor)
     if not actors:
         b.fail("no actor rows after the header", header_line, None, "one row per actor")
@@ -637,6 +649,12 @@ def _read_plain_csv(rows: list[tuple[int, list[str]]], display: str, stem: str,
     if saliences and all(s <= 1 for s, _ in saliences):  # fractions -> percentages
         for s, stance in saliences:
             stance["salience"] = s * 100
+    for k, source in row_sources:
+        actor = actors[k]
+        actor["capability"] = {"value": actor["capability"], "source": source}
+        stance = actor["stances"][issue]
+        for key in ("position", "salience"):
+            stance[key] = {"value": stance[key], "source": source}
     lo, hi = mapped or (0.0, 100.0)
     data = {
         "id": slug_issue_id(stem) or "scenario",
@@ -647,12 +665,14 @@ def _read_plain_csv(rows: list[tuple[int, list[str]]], display: str, stem: str,
         "actors": actors,
     }
     b.cells[("issues", 0)] = (header_line, "Position")
+    _add_meta(data, b, meta)
     loaded = _build(data, Origin(file=display, cells=b.cells))
     loaded.problems = _sorted(loaded.problems + b.problems)
     return loaded
 
 
-def _read_ktab_csv(rows: list[tuple[int, list[str]]], display: str) -> Loaded:
+def _read_ktab_csv(rows: list[tuple[int, list[str]]], display: str,
+                   meta: dict[str, tuple[int, str]] | None = None) -> Loaded:
     b = _CsvBuild(display)
     first_line, first = rows[0]
     if len(first) < 4:
@@ -724,20 +744,46 @@ def _read_ktab_csv(rows: list[tuple[int, list[str]]], display: str) -> Loaded:
         "actors": actors,
     }
     b.cells[("id",)] = (first_line, "scenario name")
+    _add_meta(data, b, meta)
     return _build(data, Origin(file=display, cells=b.cells))
+
+
+#: Comment lines a CSV scenario may start with, ``# as_of: 2023-09-14``: the fields a table
+#: cannot carry in its cells.
+CSV_META_FIELDS = ("as_of",)
+
+
+def _csv_meta(rows: list[tuple[int, list[str]]]) -> dict[str, tuple[int, str]]:
+    """Peel the leading comment rows off ``rows`` (in place); return the ``# key: value`` ones
+    whose key is in :data:`CSV_META_FIELDS` (other comment lines are free text)."""
+    meta: dict[str, tuple[int, str]] = {}
+    while rows and rows[0][1][0].startswith("#"):
+        line, cells = rows.pop(0)
+        key, sep, value = ",".join(cells).lstrip("#").partition(":")
+        if sep and key.strip() in CSV_META_FIELDS:
+            meta[key.strip()] = (line, value.strip())
+    return meta
+
+
+def _add_meta(data: dict[str, Any], b: _CsvBuild, meta: dict[str, tuple[int, str]] | None
+              ) -> None:
+    for key, (line, value) in (meta or {}).items():
+        data[key] = value
+        b.cells[(key,)] = (line, f"# {key}")
 
 
 def _read_csv_text(text: str, display: str, stem: str,
                    scale: tuple[float, float] | None = None) -> Loaded:
     rows = _csv_rows(text, display)
+    meta = _csv_meta(rows)
     if not rows:
         return Loaded(None, [Problem("the file is empty", file=display, line=1,
                                      allowed="a header Actor,Capability,Position,Salience or "
                                      "a KTAB first row")])
     first = [c.lower() for c in rows[0][1]]
     if first and first[0] == "actor" and "capability" in first:
-        return _read_plain_csv(rows, display, stem, scale)
-    return _read_ktab_csv(rows, display)
+        return _read_plain_csv(rows, display, stem, scale, meta)
+    return _read_ktab_csv(rows, display, meta)
 
 
 # --------------------------------------------------------------------------------------------
