@@ -35,7 +35,7 @@ def backcast_json():
     result = CliRunner().invoke(app, ["backcast", "--json", "--draws", "24", "--seed", "5",
                                       "--no-store"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def test_backcast_json_shape_and_scores(backcast_json):

@@ -174,7 +174,7 @@ def test_cli_model_all_shows_both_engines_per_issue():
     assert "models differ by" in result.output
     json_out = CliRunner().invoke(app, ["forecast", "korea-2023", "--model", "all", "--issue",
                                         "talks", "--json"])
-    assert set(json.loads(json_out.output)) == {"bdm", "smp", "run"}  # run: its id in the store
+    assert set(json.loads(json_out.stdout)) == {"bdm", "smp", "run"}  # run: its id in the store
 
 
 def test_cli_bad_input_exits_2_without_traceback(tmp_path):
@@ -198,7 +198,7 @@ def test_cli_sets_non_default_options():
                                       "talks", "--set", "bargain_model=init-rcvr", "--set",
                                       "fix_ktab_quirks=true", "--json"])
     assert result.exit_code == 0, result.output
-    options = json.loads(result.output)["options"]
+    options = json.loads(result.stdout)["options"]
     assert options["fix_ktab_quirks"] is True and options["bargain_model"] == "init-rcvr"
 
 

@@ -42,9 +42,9 @@ def test_seedless_forecast_is_stored_with_the_seed_it_prints(tmp_path):
 def test_run_records_the_package_versions(tmp_path):
     store = tmp_path / "runs.duckdb"
     result = runner.invoke(app, ["forecast", "korea-2023", "--json", "--store", str(store)])
-    run_id = json.loads(result.output)["run"]
+    run_id = json.loads(result.stdout)["run"]
     shown = runner.invoke(app, ["runs", "show", run_id, "--store", str(store), "--json"])
-    versions = json.loads(shown.output)["versions"]
+    versions = json.loads(shown.stdout)["versions"]
     from importlib.metadata import version
 
     for name in ("numpy", "scipy", "pandas", "jax", "jaxlib", "numpyro", "SALib", "duckdb",
@@ -56,7 +56,7 @@ def test_model_all_applies_set_to_every_engine(tmp_path):
     result = runner.invoke(app, ["forecast", "korea-2023", "--model", "all", "--set",
                                  "rounds=2", "--json", "--no-store"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert doc["bdm"]["options"]["rounds"] == 2
     # BDM runs exactly 2 rounds: the per-round medians are the input plus two rounds
     assert all(len(i["median_by_round"]) == 3 for i in doc["bdm"]["issues"].values())

@@ -85,7 +85,7 @@ def test_backtest_json_reports_every_baseline_with_its_significance():
                                       "--horizon", "12", "--no-episodes", "--draws", "100",
                                       "--no-store"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     rows = doc["comparisons"]
     keys = {"model", "baseline", "horizon", "score", "model_score", "baseline_score",
             "difference", "p_value", "verdict"}

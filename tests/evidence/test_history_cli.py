@@ -20,7 +20,7 @@ def test_json_summary_matches_the_annual_table(reference_dir: Path) -> None:
     annual = pd.read_csv(reference_dir / "history" / "missile_launches_by_year.csv").set_index("year")
     result = runner.invoke(app, ["history", "--from", "2016", "--to", "2019", "--json"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)
+    rows = json.loads(result.stdout)
     assert [r["year"] for r in rows] == [2016, 2017, 2018, 2019]
     from detente import evidence
     from tests.evidence._kst import kst_days_per_year
@@ -50,7 +50,7 @@ def test_events_list_for_2018(reference_dir: Path) -> None:
     expected_dates = sorted(ref.loc[ref["date_start"].str.startswith("2018"), "date_start"])
     result = runner.invoke(app, ["history", "--from", "2018", "--to", "2018", "--events", "--json"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)
+    rows = json.loads(result.stdout)
     diplomacy = [r["date"] for r in rows if r["kind"] in {"summit", "talks", "agreement", "breakdown", "channel"}]
     assert diplomacy == expected_dates
     assert not [r for r in rows if r["kind"] == "launch"]  # no CNS launch in 2018

@@ -60,7 +60,7 @@ def test_history_lists_new_system_debuts_with_sources():
 
     result = CliRunner().invoke(app, ["history", "--outcome", "new-system-debuts", "--json"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     first = {r["missile_name"]: r for r in doc["records"]}
     assert first["Hwasong-15"]["date"] == "2017-11-29"
     assert first["Hwasong-18"]["date"] == "2023-04-13"

@@ -51,7 +51,7 @@ def test_compare_runs_the_episode_backtest_by_default(cached_fit, shared_backtes
         "compare", "korea-2023", "--policies", "summit-diplomacy", "--years", "1",
         "--draws", "3", "--seed", "5", "--out", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert len(shared_backtest) == 1
     kw = shared_backtest[0]
     assert kw["origins"] == [] and kw["episodes"] is True and kw["seed"] == doc["seed"] % 2**32
@@ -94,7 +94,7 @@ def test_compare_json_lists_assumptions_and_writes_the_report(cached_fit, tmp_pa
         "compare", "korea-2023", "--policies", "engagement-with-incentives", "--years", "1",
         "--draws", "4", "--seed", "1", "--out", str(tmp_path), "--json", "--no-backtest"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert doc["policies"] == ["engagement-with-incentives"]
     n_assumed = len(korea.policy("engagement-with-incentives").assumptions)
     assert sum(r["kind"] == "assumption" for r in doc["assumptions"]) == n_assumed
@@ -135,7 +135,7 @@ def test_bridge_option_reaches_the_comparison(cached_fit, tmp_path):
         "--draws", "3", "--seed", "3", "--out", str(tmp_path), "--json",
         "--bridge", "beta_talks=0", "--bridge", "unsc_base_since=2013-10", "--no-backtest"])
     assert result.exit_code == 0, result.output
-    doc = json.loads(result.output)
+    doc = json.loads(result.stdout)
     assert doc["bridge"]["beta_talks"] == 0.0
     assert doc["bridge"]["unsc_base_since"] == "2013-10"
     bad = CliRunner().invoke(app, ["compare", "korea-2023", "--out", str(tmp_path),

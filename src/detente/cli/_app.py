@@ -7,6 +7,7 @@ Each command lives in its own module under ``detente.cli`` (``scenario_cmds``, `
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -21,7 +22,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from detente.errors import DetenteError, OptionsError, Problem, ScenarioError
+from detente.errors import DetenteError, OptionsError, Problem, ScenarioError, elide
 
 app = typer.Typer(
     name="detente",
@@ -73,6 +74,94 @@ def safe(text: object, style: str = "") -> Text:
     return Text(clean(text), style=style)
 
 
+#: Seconds between the plain progress lines of long work when stderr is not a terminal.
+PROGRESS_EVERY = 5.0
+
+
+class Progress:
+    """Progress of long work, shown on stderr while a command computes.
+
+    On a terminal it is a Rich spinner (or a bar, once counts arrive) that vanishes when done.
+    Elsewhere — a CI log, a pipe, ``2> file`` — it is plain lines: one per new stage at once,
+    and a "still …" line every :data:`PROGRESS_EVERY` seconds (``$DETENTE_PROGRESS_EVERY``)
+    while a stage lasts, so a long
+    run is visibly alive and never looks hung. ``--json`` output on stdout is untouched.
+    The library reports through callbacks (``progress=``); this only renders them.
+    """
+
+    def __init__(self, command: str, first: str, *, enabled: bool = True,
+                 every: float | None = None) -> None:
+        import threading
+        import time
+
+        if every is None:  # DETENTE_PROGRESS_EVERY: a CI log may want fewer (or more) lines
+            try:
+                every = float(os.environ.get("DETENTE_PROGRESS_EVERY", PROGRESS_EVERY))
+            except ValueError:
+                every = PROGRESS_EVERY
+        self._clock = time.monotonic
+        self.command, self.message, self.every = command, first, max(every, 0.01)
+        self.enabled = enabled
+        self.plain = not err_console.is_terminal
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+        self._status: Any = None
+        self._start = self._last = self._clock()
+
+    def __enter__(self) -> Progress:
+        if not self.enabled:
+            return self
+        if self.plain:
+            self._line(self.message)
+            self._thread.start()
+        else:
+            self._status = err_console.status(clean(self.message))
+            self._status.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        if self._status is not None:
+            self._status.stop()
+
+    def stage(self, message: str) -> None:
+        """A new stage of the work (``progress=`` callbacks of the library verbs)."""
+        with self._lock:
+            changed, self.message = message != self.message, message
+        if not self.enabled:
+            return
+        if self._status is not None:
+            self._status.update(clean(message))
+        elif self.plain and changed:
+            self._line(message)
+
+    def count(self, done: int, total: int | None, what: str) -> None:
+        """Counted work (draws, origins): on plain stderr at most one line per interval."""
+        text = f"{what} {done:,}/{total:,}" if total else f"{what} {done:,}"
+        with self._lock:
+            self.message = text
+        if not self.enabled:
+            return
+        if self._status is not None:
+            self._status.update(clean(text))
+        elif self.plain and (self._clock() - self._last >= self.every or done == total):
+            self._line(text)
+
+    def _line(self, message: str, still: bool = False) -> None:
+        with self._lock:
+            self._last = self._clock()
+            elapsed = self._last - self._start
+        prefix = "still " if still else ""
+        err_console.print(Text(f"{self.command}: {prefix}{clean(message)} ({elapsed:.0f} s)"),
+                          highlight=False, soft_wrap=True)
+
+    def _beat(self) -> None:
+        while not self._done.wait(self.every / 5):
+            if self._clock() - self._last >= self.every:
+                self._line(self.message, still=True)
+
+
 def fail(error: DetenteError, input_name: str | None = None) -> NoReturn:
     """Print a DetenteError as one line per problem on stderr and exit with its code.
 
@@ -117,13 +206,22 @@ def record_run(*, kind: str, tables: Mapping[str, Any], scenario: Any = None,
                     store, quiet)
 
 
+def _first_line(err: BaseException) -> str:
+    """The gist of a failure on one bounded line (DuckDB puts its reason on a later line)."""
+    text = err.format() if isinstance(err, DetenteError) else str(err) or type(err).__name__
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    gist = next((line for line in lines if not line.endswith(":")), lines[0] if lines else "")
+    return elide(gist, 200)
+
+
 def keep_run(write: Any, store: Path | None, quiet: bool) -> str:
-    """Write a run with ``write(path)``; never lose it.
+    """Write a run with ``write(path)``; never lose it silently.
 
     When the store cannot take it (another writer held the lock for the whole timeout, a file
     that is not a détente store, a full disk), the run is written to a recovery store next to
     it, the one line of error names that file, and the command exits 1: a run is never dropped
-    with exit 0."""
+    with exit 0. When the recovery store cannot be written either (a read-only folder, a full
+    disk), nothing is left behind, one line says why, and the command exits 2."""
     from detente.runs.store import default_store_path
 
     where = Path(store) if store is not None else default_store_path()
@@ -132,22 +230,26 @@ def keep_run(write: Any, store: Path | None, quiet: bool) -> str:
     except Exception as err:  # DetenteError (busy, foreign) or an OSError of the disk
         recovery = where.with_name(f"{where.name}.recovery-{started_now():%Y%m%d-%H%M%S}-"
                                    f"{os.getpid()}.duckdb")
-        reason = err.format() if isinstance(err, DetenteError) else f"{type(err).__name__}: {err}"
+        reason = _first_line(err)
         try:
             run_id = write(recovery)
         except Exception as again:
-            err_console.print(f"[bold red]error:[/] run not stored in {where} ({reason}); the "
-                              f"recovery store {recovery} failed too: {again}", highlight=False,
-                              markup=True)
-            raise typer.Exit(code=1) from None
-        err_console.print(Text.assemble(("error: ", "bold red"), (
-            f"run {run_id} could not be stored in {where} ({reason.splitlines()[0]}); it is "
+            for leftover in (recovery, recovery.with_name(recovery.name + ".wal")):
+                with contextlib.suppress(OSError):
+                    leftover.unlink(missing_ok=True)  # a half-made recovery store helps nobody
+            err_console.print(Text.assemble(("error: ", "bold red"), clean(
+                f"the run was not stored: {where}: {reason}; a recovery store beside it failed "
+                f"too: {_first_line(again)} (free space, or --store in a writable folder)")),
+                highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2) from None
+        err_console.print(Text.assemble(("error: ", "bold red"), clean(
+            f"run {run_id} could not be stored in {where} ({reason}); it is "
             f"kept in {recovery} (detente runs show {run_id} --store {recovery})")),
-            highlight=False)
+            highlight=False, soft_wrap=True)
         raise typer.Exit(code=1) from None
     if not quiet:
         err_console.print(Text(f"run {run_id} stored in {where} (detente runs show {run_id})"),
-                          highlight=False)
+                          highlight=False, soft_wrap=True)
     return run_id
 
 

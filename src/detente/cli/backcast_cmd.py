@@ -10,7 +10,16 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from detente.cli._app import NoStoreOpt, StoreOpt, app, console, fail, record_run, started_now
+from detente.cli._app import (
+    NoStoreOpt,
+    Progress,
+    StoreOpt,
+    app,
+    console,
+    fail,
+    record_run,
+    started_now,
+)
 from detente.errors import DetenteError
 
 
@@ -30,9 +39,8 @@ def backcast_cmd(
 
     started = started_now()
     try:
-        with console.status("back-casting…") as status:
-            result = backcast(scenarios or None, draws=draws, seed=seed,
-                              progress=lambda msg: status.update(msg))
+        with Progress("detente backcast", "back-casting…") as status:
+            result = backcast(scenarios or None, draws=draws, seed=seed, progress=status.stage)
     except DetenteError as err:
         fail(err)
     run_id = record_run(kind="backcast", tables={"scores": result.to_frame()}, seed=seed,

@@ -11,7 +11,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from detente.cli._app import NoStoreOpt, StoreOpt, app, console, fail, safe
+from detente.cli._app import NoStoreOpt, Progress, StoreOpt, app, console, fail, safe
 from detente.errors import DetenteError, OptionsError, Problem
 from detente.policy.compare import DEFAULT_DRAWS
 
@@ -52,12 +52,12 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
         settings = bridge_settings(bridge)
         sensitivity = load_sensitivity(sweep, store) if sweep else None
         report.report_target(out, "check")  # a bad --out fails before the work, not after
-        with console.status("comparing policies…") as status:
+        with Progress("detente compare", "comparing policies…") as status:
             result = evaluate(scenario, policies, horizon_months=12 * years, draws=draws,
                               seed=seed, bridge=settings, backtest=not no_backtest,
                               backcast=not no_backcast,
-                              sensitivity=sensitivity, progress=lambda msg: status.update(msg))
-            status.update("writing the report")
+                              sensitivity=sensitivity, progress=status.stage)
+            status.stage("writing the report")
             content = report.context(result)
             path = report.write_context(content, out)
             if export is not None:

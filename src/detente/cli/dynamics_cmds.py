@@ -13,10 +13,9 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.markup import escape
-from rich.progress import Progress
 from rich.table import Table
 
-from detente.cli._app import NoStoreOpt, StoreOpt, app, console, fail, record_run
+from detente.cli._app import NoStoreOpt, Progress, StoreOpt, app, console, fail, record_run
 from detente.errors import DetenteError
 
 _CRISIS_RULE_HELP = ("Crisis rule of the regime coding: breakdown-or-sanctions (default, the rule "
@@ -45,7 +44,7 @@ def fit_cmd(
 
     try:
         panel = monthly_panel(crisis_rule=crisis_rule)
-        with console.status("fitting the dynamic model (JAX compiles on first use)…"):
+        with Progress("detente fit", "fitting the dynamic model (JAX compiles on first use)"):
             posterior = fit(panel, until=until, method=method, chains=chains, warmup=warmup,
                             samples=samples, seed=seed, cache=not no_cache)
     except DetenteError as err:
@@ -110,14 +109,11 @@ def backtest_cmd(
     origin_list = [o.strip() for o in origins.split(",")] if origins else None
     try:
         panel = monthly_panel(crisis_rule=crisis_rule)
-        with Progress(console=console, transient=True, disable=as_json) as bar:
-            task = bar.add_task("back-testing", total=None)
-
-            def progress(done: int, total: int, label: str) -> None:
-                bar.update(task, completed=done, total=total, description=f"origin {label}")
-
+        with Progress("detente backtest", "back-testing") as bar:
             result = backtest(panel, origins=origin_list, horizon_months=horizon, episodes=not no_episodes,
-                              draws=draws, seed=seed, method=method, progress=progress)
+                              draws=draws, seed=seed, method=method,
+                              progress=lambda done, total, label: bar.count(
+                                  done, total, f"origin {label}:"))
     except DetenteError as err:
         fail(err)
     kinds = ["rolling"] + ([] if no_episodes else ["episode"])

@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 from rich import box
-from rich.progress import Progress
 from rich.table import Table
 
 from detente.cli._app import (
     NoStoreOpt,
+    Progress,
     StoreOpt,
     app,
     console,
@@ -95,12 +95,11 @@ def forecast_cmd(
         _render_side_by_side(both)
         return
     try:
-        with Progress(transient=True, console=console, disable=draws == 0 or as_json) as bar:
-            task = bar.add_task(f"{draws} draws", total=max(draws, 1))
+        with Progress("detente forecast", f"{model}: {draws:,} draws", enabled=draws > 0) as bar:
             result = forecast(scen, model=model, rounds=rounds, policy=policy, draws=draws,
                               seed=seed, options=per_engine[model] or None, issue=issue,
                               perturbation=perturbation,
-                              progress=lambda done, total: bar.update(task, completed=done))
+                              progress=lambda done, total: bar.count(done, total, "draws"))
     except DetenteError as err:
         fail(err, input_name=scenario)
     run_id = record_run(kind="forecast", scenario=scen, seed=result.seed,
