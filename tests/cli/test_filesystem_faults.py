@@ -93,3 +93,15 @@ def test_a_full_disk_during_the_report_leaves_no_half_written_report(tmp_path):
     assert done.returncode == 2, done.stderr
     assert "cannot write the report" in _one_error_line(done.stderr)
     assert list((tmp_path / "full").iterdir()) == []  # no report, no temporary file
+
+
+def test_a_full_disk_during_a_sweep_exits_2_and_the_store_stays_consistent(tmp_path):
+    # the first chunk's commit cannot grow the file past 400 kB: one line, exit 2, and what was
+    # committed before (the run's own record) passes `runs check`
+    store = tmp_path / "runs.duckdb"
+    done = _detente(["sweep", "korea-2023", "--method", "morris", "--samples", "40",
+                     "--store", str(store)], limit_bytes=400_000)
+    assert done.returncode == 2, done.stderr
+    assert "cannot write the run store" in _one_error_line(done.stderr)
+    checked = _detente(["runs", "check", "--store", str(store)])
+    assert checked.returncode == 0 and "consistent" in checked.stdout, checked.stdout

@@ -22,34 +22,41 @@ run queryable with one SQL shape and exports directly to Parquet.
 Consistency: each write is one DuckDB transaction. A chunk of a sweep (its result cells and its
 ``chunks`` row) is committed together, so a process killed at any instant leaves either the
 whole chunk or none of it; :func:`RunStore.check` verifies that invariant and the others listed
-there. Engines never import this module: the store is a sink the runner writes to.
+there. A damaged file (a block failing DuckDB's checksum, a truncated file) is refused for
+writing before any write, with a :class:`StoreCorruptError`. Engines never import this
+module: the store is a sink the runner writes to.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import math
 import os
+import re
 import secrets
 import socket
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from detente.errors import OptionsError, Problem
+from detente.errors import EnvironmentFault, OptionsError, Problem
 
 SCHEMA_VERSION = "2"  # 2: runs.versions_json (package versions of each run)
 DEFAULT_STORE = "detente-runs.duckdb"
 STATUSES = ("running", "done", "failed", "interrupted")
+#: The tables of a store (each is read in full to verify its blocks).
+STORE_TABLES = ("meta", "runs", "result_tables", "results", "chunks")
+_T = TypeVar("_T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
@@ -335,6 +342,91 @@ _PD_DTYPE = {"float": "float64", "int": "int64", "bool": "bool", "str": "object"
 
 
 # --------------------------------------------------------------------------------------------
+# a damaged store
+# --------------------------------------------------------------------------------------------
+
+#: What to do with a corrupted store (kept short: a problem line elides ``allowed`` past 120).
+CORRUPT_FIX = ("restore a backup, `detente runs export` the runs still readable, "
+               "or use a new --store path")
+
+#: Words of DuckDB's messages for a damaged file: a block (header, catalogue or data) whose
+#: checksum does not match, a block past the end of a truncated file, a header that is not
+#: DuckDB's, and the connection DuckDB invalidates after such a failure during a checkpoint.
+_CORRUPTION_SIGNS = ("corrupt", "checksum", "could not read enough bytes",
+                     "not a valid duckdb database", "invalidated", "fatal error")
+
+
+class StoreCorruptError(OptionsError):
+    """The store file is damaged: a block fails DuckDB's checksum or cannot be read in full."""
+
+
+def _is_corruption(exc: BaseException) -> bool:
+    msg = str(exc).lower()
+    return any(sign in msg for sign in _CORRUPTION_SIGNS)
+
+
+def _corruption_kind(detail: str) -> str:
+    """A short account of DuckDB's message: which block, and how it is damaged."""
+    low = detail.lower()
+    at = re.search(r"location (\d+)", detail)
+    where = f" at byte {at.group(1)}" if at else ""
+    if "checksum" in low:
+        return f"the block{where} fails its checksum"
+    if "could not read enough bytes" in low:
+        return f"the file ends before the block{where} (truncated?)"
+    if "not a valid duckdb" in low:
+        return "its header is not a valid DuckDB header"
+    return "a block cannot be read"
+
+
+def _corrupted(path: Path, exc: BaseException | str, *, refused: bool = False
+               ) -> StoreCorruptError:
+    """The one-line error for a damaged store: the file, what is damaged, and the fix."""
+    detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    head = (f"run store {path} is corrupted ({_corruption_kind(detail)})"
+            f"{'; it was not written to' if refused else ''}: {CORRUPT_FIX}")
+    return StoreCorruptError(head, [Problem(detail, file=str(path), path="--store",
+                                            allowed=CORRUPT_FIX)])
+
+
+def _guarded(method: Callable[..., _T]) -> Callable[..., _T]:
+    """Turn DuckDB's corruption errors raised by a :class:`RunStore` method into
+    :class:`StoreCorruptError` (one line naming the file and the fix); others pass through."""
+    @functools.wraps(method)
+    def wrapper(self: RunStore, *args: Any, **kwargs: Any) -> _T:
+        try:
+            return method(self, *args, **kwargs)
+        except duckdb.Error as exc:
+            if _is_write_failure(exc):
+                raise _unwritable(self.path, exc) from None
+            if not _is_corruption(exc):
+                raise
+            raise _corrupted(self.path, exc) from None
+    return wrapper
+
+
+#: How DuckDB words an operating-system refusal to write (a full disk, a file-size limit, a
+#: read-only filesystem or file).
+_WRITE_FAILURES = ("no space left", "file too large", "read-only file system",
+                   "permission denied", "disk quota")
+
+
+def _is_write_failure(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "could not write" in text or any(reason in text for reason in _WRITE_FAILURES)
+
+
+def _unwritable(path: Path, exc: BaseException) -> EnvironmentFault:
+    """A store the disk will not let grow: what was committed before stays (DuckDB rolls the
+    failed transaction back); the message names the file and the fix."""
+    detail = " ".join(str(exc).split())
+    return EnvironmentFault(f"cannot write the run store {path}", [Problem(
+        detail, file=str(path), path="--store",
+        allowed="free space on its disk or a writable --store; an interrupted sweep resumes "
+                "with `detente sweep --resume RUN_ID`")])
+
+
+# --------------------------------------------------------------------------------------------
 # the store
 # --------------------------------------------------------------------------------------------
 
@@ -368,9 +460,19 @@ class RunStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         _refuse_foreign_file(self.path)
         self._con = _connect(self.path, read_only)
-        tables = {r[0] for r in self._con.execute(
-            "SELECT table_name FROM information_schema.tables").fetchall()}
-        ours = {"runs", "results", "result_tables", "chunks", "meta"}
+        try:
+            tables = {r[0] for r in self._con.execute(
+                "SELECT table_name FROM information_schema.tables").fetchall()}
+            if tables and not read_only and set(STORE_TABLES) <= tables:
+                # refused for writing before any write: a store with a block that fails its
+                # checksum (or lies past the end of a truncated file) is never written to
+                self._verify_blocks()
+        except duckdb.Error as exc:
+            self._con.close()
+            if not _is_corruption(exc):
+                raise
+            raise _corrupted(self.path, exc, refused=not read_only) from None
+        ours = set(STORE_TABLES)
         if (tables and not ours <= tables) or (read_only and not ours <= tables):
             self._con.close()  # a DuckDB file that is not a détente store: never written to
             raise OptionsError(
@@ -419,6 +521,7 @@ class RunStore:
             self.seconds_writing += time.perf_counter() - t0
 
     # -- writing ------------------------------------------------------------------------------
+    @_guarded
     def create_run(self, *, kind: str, command: str, scenario: Any = None, seed: int | None = None,
                    params: Mapping[str, Any] | None = None, run_id: str | None = None,
                    started: datetime | None = None) -> str:
@@ -453,6 +556,7 @@ class RunStore:
                  "{}", canonical_json(package_versions())])
         return run_id
 
+    @_guarded
     def finish_run(self, run_id: str, status: str, *, error: str | None = None,
                    timings: Mapping[str, float] | None = None) -> None:
         """Set a run's final status (``done``, ``failed`` or ``interrupted``) and timings."""
@@ -466,12 +570,14 @@ class RunStore:
             con.execute("UPDATE runs SET status = ?, ended = ?, error = ?, timings_json = ? "
                         "WHERE id = ?", [status, _now(), error, canonical_json(merged), run_id])
 
+    @_guarded
     def reopen_run(self, run_id: str) -> None:
         """Mark an interrupted (or stale running) run as ``running`` again, for resuming."""
         with self._transaction() as con:
             con.execute("UPDATE runs SET status = 'running', ended = NULL, error = NULL, "
                         "host = ?, pid = ? WHERE id = ?", [socket.gethostname(), os.getpid(), run_id])
 
+    @_guarded
     def add_table(self, run_id: str, name: str, frame: pd.DataFrame) -> None:
         """Store a whole result table (replacing one of the same name) in one transaction."""
         self._writable()
@@ -483,6 +589,7 @@ class RunStore:
                         [run_id, name, len(frame), json.dumps(columns)])
             self._insert_cells(con, cells)
 
+    @_guarded
     def add_chunk(self, run_id: str, chunk: int, name: str, frame: pd.DataFrame, first_row: int,
                   seconds: float) -> None:
         """Append one finished chunk's rows to table ``name`` and record the chunk, atomically.
@@ -515,6 +622,14 @@ class RunStore:
                         "col::VARCHAR, value, text FROM _detente_cells")
         finally:
             con.unregister("_detente_cells")
+
+    def _verify_blocks(self) -> None:
+        """Read every column of every store table once, so DuckDB verifies the checksum of each
+        data block in use (``count(*)`` alone reads only row-group metadata) and fails on a
+        block past the end of a truncated file. Raises :class:`duckdb.Error` on the first bad
+        block. Catalogue and header blocks are verified by DuckDB when the file is opened."""
+        for t in STORE_TABLES:
+            self._con.execute(f'SELECT count(*), bit_xor(hash(COLUMNS(*))) FROM "{t}"').fetchall()
 
     def _writable(self) -> None:
         if self.read_only:
@@ -549,6 +664,7 @@ class RunStore:
         return Run(self, self.resolve(run_id))
 
     # -- reading ------------------------------------------------------------------------------
+    @_guarded
     def resolve(self, run_id: str) -> str:
         """The full id of the run whose id is ``run_id`` or starts with it (unique prefix)."""
         exact = self._con.execute("SELECT id FROM runs WHERE id = ?", [run_id]).fetchall()
@@ -565,6 +681,7 @@ class RunStore:
             [Problem("no unique run with this id or prefix", file=str(self.path), path="RUN_ID",
                      allowed=allowed)])
 
+    @_guarded
     def record(self, run_id: str) -> RunRecord:
         """The :class:`RunRecord` of a run (id or unique prefix)."""
         rid = self.resolve(run_id)
@@ -579,6 +696,7 @@ class RunStore:
             timings=json.loads(d["timings_json"]), scenario_json=d["scenario_json"],
             versions=json.loads(d["versions_json"]) if d["versions_json"] else {})
 
+    @_guarded
     def list(self, *, kind: str | None = None, status: str | None = None,
              limit: int | None = None) -> pd.DataFrame:
         """Runs, newest first: ``id, kind, status, scenario_id, seed, started, seconds, command``."""
@@ -598,6 +716,7 @@ class RunStore:
             sql += f" LIMIT {int(limit)}"
         return self._con.execute(sql, args).df()
 
+    @_guarded
     def tables(self, run_id: str) -> pd.DataFrame:
         """The catalogue of a run's result tables: ``name, n_rows, n_columns``."""
         rid = self.resolve(run_id)
@@ -606,6 +725,7 @@ class RunStore:
         return pd.DataFrame([(n, r, len(json.loads(c))) for n, r, c in rows],
                             columns=["name", "n_rows", "n_columns"])
 
+    @_guarded
     def table(self, run_id: str, name: str) -> pd.DataFrame:
         """A result table of a run, as it was added (rows ordered by row number)."""
         rid = self.resolve(run_id)
@@ -620,16 +740,19 @@ class RunStore:
                                   'AND tbl = ?', [rid, name]).fetchnumpy()
         return _from_long(cells, json.loads(meta[0]))
 
+    @_guarded
     def done_chunks(self, run_id: str) -> set[int]:
         """Indices of the chunks of a run already committed."""
         return {r[0] for r in self._con.execute("SELECT chunk FROM chunks WHERE run_id = ?",
                                                  [run_id]).fetchall()}
 
+    @_guarded
     def chunk_stats(self, run_id: str) -> pd.DataFrame:
         return self._con.execute("SELECT chunk, first_row, n_rows, seconds, committed FROM chunks "
                                  "WHERE run_id = ? ORDER BY chunk", [run_id]).df()
 
     # -- export / import ----------------------------------------------------------------------
+    @_guarded
     def cells(self, run_id: str) -> pd.DataFrame:
         """All result cells of a run in long format: ``table, row, column, value, text``."""
         rid = self.resolve(run_id)
@@ -637,6 +760,7 @@ class RunStore:
             'SELECT tbl AS "table", "row", col AS "column", value, text FROM results '
             'WHERE run_id = ? ORDER BY tbl, "row", col', [rid]).df()
 
+    @_guarded
     def export(self, run_id: str, fmt: str = "parquet", out: str | os.PathLike[str] | None = None
                ) -> Path:
         """Write a run's result cells (long format) to Parquet or CSV; return the path.
@@ -681,6 +805,7 @@ class RunStore:
             atomic_write(out_path.with_name(out_path.name + ".run.json"), header)
         return out_path
 
+    @_guarded
     def import_run(self, path: str | os.PathLike[str]) -> str:
         """Load a run exported to Parquet by :meth:`export` into this store; return its id."""
         import pyarrow.parquet as pq
@@ -726,6 +851,7 @@ class RunStore:
         return r["id"]
 
     # -- diff -----------------------------------------------------------------------------------
+    @_guarded
     def diff(self, run_a: str, run_b: str) -> RunDiff:
         """Compare two runs: differing metadata fields and per-(table, column) cell differences."""
         a, b = self.record(run_a), self.record(run_b)
@@ -757,11 +883,13 @@ class RunStore:
         return RunDiff(a=a, b=b, fields=fields, cells=cells)
 
     # -- integrity ------------------------------------------------------------------------------
+    @_guarded
     def check(self) -> IntegrityReport:
         """Verify the store's invariants; return every violation found.
 
-        Checked: every table is readable; statuses are known; finished runs have an end time
-        not before their start; result cells, catalogue entries and chunks belong to existing
+        Checked: every column of every table is readable (DuckDB verifies each data block's
+        checksum as it reads it; a damaged table is an error and the rest is skipped);
+        statuses are known; finished runs have an end time not before their start; result cells, catalogue entries and chunks belong to existing
         runs; every catalogued table holds exactly ``n_rows`` distinct rows × its columns, with
         no duplicate and no uncatalogued cell; chunk row ranges do not overlap and each chunk's
         rows are all present; a ``done`` sweep has all its chunks. A ``running`` run whose
@@ -775,13 +903,20 @@ class RunStore:
                 severity: str = "error") -> None:
             probs.append(Problem(msg, file=where, path=path, allowed=allowed, severity=severity))
 
-        for t in ("meta", "runs", "result_tables", "results", "chunks"):
-            try:
-                con.execute(f"SELECT count(*) FROM {t}").fetchone()
+        unreadable = False
+        for t in STORE_TABLES:
+            try:  # every column of every row: DuckDB verifies each data block's checksum
+                con.execute(f'SELECT count(*), bit_xor(hash(COLUMNS(*))) FROM "{t}"').fetchall()
             except duckdb.Error as exc:
-                err(f"table {t} unreadable: {exc}", t)
-        n_runs = con.execute("SELECT count(*) FROM runs").fetchone()[0]
+                unreadable = True
+                detail = str(exc).splitlines()[0]
+                err(f"table {t} is {'corrupted' if _is_corruption(exc) else 'unreadable'}: "
+                    f"{_corruption_kind(detail)} ({detail})", t, CORRUPT_FIX)
+        n_runs = con.execute("SELECT count(*) FROM runs").fetchone()[0]  # row-group metadata
         n_cells = con.execute("SELECT count(*) FROM results").fetchone()[0]
+        if unreadable:  # the invariants below would read the bad blocks again
+            return IntegrityReport(path=where, problems=tuple(probs), n_runs=n_runs,
+                                   n_cells=n_cells)
         for rid, status in con.execute(
                 "SELECT id, status FROM runs WHERE status NOT IN "
                 "('running', 'done', 'failed', 'interrupted')").fetchall():
@@ -875,7 +1010,13 @@ def _refuse_foreign_file(path: Path) -> None:
             allowed="a DuckDB file written by détente, or a new path")])
     with open(path, "rb") as handle:
         head = handle.read(16)
-    if head[DUCKDB_MAGIC_OFFSET:DUCKDB_MAGIC_OFFSET + 4] != DUCKDB_MAGIC:
+    magic = head[DUCKDB_MAGIC_OFFSET:DUCKDB_MAGIC_OFFSET + 4]
+    if DUCKDB_MAGIC_OFFSET < len(head) < DUCKDB_MAGIC_OFFSET + 4 and \
+            DUCKDB_MAGIC.startswith(magic):
+        # a DuckDB file cut short inside its first header (a failed copy)
+        raise _corrupted(path, f"the file is truncated to {len(head)} bytes "
+                               "(not a valid DuckDB database)")
+    if magic != DUCKDB_MAGIC:
         kind = "an SQLite database" if head.startswith(b"SQLite format 3") else "not DuckDB"
         raise OptionsError(f"{path} is not a détente run store", [Problem(
             f"the file is {kind}; it was left unchanged", file=str(path), path="--store",
@@ -906,10 +1047,14 @@ def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
                              allowed="wait for the other détente process, raise "
                                      "$DETENTE_STORE_TIMEOUT, or pass --store OTHER.duckdb")]
                 ) from None
+            if _is_corruption(exc):
+                raise _corrupted(path, exc, refused=not read_only) from None
             raise OptionsError(f"run store {path} cannot be opened", [Problem(
                 msg.splitlines()[0], file=str(path), path="--store",
                 allowed="a DuckDB file written by détente (or a new path)")]) from None
         except duckdb.Error as exc:
+            if _is_corruption(exc):  # a header or catalogue block fails its checksum
+                raise _corrupted(path, exc, refused=not read_only) from None
             raise OptionsError(f"run store {path} cannot be opened", [Problem(
                 str(exc).splitlines()[0], file=str(path), path="--store",
                 allowed="a DuckDB file written by détente (or a new path)")]) from None
