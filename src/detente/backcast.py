@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from detente.errors import Problem, ScenarioError
+from detente.errors import OptionsError, Problem, ScenarioError
 
 #: A change from the status quo smaller than this (scale points) counts as "no change" when the
 #: direction of a forecast or an outcome is read (a tenth of the anchors' 25-point steps).
@@ -277,11 +277,33 @@ def backcast(scenarios: Sequence[str] | None = None, *, draws: int = DEFAULT_DRA
     progress : callable, optional
         Called with a short message per case and engine.
     """
-    from detente.bargaining.forecast import forecast
-    from detente.bargaining.montecarlo import resolve_seed
+    from detente.bargaining.forecast import forecast, get_engine
+    from detente.bargaining.montecarlo import check_monte_carlo, resolve_seed
+    from detente.options import check_arguments, constraint
     from detente.scenario import load_scenario
 
     seed = resolve_seed(seed)
+    if isinstance(scenarios, str):  # one id, or ids separated by commas
+        scenarios = [s.strip() for s in scenarios.split(",") if s.strip()]
+    if isinstance(models, str):
+        models = [m.strip() for m in models.split(",") if m.strip()]
+    check_monte_carlo(draws, min_draws=2)
+    check_arguments("invalid back-cast options", {
+        "scenarios": (scenarios, constraint(instance=(list, tuple), optional=True,
+                                            words="embedded scenario ids, or none (all)")),
+        "models": (models, constraint(instance=(list, tuple), words="engine names")),
+        "progress": (progress, constraint(instance=Callable, optional=True,
+                                          words="a function (message) -> None, or none")),
+    })
+    check_arguments("invalid back-cast options", {
+        f"scenarios[{k}]": (s, constraint(instance=str, words="an embedded scenario id"))
+        for k, s in enumerate(scenarios or ())})
+    if not models:
+        raise OptionsError("invalid back-cast options: models", [Problem(
+            "models is empty: no engine to score", path="models",
+            allowed="at least one of " + ", ".join(ENGINES))])
+    for k, model in enumerate(models):
+        get_engine(model, f"models[{k}]")
     say = progress or (lambda message: None)
     ids = list(scenarios) if scenarios else outcome_cases()
     cases = []

@@ -220,8 +220,17 @@ def evaluate(
     -------
     Evaluation
     """
+    from detente.options import check_arguments, constraint
     from detente.policy import DEFAULT_DRAWS, compare
+    from detente.report.html import Sensitivity
 
+    check_arguments("invalid evaluation options", {
+        "backtest": (backtest, constraint(flag=True)),
+        "backcast": (backcast, constraint(flag=True)),
+        "sensitivity": (sensitivity, constraint(
+            instance=Sensitivity, optional=True,
+            words="a Sensitivity read from a stored sweep, or none")),
+    })
     say = progress or (lambda message: None)
     started = _now()
     n_draws = DEFAULT_DRAWS if draws is None else draws

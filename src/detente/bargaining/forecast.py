@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import math
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -29,6 +30,7 @@ import numpy as np
 from detente.bargaining.montecarlo import (
     Distribution,
     EngineInputs,
+    check_monte_carlo,
     chunk_slices,
     resolve_seed,
     sample_inputs,
@@ -40,6 +42,7 @@ from detente.bargaining.result import (
     summarise_median_path,
 )
 from detente.errors import OptionsError, Problem
+from detente.options import check_arguments, constraint, shown
 
 #: Working-set budget of one engine chunk (bytes); chunks are sized to stay under it. Small
 #: enough to keep a chunk's (draws, n, n) arrays in cache, large enough to amortise numpy calls.
@@ -83,13 +86,16 @@ ENGINES: dict[str, str] = {
 }
 
 
-def get_engine(name: str) -> Engine:
-    """The registered engine ``name``; an OptionsError lists the known names otherwise."""
-    target = ENGINES.get(name)
+def get_engine(name: str, path: str = "model") -> Engine:
+    """The registered engine ``name``; an OptionsError lists the known names otherwise.
+
+    ``path`` names the argument in the error (``"cross_check"`` for compare's second engine).
+    """
+    target = ENGINES.get(name) if isinstance(name, str) else None
     if target is None:
         raise OptionsError(
-            f"unknown model {name!r}",
-            [Problem(f"no bargaining engine named {name!r}", path="model",
+            f"unknown {path} {shown(name)}",
+            [Problem(f"no bargaining engine named {shown(name)}", path=path,
                      allowed=" | ".join(sorted(ENGINES)))],
         )
     module, attr = target.split(":")
@@ -163,13 +169,36 @@ def _load(scenario: Any, policy: Any) -> tuple[Any, str | None]:
     """Resolve a scenario id/path/object and apply ``policy`` (an id or a Policy)."""
     from detente import scenario as scenario_api  # lazy: the scenario package is heavier
 
-    if isinstance(scenario, str | Path):
-        scenario = scenario_api.load_scenario(scenario)
+    check_arguments("invalid forecast arguments", {
+        "policy": (policy, constraint(instance=(str, scenario_api.Policy), optional=True,
+                                      words="a policy id of the scenario or a Policy, or none"))})
+    scenario = resolve_scenario(scenario)
     policy_id = None
     if policy is not None:
         policy_id = policy if isinstance(policy, str) else getattr(policy, "id", str(policy))
         scenario = scenario_api.apply(policy, scenario)
     return scenario, policy_id
+
+
+def resolve_scenario(scenario: Any) -> Any:
+    """A Scenario (any object with ``arrays()``) as given, or loaded from an id or a path.
+
+    Raises
+    ------
+    OptionsError
+        ``scenario`` is neither (a dict, None, a number …), located at ``scenario``.
+    ScenarioError
+        The id or file cannot be loaded.
+    """
+    if isinstance(scenario, str | Path):
+        from detente.scenario import load_scenario
+
+        return load_scenario(scenario)
+    if callable(getattr(scenario, "arrays", None)):
+        return scenario
+    check_arguments("invalid scenario argument", {"scenario": (scenario, constraint(
+        instance=(str, Path), words="a Scenario, an embedded scenario id or a file path"))})
+    return scenario  # pragma: no cover - check_arguments raised
 
 
 def _thresholds(scenario: Any, issue_ids: tuple[str, ...], point: Mapping[str, IssueResult],
@@ -286,10 +315,24 @@ def forecast(
     """
     engine = get_engine(model)
     opts = engine_options(engine, options, rounds)
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 0:
-        raise OptionsError(f"draws {draws!r} must be an integer ≥ 0",
-                           [Problem("draws must be an integer ≥ 0", path="draws",
-                                    allowed="0 (point run only) or a positive integer")])
+    check_monte_carlo(draws, perturbation, distribution, min_draws=0)
+    if seed is not None:
+        resolve_seed(seed)  # a bad seed is refused even when no draw needs it
+    check_arguments("invalid forecast arguments", {
+        "issue": (issue, constraint(instance=str, optional=True,
+                                    words="an issue id of the scenario, or none")),
+        "thresholds": (thresholds, constraint(instance=Mapping, optional=True,
+                                              words="a dict of names to positions, or none")),
+        "chunk_size": (chunk_size, constraint(interval=(1, math.inf), integer=True,
+                                              optional=True)),
+        "workers": (workers, constraint(interval=(1, math.inf), integer=True, optional=True)),
+        "progress": (progress, constraint(instance=Callable, optional=True,
+                                          words="a function (done, total) -> None, or none")),
+    })
+    check_arguments("invalid forecast thresholds", {
+        f"thresholds.{shown(k) if not isinstance(k, str) else k}": (v, constraint(
+            interval=(-math.inf, math.inf), words="a finite number (a position on the scale)"))
+        for k, v in (thresholds or {}).items()})
     scen, policy_id = _load(scenario, policy)
     arrays = scen.arrays(issue=issue)
     point = engine.point_results(EngineInputs.from_arrays(arrays), opts)

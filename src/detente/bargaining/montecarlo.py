@@ -27,6 +27,7 @@ inputs under any policy (common random numbers: policies are compared on the sam
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -35,6 +36,7 @@ import numpy as np
 
 from detente.errors import OptionsError, Problem
 from detente.limits import draw_problem
+from detente.options import check_arguments, constraint
 
 Distribution = Literal["triangular", "uniform"]
 
@@ -196,6 +198,26 @@ def resolve_seed(seed: int | None) -> int:
     return int(seed)
 
 
+def check_monte_carlo(draws: Any, perturbation: Any = 0.0, distribution: Any = "triangular",
+                      *, min_draws: int = 1) -> None:
+    """Check the Monte Carlo arguments of a run (:func:`sample_inputs` and the verbs).
+
+    Raises
+    ------
+    OptionsError
+        One Problem per bad argument (``draws``, ``perturbation``, ``distribution``).
+    """
+    draws_words = ("0 (point run only) or a positive integer" if min_draws == 0
+                   else f"an integer ≥ {min_draws}")
+    check_arguments("invalid Monte Carlo options", {
+        "draws": (draws, constraint(interval=(min_draws, math.inf), integer=True,
+                                    words=draws_words)),
+        "perturbation": (perturbation, constraint(
+            interval=(0.0, 100.0), words="points on the 0–100 scale, 0–100")),
+        "distribution": (distribution, constraint(choices=("triangular", "uniform"))),
+    })
+
+
 def _from_uniform(u: np.ndarray, lo: np.ndarray, mode: np.ndarray, hi: np.ndarray,
                   distribution: Distribution) -> np.ndarray:
     """Inverse CDF of the triangular(lo, mode, hi) or uniform(lo, hi) law at ``u``.
@@ -245,18 +267,7 @@ def sample_inputs(
     EngineInputs
         Batch with ``n_draws == draws``; absent entries stay 0.
     """
-    problems = []
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 1:
-        problems.append(Problem(f"draws {draws!r} must be a positive integer", path="draws",
-                                allowed="an integer ≥ 1"))
-    if not np.isfinite(perturbation) or not 0.0 <= perturbation <= 100.0:
-        problems.append(Problem(f"perturbation {perturbation!r} is outside [0, 100]",
-                                path="perturbation", allowed="points on the 0–100 scale, 0–100"))
-    if distribution not in ("triangular", "uniform"):
-        problems.append(Problem(f"unknown distribution {distribution!r}", path="distribution",
-                                allowed="triangular | uniform"))
-    if problems:
-        raise OptionsError("invalid Monte Carlo options", problems)
+    check_monte_carlo(draws, perturbation, distribution)
 
     point = EngineInputs.from_arrays(arrays)
     n, d = point.present.shape

@@ -26,6 +26,7 @@ headline ``detente fit`` uses NUTS; ``docs/model.md`` says why.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from detente.dynamics.baselines import BASELINES, CountForecast
-from detente.dynamics.fit import TrainingWindow, fit
+from detente.dynamics.fit import METHODS, TrainingWindow, check_panel, fit
 from detente.dynamics.scores import (
     INTERVAL_LEVELS,
     brier,
@@ -47,6 +48,8 @@ from detente.dynamics.scores import (
 )
 from detente.dynamics.simulate import simulate
 from detente.errors import OptionsError, Problem
+from detente.limits import draw_problem
+from detente.options import check_arguments, constraint, shown
 
 MODEL = "model"
 NO_POLICY = "count model (no regime/policy)"
@@ -415,11 +418,25 @@ def backtest(panel: pd.DataFrame | None = None, *, origins: list[str] | None = N
     from detente.bargaining.montecarlo import resolve_seed
 
     seed = resolve_seed(seed)
+    check_arguments("invalid back-test options", {
+        "horizon_months": (horizon_months, constraint(interval=(1, math.inf), integer=True)),
+        "draws": (draws, constraint(interval=(1, math.inf), integer=True)),
+        "episodes": (episodes, constraint(flag=True)),
+        "method": (method, constraint(choices=METHODS, words=", ".join(METHODS))),
+        "origins": (origins, constraint(instance=(list, tuple), optional=True,
+                                        words="a list of months YYYY-MM, or none")),
+        "progress": (progress, constraint(instance=Callable, optional=True,
+                                          words="a function (done, total, label), or none")),
+    })
+    too_many = draw_problem(int(draws), {"months": int(horizon_months)})
+    if too_many is not None:
+        raise OptionsError("too many simulated paths for this machine", [too_many])
     horizon = horizon_months
     if panel is None:
         from detente.evidence import monthly_panel
 
         panel = monthly_panel()
+    check_panel(panel)
     end = panel.index.max()
     if origins is None:
         origin_list = rolling_origins(end, horizon=horizon_months)
@@ -427,8 +444,14 @@ def backtest(panel: pd.DataFrame | None = None, *, origins: list[str] | None = N
         try:
             origin_list = [pd.Period(o, freq="M") for o in origins]
         except (ValueError, TypeError) as exc:
-            raise OptionsError("bad origin", [Problem(f"origins {origins!r}", path="origins",
+            raise OptionsError("bad origin", [Problem(f"origins {shown(origins)}", path="origins",
                                                       allowed="months YYYY-MM")]) from exc
+        first_origin = panel.index.min() + 2  # a fit needs months before its origin
+        early = [Problem(f"origin {o} leaves no training months before it",
+                         path=f"origins[{k}]", allowed=f"months from {first_origin} on")
+                 for k, o in enumerate(origin_list) if o < first_origin]
+        if early:
+            raise OptionsError("back-test origins before the record", early)
     jobs = [("rolling", str(o), o - 1, o, o + horizon - 1) for o in origin_list
             if o + horizon - 1 <= end]
     if episodes:

@@ -29,9 +29,11 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -45,6 +47,8 @@ from detente.dynamics._spec import PANEL_COLUMNS, check_variant
 from detente.dynamics.posterior import EndState, Posterior
 from detente.dynamics.priors import REGIMES, priors_for
 from detente.errors import EnvironmentFault, OptionsError, Problem
+from detente.limits import draw_problem
+from detente.options import check_arguments, constraint, shown
 
 #: R̂ above this, or a bulk ESS below :data:`ESS_MIN`, marks a NUTS fit as not converged.
 RHAT_MAX = 1.05
@@ -65,10 +69,7 @@ class TrainingWindow:
     @classmethod
     def parse(cls, until: str | pd.Period | None, panel: pd.DataFrame) -> TrainingWindow:
         """Window ending at ``until`` (``YYYY-MM``; None: the panel's last month)."""
-        if not isinstance(panel.index, pd.PeriodIndex) or len(panel) == 0:
-            raise OptionsError("the panel index is not monthly periods", [Problem(
-                "index is not a non-empty PeriodIndex", path="index",
-                allowed="detente.evidence.monthly_panel() (PeriodIndex, freq M)")])
+        check_panel(panel)
         if until is None:
             return cls(until=panel.index.max())
         try:
@@ -97,6 +98,28 @@ class TrainingWindow:
         if len(out) and out.index.max() > self.until:  # pragma: no cover - guard
             raise AssertionError("training slice contains months after the origin")
         return out
+
+
+def check_panel(panel: object, columns: tuple[str, ...] = ()) -> None:
+    """Refuse anything but a monthly panel (a DataFrame on a non-empty monthly PeriodIndex
+    holding ``columns``), located at ``panel``, ``index`` or the missing column.
+
+    Raises
+    ------
+    OptionsError
+    """
+    allowed = "detente.evidence.monthly_panel() (PeriodIndex, freq M)"
+    if not isinstance(panel, pd.DataFrame):
+        raise OptionsError("the panel is not a DataFrame", [Problem(
+            f"panel {shown(panel)} ({type(panel).__name__}) is not a DataFrame", path="panel",
+            allowed=allowed)])
+    if not isinstance(panel.index, pd.PeriodIndex) or len(panel) == 0:
+        raise OptionsError("the panel index is not monthly periods", [Problem(
+            "index is not a non-empty PeriodIndex", path="index", allowed=allowed)])
+    missing = [c for c in columns if c not in panel.columns]
+    if missing:
+        raise OptionsError("the panel lacks columns", [Problem(
+            f"no column {c!r}", path=c, allowed=allowed) for c in missing])
 
 
 def _load_panel(panel: pd.DataFrame | None) -> pd.DataFrame:
@@ -177,13 +200,19 @@ def fit(panel: pd.DataFrame | None = None, *, until: str | None = None, variant:
 
     seed = resolve_seed(seed) % 2**32  # JAX's PRNGKey takes 32 bits
     check_variant(variant)
-    if method not in METHODS:
-        raise OptionsError(f"unknown fit method {method!r}", [Problem(
-            f"method {method!r}", path="method", allowed=", ".join(METHODS))])
-    if min(chains, samples) < 1 or warmup < 0:
-        raise OptionsError("bad sampler settings", [Problem(
-            f"chains={chains}, warmup={warmup}, samples={samples}", path="chains/warmup/samples",
-            allowed="chains ≥ 1, warmup ≥ 0, samples ≥ 1")])
+    check_arguments("invalid fit options", {
+        "method": (method, constraint(choices=METHODS, words=", ".join(METHODS))),
+        "chains": (chains, constraint(interval=(1, math.inf), integer=True)),
+        "warmup": (warmup, constraint(interval=(0, math.inf), integer=True)),
+        "samples": (samples, constraint(interval=(1, math.inf), integer=True)),
+        "cache": (cache, constraint(flag=True)),
+    })
+    # posterior draws held at once: chains × samples draws of every parameter and the 3 × 3 chain
+    too_many = draw_problem(int(chains) * int(samples),
+                            {"parameters": len(priors_for(variant)) + len(REGIMES) ** 2})
+    if too_many is not None:
+        raise OptionsError("too many posterior draws for this machine", [dataclasses.replace(
+            too_many, path="samples", message="chains × samples: " + too_many.message)])
     full_panel = _load_panel(panel)
     window = TrainingWindow.parse(until, full_panel)
     train = window.slice(full_panel)  # the only read of the panel

@@ -18,6 +18,8 @@ The leader is held at the last training month's leader. Same seed, same numbers.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +31,12 @@ from detente.dynamics.posterior import EndState, Posterior
 from detente.dynamics.priors import CRISIS, DIALOGUE, LEVERS, REGIMES, STALEMATE
 from detente.errors import OptionsError, Problem
 from detente.limits import draw_problem
+from detente.options import check_arguments, constraint
+
+#: Most months one simulation runs (the horizon plus any gap before ``start``): a century. The
+#: leader and the end state are held fixed, so a longer run means nothing (and a hostile
+#: ``months=10**9`` would run for hours, one Python step per month).
+MAX_SIMULATED_MONTHS = 1200
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,8 @@ def check_levers(levers: dict[str, float] | None, variant: str) -> dict[str, flo
     OptionsError
         Naming the lever, the value and the allowed range or names.
     """
+    check_arguments("invalid policy levers for the dynamic model", {"levers": (levers, constraint(
+        instance=Mapping, optional=True, words="a dict of lever names to numbers, or none"))})
     levers = dict(levers or {})
     problems = []
     for name, value in levers.items():
@@ -115,6 +125,8 @@ def check_levers(levers: dict[str, float] | None, variant: str) -> dict[str, flo
             continue
         _, lo, hi = LEVERS[name]
         try:
+            if isinstance(value, bool):
+                raise TypeError("a flag is not a lever value")
             v = float(value)
         except (TypeError, ValueError):
             problems.append(Problem(f"value {value!r} is not a number", path=f"levers.{name}",
@@ -171,7 +183,8 @@ def simulate(posterior: Posterior, start: str | None = None, months: int = 36,
         First simulated month ``YYYY-MM``; default the month after the training window. A later
         start simulates the months in between (unobserved) and drops them.
     months : int
-        Number of months returned (the horizon), ≥ 1.
+        Number of months returned (the horizon), 1 to :data:`MAX_SIMULATED_MONTHS` (also the
+        bound on the gap before ``start`` plus the horizon).
     levers : dict, optional
         Named policy parameters (see :data:`detente.dynamics.priors.LEVERS`):
         ``p_enter_dialogue``, ``p_leave_dialogue``, ``dialogue_rate_ratio``,
@@ -188,9 +201,12 @@ def simulate(posterior: Posterior, start: str | None = None, months: int = 36,
     Trajectories
         Arrays of shape (draws, months).
     """
-    if int(months) < 1 or int(draws) < 1:
-        raise OptionsError("months and draws must be positive", [Problem(
-            f"months={months}, draws={draws}", path="months/draws", allowed="integers ≥ 1")])
+    check_arguments("invalid simulation options", {
+        "posterior": (posterior, constraint(instance=Posterior,
+                                            words="a Posterior from detente.fit(...)")),
+        "months": (months, constraint(interval=(1, MAX_SIMULATED_MONTHS), integer=True)),
+        "draws": (draws, constraint(interval=(1, math.inf), integer=True)),
+    })
     too_many = draw_problem(int(draws), {"months": int(months)})
     if too_many is not None:
         raise OptionsError("too many simulated paths for this machine", [too_many])
@@ -210,6 +226,11 @@ def simulate(posterior: Posterior, start: str | None = None, months: int = 36,
                 path="start", allowed=f"{first} or later (or refit with an earlier --until)")])
     gap = int((start_period - first).n)
     total = gap + int(months)
+    if total > MAX_SIMULATED_MONTHS:
+        raise OptionsError("simulation too long", [Problem(
+            f"start {start_period} and {int(months)} months run {total} months from the end of "
+            f"training ({posterior.until})", path="start",
+            allowed=f"at most {MAX_SIMULATED_MONTHS} months from {first} to the last month")])
 
     # One child stream per kind of draw, so that a lever that changes one quantity (e.g. the
     # UNSC rate, or a launch rate that makes the gamma-Poisson draws consume a different amount

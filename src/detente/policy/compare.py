@@ -23,6 +23,7 @@ and a policy compared with itself gives identical distributions.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -30,7 +31,9 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from detente.errors import OptionsError, Problem
+from detente.errors import OptionsError
+from detente.limits import draw_problem
+from detente.options import check_arguments, constraint
 from detente.policy.bridge import (
     INDEX_LABEL,
     BridgeSettings,
@@ -456,16 +459,47 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _check_options(horizon_months: Any, draws: Any) -> None:
-    problems = []
-    if isinstance(horizon_months, bool) or not isinstance(horizon_months, int | np.integer) \
-            or not 12 <= horizon_months <= 120 or horizon_months % 12:
-        problems.append(Problem(f"horizon_months {horizon_months!r}", path="horizon_months",
-                                allowed="a whole number of years in months: 12, 24, …, 120"))
-    if isinstance(draws, bool) or not isinstance(draws, int | np.integer) or draws < 2:
-        problems.append(Problem(f"draws {draws!r}", path="draws", allowed="an integer ≥ 2"))
-    if problems:
-        raise OptionsError("invalid comparison options", problems)
+#: The horizons a comparison accepts (whole years: the tables are yearly).
+HORIZONS: tuple[int, ...] = tuple(range(12, 121, 12))
+_HORIZON_WORDS = "a whole number of years in months: 12, 24, …, 120"
+
+
+def _check_options(horizon_months: Any, draws: Any, *, model: Any = "smp",
+                   cross_check: Any = None, cross_check_draws: Any = None,
+                   paths_per_draw: Any = 16, bridge: Any = None, posterior: Any = None,
+                   panel: Any = None, progress: Any = None) -> None:
+    """Refuse bad arguments of :func:`compare` before any work (one Problem per argument)."""
+    from detente.bargaining.forecast import get_engine
+    from detente.dynamics.fit import check_panel
+    from detente.dynamics.posterior import Posterior
+
+    check_arguments("invalid comparison options", {
+        "horizon_months": (horizon_months, constraint(interval=(HORIZONS[0], HORIZONS[-1]),
+                                                      integer=True, words=_HORIZON_WORDS)),
+        "draws": (draws, constraint(interval=(2, math.inf), integer=True)),
+        "cross_check_draws": (cross_check_draws, constraint(interval=(2, math.inf),
+                                                            integer=True, optional=True)),
+        "paths_per_draw": (paths_per_draw, constraint(interval=(1, 1000), integer=True)),
+        "bridge": (bridge, constraint(instance=BridgeSettings, optional=True,
+                                      words="BridgeSettings(...), or none")),
+        "posterior": (posterior, constraint(instance=Posterior, optional=True,
+                                            words="a Posterior from detente.fit(...), or none")),
+        "panel": (panel, constraint(instance=pd.DataFrame, optional=True,
+                                    words="detente.monthly_panel(), or none")),
+        "progress": (progress, constraint(instance=Callable, optional=True,
+                                          words="a function (message) -> None, or none")),
+    })
+    check_arguments("invalid comparison options", {"horizon_months": (horizon_months, constraint(
+        choices=HORIZONS, words=_HORIZON_WORDS))})
+    get_engine(model, "model")
+    if cross_check is not None:
+        get_engine(cross_check, "cross_check")
+    if panel is not None:
+        check_panel(panel, ("unsc_resolution",))
+    too_many = draw_problem(int(draws) * int(paths_per_draw), {"months": int(horizon_months)})
+    if too_many is not None:
+        raise OptionsError("too many simulated paths for this machine", [dataclasses.replace(
+            too_many, message="draws × paths_per_draw: " + too_many.message)])
 
 
 def _dynamics_values(scenario: Any) -> dict[str, float]:
@@ -549,31 +583,30 @@ def compare(
         Bad options, unknown policies, or a policy whose levers break the format's rules (e.g.
         a lever on an actor that is not in ``chosen_by``).
     """
-    from detente.bargaining.forecast import forecast
+    from detente.bargaining.forecast import forecast, resolve_scenario
     from detente.bargaining.montecarlo import resolve_seed
     from detente.dynamics.simulate import simulate
-    from detente.scenario import apply, load_scenario
+    from detente.scenario import apply
 
-    _check_options(horizon_months, draws)
+    _check_options(horizon_months, draws, model=model, cross_check=cross_check,
+                   cross_check_draws=cross_check_draws, paths_per_draw=paths_per_draw,
+                   bridge=bridge, posterior=posterior, panel=panel, progress=progress)
     bridge = BridgeSettings() if bridge is None else bridge
-    if not isinstance(bridge, BridgeSettings):
-        raise OptionsError("bridge must be BridgeSettings", [Problem(
-            f"got {type(bridge).__name__}", path="bridge", allowed="BridgeSettings(...)")])
     root = resolve_seed(seed)
     if cross_check == model:
         cross_check = None  # a cross-check by the same engine would repeat the main run
-    scen = load_scenario(scenario) if not hasattr(scenario, "arrays") else scenario
+    scen = resolve_scenario(scenario)
     chosen = resolve_policies(scen, policies)
     # Validate every policy before any expensive work (a bad lever fails fast).
     applied = {p.id: apply(p, scen) for p in chosen}
     say = progress or (lambda message: None)
     seeds = {stage: stage_seed(root, stage) for stage in STAGES}
     n_cc = int(cross_check_draws or draws)
-    if isinstance(paths_per_draw, bool) or not isinstance(paths_per_draw, int | np.integer) \
-            or not 1 <= paths_per_draw <= 1000:
-        raise OptionsError("invalid comparison options", [Problem(
-            f"paths_per_draw {paths_per_draw!r}", path="paths_per_draw",
-            allowed="an integer from 1 to 1000")])
+    arrays = scen.arrays()
+    too_many = draw_problem(max(int(draws), n_cc if cross_check else 0),
+                            {"actors": len(arrays.actor_ids), "issues": len(arrays.issue_ids)})
+    if too_many is not None:
+        raise OptionsError("too many Monte Carlo draws for this machine", [too_many])
 
     def bargain(s: Any, policy_id: str | None) -> tuple[Any, Any]:
         main = forecast(s, model=model, draws=int(draws), seed=seeds["bargaining"])

@@ -10,10 +10,12 @@ dynamics levers (with the bridge status of each, :data:`~detente.policy.bridge.D
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from detente.errors import OptionsError, Problem
+from detente.options import check_arguments, constraint, shown
 from detente.policy.bridge import DYNAMICS_LEVER_STATUS
 
 
@@ -87,23 +89,33 @@ def resolve_policies(scenario: Any, policies: Any = None) -> list[Any]:
     OptionsError
         Unknown id (naming the known ones), duplicate ids, or an empty list.
     """
+    from detente.scenario import Policy
+
     if policies is None:
         chosen: list[Any] = list(scenario.policies)
     else:
         if isinstance(policies, str):
             policies = [p.strip() for p in policies.split(",") if p.strip()]
+        check_arguments("invalid policies", {"policies": (policies, constraint(
+            instance=Iterable, words="policy ids (a list, or one comma-separated string) "
+                                     "or Policy objects"))})
+        policies = list(policies)
         known = {p.id: p for p in scenario.policies}
         chosen, problems = [], []
         for k, item in enumerate(policies):
             if isinstance(item, str):
                 if item not in known:
-                    problems.append(Problem(f"scenario {scenario.id!r} has no policy {item!r}",
-                                            path=f"policies[{k}]",
+                    problems.append(Problem(f"scenario {scenario.id!r} has no policy "
+                                            f"{shown(item)}", path=f"policies[{k}]",
                                             allowed=", ".join(known) or "(none defined)"))
                     continue
                 chosen.append(known[item])
-            else:
+            elif isinstance(item, Policy):
                 chosen.append(item)
+            else:
+                problems.append(Problem(
+                    f"policies[{k}] {shown(item)} ({type(item).__name__}) is not a policy",
+                    path=f"policies[{k}]", allowed="a policy id of the scenario or a Policy"))
         if problems:
             raise OptionsError("unknown policies", problems)
     if not chosen:
