@@ -9,7 +9,7 @@ LOCK     := requirements.lock
 CHROMIUM := /usr/bin/chromium
 STAMP    := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | sha1sum | cut -c1-12)
 
-.PHONY: run test bench lint install lock browser clean
+.PHONY: run test bench fuzz lint install lock browser clean
 
 # A Debian python3 without its venv module gets python3-venv (as root, through apt-get).
 $(BIN)/python:
@@ -53,6 +53,13 @@ _apt:
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
+
+# A longer, randomised search than `make test`'s fixed budget (FUZZ_EXAMPLES per fuzz test).
+# A failure prints the input that crashed: add it to tests/scenario/test_hostile_input.py.
+FUZZ_EXAMPLES ?= 3000
+fuzz: $(STAMP)
+	DETENTE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) CI= $(BIN)/python -m pytest -q -p no:cacheprovider \
+	  tests/scenario/test_hostile_input.py -k fuzzed
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from detente import limits
+from detente.cli import app
 from detente.errors import OptionsError, Problem
 from detente.scenario.embedded import embedded_text
 from detente.scenario.load import read_scenario
@@ -206,9 +208,20 @@ def test_cli_refuses_ten_million_draws_without_a_traceback(tmp_path):
 
 
 KOREA_TEXT = embedded_text("korea-2023")[0]
+#: Examples per fuzz test: a bounded budget in `make test`; `make fuzz` sets
+#: DETENTE_FUZZ_EXAMPLES for a longer, randomised search.
+FUZZ_EXAMPLES = int(os.environ.get("DETENTE_FUZZ_EXAMPLES", "0"))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def _exits_cleanly(path: Path) -> None:
+    """`detente validate` on the file: exit 0, 1 or 2 and no exception (issue 13, item 8)."""
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code in (0, 1, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+
+
+@settings(max_examples=FUZZ_EXAMPLES or 150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edits=st.lists(st.tuples(st.integers(0, len(KOREA_TEXT) - 1),
                                 st.integers(0, 40),
                                 st.text(alphabet=st.sampled_from(list(":-[]{}&*!?|>'\"#\n\t 0123456789.ae")),
@@ -225,6 +238,7 @@ def test_fuzzed_korea_scenario_never_raises(tmp_path, edits):
     assert loaded.scenario is not None or loaded.errors
     for problem in loaded.problems:
         assert problem.file == str(path)
+    _exits_cleanly(path)
 
 
 REFERENCE = Path(__file__).resolve().parents[1] / "reference"
@@ -238,7 +252,7 @@ TABLES = {
 
 
 @pytest.mark.parametrize("name", sorted(TABLES))
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=FUZZ_EXAMPLES or 60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_fuzzed_tables_never_raise(tmp_path, name, data):
@@ -254,3 +268,4 @@ def test_fuzzed_tables_never_raise(tmp_path, name, data):
     path.write_text(text, encoding="utf-8")
     loaded = read_scenario(path)  # any exception fails the test
     assert loaded.scenario is not None or loaded.errors
+    _exits_cleanly(path)
