@@ -9,7 +9,8 @@ pandas, a silent acceptance of a meaningless value, or a run that never ends.
 
 Every case fails in argument validation, before any expensive work (no dynamic fit, no Monte
 Carlo run), so each takes well under a second. The scenario loader has its own fuzz test
-(``tests/scenario/test_hostile_input.py``); the scenario verbs are not repeated here.
+(``tests/scenario/test_hostile_input.py``) for hostile file content; here only wrong argument
+types reach ``load_scenario`` and ``apply``.
 """
 
 from __future__ import annotations
@@ -219,10 +220,24 @@ CASES: list[tuple[str, dict[str, Any], str]] = [
     ("backcast", {"draws": 0}, "draws"),
     ("backcast", {"draws": 2.5}, "draws"),
     ("backcast", {"seed": "abc"}, "seed"),
+    # the scenario verbs: a wrong type where an id, a path or a Scenario belongs
+    ("load_scenario", {"id_or_path": {}}, "scenario"),
+    ("load_scenario", {"id_or_path": None}, "scenario"),
+    ("load_scenario", {"id_or_path": 42}, "scenario"),
+    ("apply", {"policy": 5}, "policy"),
+    ("apply", {"scenario": {}}, "scenario"),
+    ("apply", {"scenario": "korea-2023"}, "scenario"),
 ]
 
+
+def _apply(**kw: Any) -> Any:
+    if "scenario" not in kw:
+        kw["scenario"] = detente.load_scenario("korea-2023")
+    return detente.apply(kw.pop("policy", "maximum-pressure"), kw["scenario"])
+
 VERBS = {"forecast": _forecast, "compare": _compare, "evaluate": _evaluate,
-         "simulate": _simulate, "fit": _fit, "backtest": _backtest, "backcast": _backcast}
+         "simulate": _simulate, "fit": _fit, "backtest": _backtest, "backcast": _backcast,
+         "load_scenario": detente.load_scenario, "apply": _apply}
 
 
 def _case_id(case: tuple[str, dict[str, Any], str]) -> str:

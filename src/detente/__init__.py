@@ -3,7 +3,7 @@
 The public API (each verb also has a CLI command):
 
 - :func:`load_scenario`, :func:`scenarios`, :func:`apply` — scenarios, validation, policy levers
-- :func:`forecast` — bargaining forecasts (``model="bdm" | "smp" | "all"``)
+- :func:`forecast` — bargaining forecasts (``model="bdm" | "smp"``; the CLI's ``--model all`` calls it once per engine)
 - :func:`monthly_panel` — the cited history as a monthly frame
 - :func:`fit`, :func:`simulate`, :func:`backtest` — the dynamic model of DPRK testing
 - :func:`compare` — policies side by side (bargaining → bridge rules → dynamics)

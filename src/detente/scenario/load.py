@@ -813,7 +813,13 @@ def read_scenario(id_or_path: str | os.PathLike[str],
     """
     from detente.scenario.embedded import embedded_ids, embedded_text
 
+    if not isinstance(id_or_path, str | os.PathLike):
+        return Loaded(None, [Problem(
+            f"{_shown(id_or_path)} ({type(id_or_path).__name__}) is not a scenario id or path",
+            path="scenario", allowed="an embedded id such as korea-2023, or a file's path")])
     name = os.fspath(id_or_path)
+    if not isinstance(name, str):  # a bytes path
+        name = os.fsdecode(name)
     path = Path(name)
     try:
         exists = path.exists()
@@ -895,7 +901,7 @@ def load_scenario(id_or_path: str | os.PathLike[str],
     loaded = read_scenario(id_or_path, scale)
     if loaded.scenario is None:
         errors = loaded.errors
-        file = errors[0].file if errors and errors[0].file else os.fspath(id_or_path)
+        file = errors[0].file if errors and errors[0].file else "scenario"
         raise ScenarioError(f"{file}: {len(errors)} problem(s); the scenario was not loaded",
                             errors)
     return loaded.scenario

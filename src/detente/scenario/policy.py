@@ -93,6 +93,14 @@ def apply(policy: Policy | str, scenario: Scenario) -> Scenario:
         Unknown policy id, or a policy whose levers break the rules of the scenario format
         (unknown actor or issue, a lever outside ``chosen_by``, a value out of range, ...).
     """
+    if not isinstance(scenario, Scenario):
+        raise ScenarioError("apply needs a Scenario", [Problem(
+            f"{type(scenario).__name__} is not a Scenario", path="scenario",
+            allowed="a Scenario from detente.load_scenario(...)")])
+    if not isinstance(policy, str | Policy):
+        raise ScenarioError("apply needs a policy", [Problem(
+            f"{type(policy).__name__} is not a policy", path="policy",
+            allowed="a Policy, or the id of one of the scenario's policies")])
     if isinstance(policy, str):
         try:
             policy = scenario.policy(policy)
