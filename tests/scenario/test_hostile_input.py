@@ -269,3 +269,20 @@ def test_fuzzed_tables_never_raise(tmp_path, name, data):
     loaded = read_scenario(path)  # any exception fails the test
     assert loaded.scenario is not None or loaded.errors
     _exits_cleanly(path)
+
+
+def test_a_document_over_the_value_bound_is_refused_before_it_is_built(monkeypatch):
+    # mini-2023.yaml holds a few hundred values: a bound of 100 stops it at a line, counted by
+    # libyaml before the (slow) round-trip reader builds anything
+    monkeypatch.setenv("DETENTE_MAX_YAML_VALUES", "100")
+    problem = _only_error(read_scenario(MINI))
+    assert "more than 100 values" in problem.message and problem.line is not None
+    assert "DETENTE_MAX_YAML_VALUES" in problem.allowed
+
+
+def test_libyaml_depth_limit_is_reported_as_nesting():
+    # 5 000 open brackets: libyaml stops at its own 1 000-level bound before any event
+    from detente.scenario.load import _prescan
+
+    problem = _prescan("[" * 5000 + "]" * 5000 + "\n", "deep.yaml")
+    assert problem is not None and "nesting deeper" in problem.message and problem.line == 1

@@ -299,7 +299,7 @@ class _Plainer:
     """ruamel round-trip nodes -> plain dict / list / str / int / float / bool / date.
 
     Refuses, with the line, what a scenario never contains and a hostile file might: more values
-    than :data:`~detente.limits.MAX_YAML_VALUES` (a "billion laughs" document whose aliases
+    than :func:`~detente.limits.max_yaml_values` (a "billion laughs" document whose aliases
     expand exponentially is stopped here, before it is expanded), nesting deeper than
     :data:`~detente.limits.MAX_YAML_DEPTH`, tagged values (``!!python/object`` and any other
     explicit tag) and keys that are not text or numbers (YAML's complex ``? [a, b]`` keys).
@@ -308,6 +308,7 @@ class _Plainer:
     def __init__(self, display: str) -> None:
         self.display = display
         self.values = 0
+        self.budget = limits.max_yaml_values()
 
     def refuse(self, message: str, at: Mark, allowed: str) -> _Refused:
         return _Refused(Problem(message, file=self.display, line=at[0], column=at[1],
@@ -315,8 +316,8 @@ class _Plainer:
 
     def convert(self, node: Any, at: Mark, depth: int = 0) -> Any:
         self.values += 1
-        if self.values > limits.MAX_YAML_VALUES:
-            raise self.refuse(f"the document expands to more than {limits.MAX_YAML_VALUES:,} "
+        if self.values > self.budget:
+            raise self.refuse(f"the document expands to more than {self.budget:,} "
                               "values (YAML aliases repeated inside each other?)", at,
                               "a scenario without nested alias chains (write the values out)")
         if depth > limits.MAX_YAML_DEPTH:
@@ -424,7 +425,53 @@ def _unconstructible(text: str, display: str, exc: Exception) -> Problem:
                    allowed="plain YAML values")
 
 
+def _prescan(text: str, display: str) -> Problem | None:
+    """Count a YAML document's nodes and nesting with libyaml's C parser before the (pure
+    Python, about 6 s per MB) round-trip reader builds it: a document over the value or depth
+    bound is refused in a fraction of a second. Aliases are not followed here (the expansion
+    is bounded later, by :class:`_Plainer`); a syntax error is left for the round-trip reader,
+    which reports it with its line. Without libyaml the bounds apply after reading."""
+    try:
+        import yaml as libyaml
+    except ImportError:  # pragma: no cover - PyYAML is a dependency
+        return None
+    if not getattr(libyaml, "__with_libyaml__", False):  # pragma: no cover - wheels have it
+        return None
+    budget, nodes, depth = limits.max_yaml_values(), 0, 0
+    starts = (libyaml.MappingStartEvent, libyaml.SequenceStartEvent)
+    ends = (libyaml.MappingEndEvent, libyaml.SequenceEndEvent)
+    counted = (libyaml.ScalarEvent, libyaml.AliasEvent, *starts)
+    try:
+        for event in libyaml.parse(text, Loader=libyaml.CSafeLoader):
+            if isinstance(event, counted):
+                nodes += 1
+            if isinstance(event, starts):
+                depth += 1
+            elif isinstance(event, ends):
+                depth -= 1
+            line = event.start_mark.line + 1
+            if nodes > budget:
+                return Problem(f"the document holds more than {budget:,} values", file=display,
+                               line=line, allowed="a smaller scenario, or raise "
+                               "DETENTE_MAX_YAML_VALUES")
+            if depth > limits.MAX_YAML_DEPTH:
+                return Problem(f"nesting deeper than {limits.MAX_YAML_DEPTH} levels",
+                               file=display, line=line,
+                               allowed="the scenario structure of docs/scenario-format.md")
+    except libyaml.YAMLError as exc:
+        if "nesting depth" in str(exc):  # libyaml's own bound (1 000) is met before any event
+            mark = getattr(exc, "problem_mark", None)
+            return Problem(f"nesting deeper than {limits.MAX_YAML_DEPTH} levels", file=display,
+                           line=mark.line + 1 if mark is not None else None,
+                           allowed="the scenario structure of docs/scenario-format.md")
+        return None
+    return None
+
+
 def _read_yaml_text(text: str, display: str) -> Loaded:
+    counted = _prescan(text, display)
+    if counted is not None:
+        return Loaded(None, [counted])
     yaml = YAML(typ="rt")
     try:
         tree = yaml.load(text)
