@@ -552,7 +552,7 @@ def _csv_rows(text: str, display: str, **dialect: Any) -> list[tuple[int, list[s
                 rows.append((line, cells))
     except csv.Error as exc:
         raise _Refused(Problem(f"CSV row cannot be read: {exc}", file=display,
-                               line=reader.line_num + 1,
+                               line=max(reader.line_num, 1),  # the line it stopped on
                                allowed=f"fields under {csv.field_size_limit():,} characters, "
                                "no NUL bytes")) from None
     return rows
