@@ -70,11 +70,12 @@ def test_validate_unsourced_csv_exits_1(reference_dir: Path) -> None:
 
 
 def test_validate_broken_file_exits_2_without_traceback() -> None:
-    line = next(k + 1 for k, text in enumerate(BROKEN.read_text().splitlines())
-                if text.endswith("# <- broken"))
+    line, text = next((k + 1, text) for k, text in enumerate(BROKEN.read_text().splitlines())
+                      if text.endswith("# <- broken"))
+    column = text.index("value:") + 1  # the key the field path ends in, found by text search
     run = detente("validate", str(BROKEN))
     assert run.returncode == 2
-    assert f"{BROKEN}:{line}: actors[1].stances.talks.salience.value" in run.stdout
+    assert f"{BROKEN}:{line}:{column}: actors[1].stances.talks.salience.value" in run.stdout
     assert "Traceback" not in run.stdout + run.stderr
 
 

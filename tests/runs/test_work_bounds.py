@@ -63,3 +63,29 @@ def test_cli_refuses_ten_million_morris_samples_without_a_traceback(tmp_path):
                   "--samples", "10000000", "--store", str(tmp_path / "runs.duckdb"))
     assert res.returncode == 2, res.stderr
     assert "Traceback" not in res.stderr and "evaluations" in res.stderr
+
+
+def test_a_server_that_is_not_a_dask_scheduler_is_refused_after_the_timeout():
+    # issue 13: "pointed at a non-Dask server: hangs > 180 s". A listener that accepts and
+    # never answers stands in for any other service; the runner must give up after its timeout
+    # with an OptionsError naming --scheduler (not hang, not a traceback)
+    import socket
+    import threading
+
+    from detente.runs.executors import DaskRunner
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
+    port = listener.getsockname()[1]
+    try:
+        with pytest.raises(OptionsError) as caught, DaskRunner(f"tcp://127.0.0.1:{port}",
+                                                              timeout=2.0):
+            pass
+        assert caught.value.problems[0].path == "--scheduler"
+    finally:
+        for conn in accepted:
+            conn.close()
+        listener.close()

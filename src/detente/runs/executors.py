@@ -171,6 +171,34 @@ def _dask_call(fn: Callable[[Any, Any], Any], shared: Any, payload: Any) -> Any:
     return fn(shared, payload)
 
 
+def _connect_with_deadline(client_class: Any, address: str, timeout: float) -> Any:
+    """``Client(address)``, given up after ``timeout`` seconds (plus a grace second).
+
+    Dask's own timeout covers the TCP connect only: a server that accepts and never answers the
+    handshake (any other service on that port) made ``Client`` wait forever. The attempt runs in
+    a daemon thread, so an abandoned one cannot keep the process alive.
+    """
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            box["client"] = client_class(address, timeout=timeout)
+        except BaseException as exc:  # handed to the caller's thread below
+            box["error"] = exc
+
+    thread = threading.Thread(target=attempt, name="detente-dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + 1.0)
+    if thread.is_alive():
+        raise TimeoutError(f"no Dask scheduler answered at {address} within {timeout:g} s "
+                           "(is it another service?)")
+    if "error" in box:
+        raise box["error"]
+    return box["client"]
+
+
 class DaskRunner:
     """Evaluate tasks on a Dask distributed cluster.
 
@@ -217,7 +245,7 @@ class DaskRunner:
                                                  silence_logs=40)
                 self._client = Client(self._cluster, timeout=self.timeout)
             else:
-                self._client = Client(self.scheduler, timeout=self.timeout)
+                self._client = _connect_with_deadline(Client, self.scheduler, self.timeout)
                 self._client.wait_for_workers(1, timeout=self.timeout)
         except (OSError, TimeoutError) as exc:
             self.__exit__()
