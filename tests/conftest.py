@@ -26,12 +26,14 @@ def reference_dir() -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_store_and_cache(tmp_path_factory: pytest.TempPathFactory):
-    """Commands record runs in ``$DETENTE_STORE`` and cache fits in ``$DETENTE_CACHE``; point
-    both at temporary folders for the whole session (subprocesses inherit them) so tests never
-    write into the working directory or the user's ``~/.cache/detente``."""
-    previous = {k: os.environ.get(k) for k in ("DETENTE_STORE", "DETENTE_CACHE")}
+    """Commands record runs in ``$DETENTE_STORE``, cache fits in ``$DETENTE_CACHE`` and read a
+    user evidence layer from ``$DETENTE_DATA``; point all three at temporary folders for the
+    whole session (subprocesses inherit them) so tests never write into the working directory
+    or the user's ``~/.cache/detente``, and never read observations a user added at home."""
+    previous = {k: os.environ.get(k) for k in ("DETENTE_STORE", "DETENTE_CACHE", "DETENTE_DATA")}
     os.environ["DETENTE_STORE"] = str(tmp_path_factory.mktemp("store") / "runs.duckdb")
     os.environ["DETENTE_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    os.environ["DETENTE_DATA"] = str(tmp_path_factory.mktemp("data"))
     yield
     for key, value in previous.items():
         if value is None:

@@ -23,3 +23,8 @@ def check_variant(variant: str) -> str:
                            [Problem(f"variant {variant!r}", path="variant",
                                     allowed=", ".join(VARIANTS))])
     return variant
+
+
+#: The panel columns the dynamic model reads as observations: a month where one is missing
+#: (a user's added launches past the months their tests or sanctions cover) is never a zero.
+OBSERVED_COLUMNS = ("launch_events", "missiles", "nuclear_test", "unsc_resolution")

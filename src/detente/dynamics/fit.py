@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from detente.dynamics._spec import PANEL_COLUMNS, check_variant
+from detente.dynamics._spec import OBSERVED_COLUMNS, PANEL_COLUMNS, check_variant
 from detente.dynamics.posterior import EndState, Posterior
 from detente.dynamics.priors import REGIMES, priors_for
 from detente.errors import EnvironmentFault, OptionsError, Problem
@@ -54,6 +54,19 @@ from detente.options import check_arguments, constraint, shown
 RHAT_MAX = 1.05
 ESS_MIN = 100.0
 METHODS = ("nuts", "laplace")
+
+
+def last_observed_month(panel: pd.DataFrame) -> pd.Period:
+    """The last month of ``panel`` in which every column the model reads is observed."""
+    columns = [c for c in OBSERVED_COLUMNS if c in panel.columns]
+    complete = ~panel[columns].isna().any(axis=1).to_numpy() if columns else None
+    if complete is None or complete.all():
+        return panel.index.max()
+    if not complete.any():
+        raise OptionsError("no month of the panel is fully observed", [Problem(
+            "every month has an unobserved column", path="panel",
+            allowed="detente.evidence.monthly_panel()")])
+    return panel.index[np.flatnonzero(complete)[-1]]
 
 
 @dataclass(frozen=True)
@@ -68,10 +81,12 @@ class TrainingWindow:
 
     @classmethod
     def parse(cls, until: str | pd.Period | None, panel: pd.DataFrame) -> TrainingWindow:
-        """Window ending at ``until`` (``YYYY-MM``; None: the panel's last month)."""
+        """Window ending at ``until`` (``YYYY-MM``; None: the panel's last fully observed
+        month — a user's added launches may run past the months their diplomacy, tests and
+        sanctions cover)."""
         check_panel(panel)
         if until is None:
-            return cls(until=panel.index.max())
+            return cls(until=last_observed_month(panel))
         try:
             period = pd.Period(until, freq="M")
         except (ValueError, TypeError) as exc:

@@ -95,7 +95,12 @@ import numpyro.distributions as dist
 import pandas as pd
 
 from detente.dynamics._memory import MAX_LOG_RATE, lagged_launch_events, memory_weights
-from detente.dynamics._spec import PANEL_COLUMNS, VARIANTS, check_variant  # noqa: F401
+from detente.dynamics._spec import (  # noqa: F401
+    OBSERVED_COLUMNS,
+    PANEL_COLUMNS,
+    VARIANTS,
+    check_variant,
+)
 from detente.dynamics.priors import (
     DIALOGUE,
     REGIMES,
@@ -159,6 +164,13 @@ def model_data(panel: pd.DataFrame, pad_to: int = PAD_MONTHS) -> ModelData:
         raise OptionsError("the training window holds fewer than 2 months",
                            [Problem("too few months", path="until",
                                     allowed="an origin at least two months after the start")])
+    unobserved = [(c, panel.index[np.flatnonzero(panel[c].isna().to_numpy())[0]])
+                  for c in OBSERVED_COLUMNS if panel[c].isna().any()]
+    if unobserved:  # a month the evidence does not cover is never read as a zero
+        raise OptionsError("the training window holds unobserved months", [Problem(
+            f"{c} is not observed in {month}", path=c,
+            allowed="a training end (until) at or before the last fully observed month "
+                    "(detente evidence list)") for c, month in unobserved])
     n_months = len(panel)
     y = panel["launch_events"].to_numpy(dtype=np.int64)
     z = panel["missiles"].to_numpy(dtype=np.int64)

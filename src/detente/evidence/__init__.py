@@ -9,7 +9,10 @@ Tidy frames, each row with its ``source``:
 - :func:`monthly_panel` — one row per month, the frame the dynamic model is fitted to, with the
   diplomatic regime coded by the rule in :mod:`detente.evidence.regime`;
 - :func:`yearly_summary` — the record summed by calendar year;
-- :func:`data_hash` — a hash of the shipped data files, for caches.
+- :func:`data_hash` — a hash of the shipped data files (and the user layer), for caches;
+- :func:`add_evidence`, :func:`list_added`, :func:`remove_added` — the user evidence layer
+  (:mod:`detente.evidence.user`): your own dated observations on top of the shipped data.
+  Every loader above includes the layer unless called with ``user_layer=False``.
 
 The data are package files built from ``reference/history/`` by ``scripts/build_evidence.py``;
 ``docs/evidence.md`` describes sources, the unit of count, the regime rule and known gaps.
@@ -28,22 +31,35 @@ from detente.evidence._data import (
     sanctions,
     us_policy_periods,
 )
-from detente.evidence.panel import PANEL_COLUMNS, monthly_panel
+from detente.evidence.panel import PANEL_COLUMNS, complete_through, monthly_panel
 from detente.evidence.regime import REGIMES, code_regimes
 from detente.evidence.summary import yearly_summary
+from detente.evidence.user import (
+    EvidenceError,
+    add_evidence,
+    coverage,
+    list_added,
+    remove_added,
+)
 
 __all__ = [
     "PANEL_COLUMNS",
     "REGIMES",
+    "EvidenceError",
+    "add_evidence",
     "arsenal_estimates",
     "code_regimes",
+    "complete_through",
+    "coverage",
     "data_hash",
     "diplomacy_events",
     "launch_events",
     "leaders",
+    "list_added",
     "missile_launches",
     "monthly_panel",
     "nuclear_tests",
+    "remove_added",
     "sanctions",
     "us_policy_periods",
     "yearly_summary",

@@ -67,6 +67,30 @@ def _read(name: str) -> pd.DataFrame:
     return frame
 
 
+#: The shipped file each kind of user-layer evidence adds rows to.
+_USER_KIND = {
+    "missile_launches.csv": "launches",
+    "nuclear_tests.csv": "nuclear-tests",
+    "diplomacy_events.csv": "diplomacy",
+    "sanctions.csv": "sanctions",
+}
+
+
+def _raw(name: str, user_layer: bool) -> pd.DataFrame:
+    """A shipped CSV as strings (a copy), with the user layer's rows of its kind appended
+    (``detente.evidence.user``) when ``user_layer``; the shipped file is only read."""
+    frame = _read(name).copy()
+    if not user_layer:
+        return frame
+    from detente.evidence import user
+
+    extra = user.added_records(_USER_KIND[name])
+    if extra.empty:
+        return frame
+    extra = extra.reindex(columns=frame.columns, fill_value="")
+    return pd.concat([frame, extra], ignore_index=True)
+
+
 def _dates(frame: pd.DataFrame, column: str, name: str, fmt: str = "%Y-%m-%d") -> pd.Series:
     """Parse a date column strictly; a bad cell is a DetenteError naming file, row and field."""
     parsed = pd.to_datetime(frame[column], format=fmt, errors="coerce")
@@ -107,8 +131,9 @@ def kst_dates(date: pd.Series, time_utc: pd.Series, precision: pd.Series) -> pd.
     return out
 
 
-def missile_launches() -> pd.DataFrame:
-    """One row per missile or SLV flight (the CNS unit), 1984–2025.
+def missile_launches(user_layer: bool = True) -> pd.DataFrame:
+    """One row per missile or SLV flight (the CNS unit), 1984–2025, and the flights added in the
+    user evidence layer (``status == "user"``; ``user_layer=False``: the shipped record only).
 
     Columns: ``date`` (str, ``YYYY-MM-DD``: the **Korean (KST) date**, from the published date and
     the UTC launch time where it is known; ``YYYY-MM`` for a few 1984–1992 entries CNS dates
@@ -117,9 +142,10 @@ def missile_launches() -> pd.DataFrame:
     date), ``date_precision``, ``launch_time_utc`` (kept as published), ``missile``,
     ``missile_name``, ``missile_class`` (ICBM/IRBM/MRBM/SRBM/SLBM/HGV/SLV/Unknown), ``facility``,
     ``outcome`` (success/failure/unknown), ``status`` (``final`` up to the end of the CNS export,
-    2023-04-12; ``preliminary`` after), ``source``.
+    2023-04-12; ``preliminary`` after; ``added`` from other reports in the build; ``user``
+    from the user layer), ``source``. Shipped rows come first, in file order, then added ones.
     """
-    frame = _read("missile_launches.csv").copy()
+    frame = _raw("missile_launches.csv", user_layer)
     frame.insert(1, "date_utc", frame["date"])
     frame["date"] = kst_dates(frame["date_utc"], frame["launch_time_utc"],
                               frame["date_precision"])
@@ -130,8 +156,9 @@ def missile_launches() -> pd.DataFrame:
     return frame
 
 
-def launch_events() -> pd.DataFrame:
-    """Launch events: one row per distinct launch date (détente's primary count unit).
+def launch_events(user_layer: bool = True) -> pd.DataFrame:
+    """Launch events: one row per distinct launch date (détente's primary count unit), from
+    :func:`missile_launches` (with the user layer unless ``user_layer=False``).
 
     Returns
     -------
@@ -139,9 +166,10 @@ def launch_events() -> pd.DataFrame:
         ``date`` (str), ``month`` (Period), ``date_precision``, ``missiles`` (int, missiles or
         SLVs flown that day), ``slv`` (int, of which space launch vehicles), ``failures`` (int,
         CNS outcome "failure"), ``missile_classes`` (``;``-joined sorted classes), ``status``
-        (``preliminary`` if any flight that day is), ``source`` (the flights' sources, joined).
+        (``user`` if any flight that day comes from the user layer, else ``preliminary`` if
+        any is, else ``final``), ``source`` (the flights' sources, joined).
     """
-    flights = missile_launches()
+    flights = missile_launches(user_layer=user_layer)
     grouped = flights.groupby("date", sort=True)
     events = pd.DataFrame(
         {
@@ -151,7 +179,8 @@ def launch_events() -> pd.DataFrame:
             "failures": grouped["outcome"].agg(lambda s: int((s == "failure").sum())),
             "missile_classes": grouped["missile_class"].agg(lambda s: ";".join(sorted(set(s)))),
             "status": grouped["status"].agg(
-                lambda s: "preliminary" if (s == "preliminary").any() else "final"),
+                lambda s: "user" if (s == "user").any()
+                else "preliminary" if (s == "preliminary").any() else "final"),
             "source": grouped["source"].agg(lambda s: " | ".join(dict.fromkeys(s))),
         }
     ).reset_index()
@@ -159,13 +188,21 @@ def launch_events() -> pd.DataFrame:
     return events
 
 
-def nuclear_tests() -> pd.DataFrame:
-    """The six DPRK nuclear tests (2006–2017): ``test_no``, ``date`` (Timestamp), ``month``,
+def nuclear_tests(user_layer: bool = True) -> pd.DataFrame:
+    """The six DPRK nuclear tests (2006–2017), and tests added in the user layer unless
+    ``user_layer=False`` (numbered on from the last where the added row has no ``test_no``;
+    sorted by date): ``test_no``, ``date`` (Timestamp), ``month``,
     ``site``, ``magnitude_mb``, ``yield_low_kt``, ``yield_high_kt`` (floats; NaN where the
     sources give only an upper bound), ``source``. Yields are seismic estimates; use the range,
     not a point (reference/history README, caveat 3)."""
-    frame = _read("nuclear_tests.csv").copy()
+    frame = _raw("nuclear_tests.csv", user_layer)
     frame["date"] = _dates(frame, "date", "nuclear_tests.csv")
+    if (frame["test_no"] == "").any():
+        frame = frame.sort_values("date", kind="stable").reset_index(drop=True)
+        numbers = pd.to_numeric(frame["test_no"].replace("", None))
+        for i in frame.index[frame["test_no"] == ""]:
+            numbers[i] = numbers.max() + 1 if numbers.notna().any() else 1
+        frame["test_no"] = numbers.astype(int).astype(str)
     frame["month"] = frame["date"].dt.to_period("M")
     frame["test_no"] = frame["test_no"].astype(int)
     for column in ("magnitude_mb", "yield_low_kt", "yield_high_kt"):
@@ -173,23 +210,25 @@ def nuclear_tests() -> pd.DataFrame:
     return frame
 
 
-def diplomacy_events() -> pd.DataFrame:
-    """Diplomacy events 1985–2024: ``date_start``/``date_end`` (str, day/month/year precision),
+def diplomacy_events(user_layer: bool = True) -> pd.DataFrame:
+    """Diplomacy events 1985–2024 (and those added in the user layer unless
+    ``user_layer=False``): ``date_start``/``date_end`` (str, day/month/year precision),
     ``date_precision``, ``type`` (summit/talks/agreement/breakdown/channel), ``parties``
     (``;``-separated), ``label`` (short label written for détente), ``signed_document`` (0/1),
     ``start_month``/``end_month`` (Period; NaT for year-precision dates), ``source``."""
-    frame = _read("diplomacy_events.csv").copy()
+    frame = _raw("diplomacy_events.csv", user_layer)
     frame["signed_document"] = frame["signed_document"].astype(int)
     frame["start_month"] = _month_of(frame["date_start"])
     frame["end_month"] = _month_of(frame["date_end"])
     return frame
 
 
-def sanctions() -> pd.DataFrame:
-    """UN Security Council actions on the DPRK: ``resolution``, ``date`` (Timestamp), ``month``,
+def sanctions(user_layer: bool = True) -> pd.DataFrame:
+    """UN Security Council actions on the DPRK (and those added in the user layer unless
+    ``user_layer=False``): ``resolution``, ``date`` (Timestamp), ``month``,
     ``kind`` (``sanctions`` — a sanctions resolution; ``panel_renewal`` — a Panel of Experts
     mandate renewal; ``veto`` — a vetoed draft), ``status``, ``vote``, ``trigger``, ``source``."""
-    frame = _read("sanctions.csv").copy()
+    frame = _raw("sanctions.csv", user_layer)
     frame["date"] = _dates(frame, "date", "sanctions.csv")
     frame["month"] = frame["date"].dt.to_period("M")
     return frame
@@ -227,10 +266,19 @@ def leaders() -> pd.DataFrame:
     return frame
 
 
-def data_hash() -> str:
-    """SHA-256 over the shipped evidence files (name and bytes, in a fixed order), for caches."""
+def data_hash(user_layer: bool = True) -> str:
+    """SHA-256 over the shipped evidence files (name and bytes, in a fixed order), for caches,
+    and over the user layer's batches (id, kind, ``through``, the file's SHA-256) when
+    ``user_layer`` and the layer holds any: adding or removing a batch changes the hash. With
+    an empty layer (or ``user_layer=False``) it is the hash of the shipped files alone."""
     digest = hashlib.sha256()
     for name in DATA_FILES:
         digest.update(name.encode())
         digest.update(_data_path(name).read_bytes())
+    if user_layer:
+        from detente.evidence import user
+
+        for batch in user.list_added():
+            digest.update(f"user-layer {batch.id} {batch.kind} {batch.through} "
+                          f"{batch.sha256}".encode())
     return digest.hexdigest()
