@@ -16,6 +16,8 @@ from detente.cli import runs_cmds  # noqa: F401  isort: skip
 from detente.cli import compare_cmd  # noqa: F401  isort: skip
 from detente.cli import dynamics_cmds  # noqa: F401  isort: skip
 from detente.cli import backcast_cmd  # noqa: F401  isort: skip
+from detente.cli import forecasts_cmds  # noqa: F401  isort: skip
+from detente.cli import evidence_cmds  # noqa: F401  isort: skip
 
 
 def main() -> None:

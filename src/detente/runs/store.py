@@ -562,6 +562,7 @@ class RunStore:
         """Set a run's final status (``done``, ``failed`` or ``interrupted``) and timings."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}")
+        self._writable(run_id)
         with self._transaction() as con:
             old = con.execute("SELECT timings_json FROM runs WHERE id = ?", [run_id]).fetchone()
             merged = json.loads(old[0]) if old else {}
@@ -573,6 +574,7 @@ class RunStore:
     @_guarded
     def reopen_run(self, run_id: str) -> None:
         """Mark an interrupted (or stale running) run as ``running`` again, for resuming."""
+        self._writable(run_id)
         with self._transaction() as con:
             con.execute("UPDATE runs SET status = 'running', ended = NULL, error = NULL, "
                         "host = ?, pid = ? WHERE id = ?", [socket.gethostname(), os.getpid(), run_id])
@@ -580,7 +582,7 @@ class RunStore:
     @_guarded
     def add_table(self, run_id: str, name: str, frame: pd.DataFrame) -> None:
         """Store a whole result table (replacing one of the same name) in one transaction."""
-        self._writable()
+        self._writable(run_id)
         with self._timed(), self._transaction() as con:
             cells, columns = _to_long(run_id, name, frame)
             con.execute("DELETE FROM results WHERE run_id = ? AND tbl = ?", [run_id, name])
@@ -597,7 +599,7 @@ class RunStore:
         Rows ``first_row … first_row + len(frame) - 1`` of the table and the ``chunks`` row are
         written in one transaction, so after a crash a chunk is either fully stored or absent.
         """
-        self._writable()
+        self._writable(run_id)
         with self._timed(), self._transaction() as con:
             cells, columns = _to_long(run_id, name, frame, first_row)
             known = con.execute("SELECT columns_json FROM result_tables WHERE run_id = ? AND "
@@ -631,9 +633,18 @@ class RunStore:
         for t in STORE_TABLES:
             self._con.execute(f'SELECT count(*), bit_xor(hash(COLUMNS(*))) FROM "{t}"').fetchall()
 
-    def _writable(self) -> None:
+    def _writable(self, run_id: str | None = None) -> None:
+        """Refuse a write to a read-only store, or to a finished run of an immutable kind."""
         if self.read_only:
             raise OptionsError(f"run store {self.path} was opened read-only")
+        if run_id is None:
+            return
+        row = self._con.execute("SELECT kind, status FROM runs WHERE id = ?", [run_id]).fetchone()
+        if row is not None and row[0] in IMMUTABLE_KINDS and row[1] != "running":
+            raise OptionsError(f"run {run_id} is a {row[0]} record: it is never changed", [
+                Problem("a frozen record is immutable once stored", file=str(self.path),
+                        path="RUN_ID", allowed="freeze a new record (another as-of month, "
+                        "seed or question set)")])
 
     @contextlib.contextmanager
     def run(self, *, kind: str, command: str, scenario: Any = None, seed: int | None = None,
@@ -989,6 +1000,9 @@ class RunStore:
                     f"`detente sweep --resume {rid}` (sweeps) or rerun", severity="warning")
         return IntegrityReport(path=where, problems=tuple(probs), n_runs=n_runs, n_cells=n_cells)
 
+
+#: Run kinds whose runs are never changed once finished (issue 14: a frozen forecast record).
+IMMUTABLE_KINDS = frozenset({"frozen-forecast"})
 
 #: The first bytes of a DuckDB database file (the magic "DUCK" at offset 8).
 DUCKDB_MAGIC_OFFSET, DUCKDB_MAGIC = 8, b"DUCK"
