@@ -58,3 +58,33 @@ def test_a_panel_without_monthly_index_is_a_named_error(panel):
     with pytest.raises(OptionsError) as err:
         fit(panel.reset_index(), method="laplace")
     assert err.value.problems[0].path == "index"
+
+
+_FIT_SCRIPT = """
+import sys, numpy as np
+import detente
+post = detente.fit(until="2010-12", chains=1, warmup=30, samples=30, seed=3)
+np.save(sys.argv[1], np.concatenate([np.ravel(post.samples[k]) for k in sorted(post.samples)]))
+"""
+
+
+def test_the_jax_compilation_cache_gives_the_same_draws(tmp_path):
+    """Issue 16: JAX's persistent compilation cache (kept under $DETENTE_CACHE/jax) must not
+    change a single draw. The first fit compiles everything fresh and fills the cache; the
+    second, with the cached posterior deleted, runs the programs read back from it. The
+    reference is the first run's own draws, computed by freshly compiled code."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DETENTE_CACHE": str(tmp_path / "cache")}
+    script = tmp_path / "fit.py"
+    script.write_text(_FIT_SCRIPT, encoding="utf-8")
+    first = tmp_path / "first.npy"
+    subprocess.run([sys.executable, str(script), str(first)], env=env, check=True, timeout=600)
+    compiled = list((tmp_path / "cache" / "jax").iterdir())
+    assert compiled, "the fit left no compiled program in the cache"
+    for npz in (tmp_path / "cache").glob("dynamics-*.npz"):
+        npz.unlink()
+    second = tmp_path / "second.npy"
+    subprocess.run([sys.executable, str(script), str(second)], env=env, check=True, timeout=600)
+    np.testing.assert_array_equal(np.load(first), np.load(second))

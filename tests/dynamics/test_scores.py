@@ -28,6 +28,17 @@ def test_crps_of_two_member_ensemble_by_hand():
     assert crps_sample(np.array([1.0]), np.array([[0.0, 2.0]]))[0] == pytest.approx(0.5)
 
 
+def test_crps_equals_the_energy_form_it_implements():
+    # Gneiting & Raftery (2007) eq. (21) over the empirical distribution, written out here:
+    # mean |X - y| - 0.5 mean |X - X'| over all ordered pairs of draws
+    rng = np.random.default_rng(7)
+    obs = rng.poisson(1.5, size=40).astype(float)
+    draws = rng.negative_binomial(2, 0.4, size=(40, 57)).astype(float)
+    first = np.abs(draws - obs[:, None]).mean(axis=1)
+    second = 0.5 * np.abs(draws[:, :, None] - draws[:, None, :]).mean(axis=(1, 2))
+    np.testing.assert_allclose(crps_sample(obs, draws), first - second, rtol=0, atol=1e-12)
+
+
 def test_negative_binomial_log_scores_by_hand():
     # NB2(mu=1, phi=1) is geometric with p = 1/2: P(0) = 1/2, P(2) = (1/2)(1/2)^2 = 1/8.
     assert log_score_nb_mixture(np.array([0.0]), np.array([[1.0]]), 1.0)[0] == \

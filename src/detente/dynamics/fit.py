@@ -245,6 +245,7 @@ def fit(panel: pd.DataFrame | None = None, *, until: str | None = None, variant:
 
     if cache:  # before the fit: a cache that cannot take it must not cost the fit
         _check_cache_folder(path.parent)
+        _use_compilation_cache(path.parent / "jax")
     from detente.dynamics.model import model_data, sample_transition  # JAX: only on a miss
 
     data = model_data(train)
@@ -395,6 +396,28 @@ def _cache_fault(folder: Path, exc: OSError) -> EnvironmentFault:
     return EnvironmentFault(f"cannot write the fit cache in {folder}", [Problem(
         exc.strerror or type(exc).__name__, path="DETENTE_CACHE",
         allowed="a writable folder: set DETENTE_CACHE to one, or free disk space")])
+
+
+def _use_compilation_cache(folder: Path) -> None:
+    """Keep JAX's compiled programs in ``folder`` (beside the cached posteriors), unless the
+    user configured a compilation cache of their own.
+
+    More than half of a cold NUTS fit is XLA compiling the same few hundred programs; with
+    the persistent cache a second machine-cold fit (a new seed, a new training window) skips
+    most of it (issue 16). The compiled code is the same, so the draws are identical
+    (tests/dynamics/test_fit.py). Called when a fit is about to run, never on import.
+    """
+    import jax
+
+    if jax.config.jax_compilation_cache_dir:  # the user's own choice wins
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # an unusable folder only costs compile time; the fit cache check reports it
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
 
 
 def _check_cache_folder(folder: Path) -> None:

@@ -5,7 +5,10 @@ Conventions: every score is negatively oriented (smaller is better). Arrays are
 
 - CRPS of a sample forecast: the energy form of Gneiting & Raftery (2007) [1]_ eq. (21),
   :math:`\operatorname{E}|X-y| - \tfrac12\operatorname{E}|X-X'|` over the empirical distribution
-  of the draws (``scoringrules.crps_ensemble(estimator="nrg")``).
+  of the draws, computed by ``scoringrules.crps_ensemble(estimator="qd")``: the quantile
+  decomposition over the sorted draws, equal to the energy form to 4e-16 (tested) in
+  O(n·m log m) time and O(n·m) memory, where the direct "nrg" form builds an (n, m, m) array
+  (288 MB per back-test call; issue 16).
 - Log score of a negative-binomial mixture (the Rao–Blackwellised predictive of a simulation:
   each draw's conditional NB2(:math:`\mu_d, \phi_d`)): :math:`-\log \frac1D \sum_d
   \mathrm{NB}(y; \mu_d, \phi_d)`, each term from ``scipy.stats.nbinom.logpmf``
@@ -40,7 +43,7 @@ def crps_sample(obs: np.ndarray, draws: np.ndarray) -> np.ndarray:
     """CRPS of sample forecasts, shape (n,); ``draws`` of shape (n, n_draws)."""
     obs = np.asarray(obs, dtype=float)
     draws = np.asarray(draws, dtype=float)
-    return np.asarray(sr.crps_ensemble(obs, draws, estimator="nrg"), dtype=float)
+    return np.asarray(sr.crps_ensemble(obs, draws, estimator="qd"), dtype=float)
 
 
 def _log_pmf_terms(obs: np.ndarray, mean: np.ndarray, concentration: np.ndarray) -> np.ndarray:
