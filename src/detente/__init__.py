@@ -17,13 +17,7 @@ matplotlib until a verb that needs them is called.
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
-
-try:
-    __version__ = version("detente")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0+unknown"
 
 # public name -> module that defines it
 _API = {
@@ -43,10 +37,23 @@ _API = {
 }
 
 #: Sub-packages reachable as attributes without an explicit import (``detente.report.write``).
-_MODULES = ("report", "runs", "scenario", "evidence", "dynamics", "policy", "bargaining")
+_MODULES = ("report", "runs", "scenario", "evidence", "dynamics", "policy", "bargaining",
+            "forecasts")
+
+
+def _version() -> str:
+    # importlib.metadata costs about 20 ms: read only when the version is asked for
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("detente")
+    except PackageNotFoundError:  # running from a source tree without install
+        return "0.0.0+unknown"
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return _version()
     if name in _MODULES:
         return importlib.import_module(f"detente.{name}")
     module = _API.get(name)

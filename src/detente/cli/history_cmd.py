@@ -5,38 +5,13 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from detente.cli._app import app, console, fail
+from detente.cli._app import app, console, fail, safe
 from detente.errors import DetenteError
-
-
-def _events_frame(first_year: int, last_year: int) -> pd.DataFrame:
-    """All dated records in the year range, one row each: date, kind, what, source."""
-    from detente import evidence
-
-    rows = []
-    for ev in evidence.launch_events().itertuples(index=False):
-        classes = ev.missile_classes.replace(";", ", ")
-        what = f"{ev.missiles} × {classes}" + (f"; {ev.failures} failed" if ev.failures else "")
-        rows.append((ev.date, "launch", what, ev.source))
-    for t in evidence.nuclear_tests().itertuples(index=False):
-        yields = (f"{t.yield_low_kt:g}–{t.yield_high_kt:g} kt" if pd.notna(t.yield_low_kt)
-                  else f"< {t.yield_high_kt:g} kt")
-        rows.append((t.date.strftime("%Y-%m-%d"), "nuclear test", f"test {t.test_no}, {yields}",
-                     t.source))
-    for d in evidence.diplomacy_events().itertuples(index=False):
-        rows.append((d.date_start, d.type, f"{d.label} ({d.parties})", d.source))
-    for s in evidence.sanctions().itertuples(index=False):
-        rows.append((s.date.strftime("%Y-%m-%d"), f"UNSC {s.kind}", s.resolution, s.source))
-    frame = pd.DataFrame(rows, columns=["date", "kind", "what", "source"])
-    years = frame["date"].str[:4].astype(int)
-    frame = frame[(years >= first_year) & (years <= last_year)]
-    return frame.sort_values(["date", "kind"], kind="stable").reset_index(drop=True)
 
 
 @app.command()
@@ -80,7 +55,9 @@ def history(
         console.print(table)
         return
     if events:
-        frame = _events_frame(first, last)
+        from detente.evidence import dated_records
+
+        frame = dated_records(first, last)
         if as_json:
             typer.echo(json.dumps(frame.to_dict(orient="records"), ensure_ascii=False, indent=1))
             return
@@ -88,7 +65,7 @@ def history(
         for column in ("date", "kind", "what"):
             table.add_column(column)
         for row in frame.itertuples(index=False):
-            table.add_row(row.date, row.kind, row.what)
+            table.add_row(safe(row.date), safe(row.kind), safe(row.what))  # user-layer text
         console.print(table)
         return
     if as_json:
@@ -109,6 +86,6 @@ def history(
             str(year), str(row["launch_events"]), str(row["missiles"]), str(row["nuclear_tests"]),
             str(row["talks_months"]), f"{row['unsc_resolutions']}/{row['unsc_vetoes']}",
             f"{row['dialogue_months']}/{row['stalemate_months']}/{row['crisis_months']}",
-            row["us_policy"],
+            safe(row["us_policy"]),
         )
     console.print(table)

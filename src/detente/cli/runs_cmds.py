@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import pandas as pd
 import typer
 from rich import box
 from rich.progress import (
@@ -37,6 +36,11 @@ StoreOpt = Annotated[Path | None, typer.Option("--store", envvar="DETENTE_STORE"
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 RunArg = Annotated[str, typer.Argument(help="A run id (or a unique prefix of one).")]
 # fmt: on
+
+
+def _missing(value: object) -> bool:
+    """None or NaN (a stored run without a seed or a wall time); pandas stays unimported."""
+    return value is None or value != value
 
 
 def _store(path: Path | None, read_only: bool = False) -> Any:
@@ -83,9 +87,9 @@ def list_cmd(
     for row in frame.itertuples(index=False):
         table.add_row(row.id, row.kind, row.status,
                       row.scenario_id if isinstance(row.scenario_id, str) else "–",
-                      "–" if pd.isna(row.seed) else str(int(row.seed)),
+                      "–" if _missing(row.seed) else str(int(row.seed)),
                       f"{row.started:%Y-%m-%d %H:%M:%S}",
-                      "–" if pd.isna(row.seconds) else f"{row.seconds:.1f}")
+                      "–" if _missing(row.seconds) else f"{row.seconds:.1f}")
     console.print(table)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich import box
@@ -15,7 +15,9 @@ from rich.text import Text
 
 from detente.cli._app import app, clean, console, fail, safe
 from detente.errors import DetenteError, OptionsError, Problem, ScenarioError
-from detente.scenario.model import Lever, Quantity, Scenario
+
+if TYPE_CHECKING:
+    from detente.scenario.model import Lever, Quantity, Scenario
 
 # fmt: off
 ScenarioArg = Annotated[str, typer.Argument(

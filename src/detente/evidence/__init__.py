@@ -8,7 +8,8 @@ Tidy frames, each row with its ``source``:
   :func:`us_policy_periods`, :func:`arsenal_estimates`, :func:`leaders`;
 - :func:`monthly_panel` — one row per month, the frame the dynamic model is fitted to, with the
   diplomatic regime coded by the rule in :mod:`detente.evidence.regime`;
-- :func:`yearly_summary` — the record summed by calendar year;
+- :func:`yearly_summary` — the record summed by calendar year; :func:`dated_records` — every
+  dated record of a year range, one row each;
 - :func:`data_hash` — a hash of the shipped data files (and the user layer), for caches;
 - :func:`add_evidence`, :func:`list_added`, :func:`remove_added` — the user evidence layer
   (:mod:`detente.evidence.user`): your own dated observations on top of the shipped data.
@@ -33,7 +34,7 @@ from detente.evidence._data import (
 )
 from detente.evidence.panel import PANEL_COLUMNS, complete_through, monthly_panel
 from detente.evidence.regime import REGIMES, code_regimes
-from detente.evidence.summary import yearly_summary
+from detente.evidence.summary import dated_records, yearly_summary
 from detente.evidence.user import (
     EvidenceError,
     add_evidence,
@@ -52,6 +53,7 @@ __all__ = [
     "complete_through",
     "coverage",
     "data_hash",
+    "dated_records",
     "diplomacy_events",
     "launch_events",
     "leaders",

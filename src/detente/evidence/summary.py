@@ -63,3 +63,29 @@ def yearly_summary(first_year: int | None = None, last_year: int | None = None) 
     for regime in REGIMES:
         summary[f"{regime}_months"] = grouped["regime"].agg(lambda s, r=regime: int((s == r).sum()))
     return summary.astype({c: int for c in SUMMARY_COLUMNS if c != "us_policy"})
+
+
+def dated_records(first_year: int, last_year: int) -> pd.DataFrame:
+    """Every dated record in the year range, one row each — launches (by KST date), nuclear
+    tests, diplomacy events, UNSC actions — with ``date``, ``kind``, ``what`` and ``source``
+    (what ``detente history --events`` lists), sorted by date."""
+    from detente import evidence
+
+    rows = []
+    for ev in evidence.launch_events().itertuples(index=False):
+        classes = ev.missile_classes.replace(";", ", ")
+        what = f"{ev.missiles} × {classes}" + (f"; {ev.failures} failed" if ev.failures else "")
+        rows.append((ev.date, "launch", what, ev.source))
+    for t in evidence.nuclear_tests().itertuples(index=False):
+        yields = (f"{t.yield_low_kt:g}–{t.yield_high_kt:g} kt" if pd.notna(t.yield_low_kt)
+                  else f"< {t.yield_high_kt:g} kt")
+        rows.append((t.date.strftime("%Y-%m-%d"), "nuclear test", f"test {t.test_no}, {yields}",
+                     t.source))
+    for d in evidence.diplomacy_events().itertuples(index=False):
+        rows.append((d.date_start, d.type, f"{d.label} ({d.parties})", d.source))
+    for s in evidence.sanctions().itertuples(index=False):
+        rows.append((s.date.strftime("%Y-%m-%d"), f"UNSC {s.kind}", s.resolution, s.source))
+    frame = pd.DataFrame(rows, columns=["date", "kind", "what", "source"])
+    years = frame["date"].str[:4].astype(int)
+    frame = frame[(years >= first_year) & (years <= last_year)]
+    return frame.sort_values(["date", "kind"], kind="stable").reset_index(drop=True)
