@@ -3,8 +3,9 @@
 ``evaluate(scenario)`` runs, in order: the policy comparison (:func:`detente.policy.compare`:
 bargaining forecasts, and — for a scenario bound to a fitted dynamic model — the bridge rules
 and the simulated dynamics), the dynamic model's held-out-episode back-test (the one
-out-of-sample check, :func:`detente.dynamics.backtest`), and the scenario's argument (its claims
-put to the comparison). It returns one typed :class:`Evaluation` holding everything the report
+out-of-sample check, :func:`detente.dynamics.backtest`, and its calibration,
+:func:`backtest_calibration`), the frozen forecast records scored against the evidence
+(:func:`score_records`), and the scenario's argument (its claims put to the comparison). It returns one typed :class:`Evaluation` holding everything the report
 shows; the faces only render it:
 
 >>> import detente
@@ -18,6 +19,7 @@ Nothing here prints or touches global state; the CLI passes ``progress=`` to sho
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,6 +65,9 @@ class Evaluation:
     audit : RegimeAudit or None
         The regime-coding audit of the dynamic model (:func:`detente.dynamics.audit.audit`);
         None without a dynamics binding.
+    forecast_record : ForecastRecords or None
+        The frozen forecast records scored against the evidence (:func:`score_records`); None
+        when skipped (``forecasts=False``).
     """
 
     comparison: Any
@@ -76,6 +81,7 @@ class Evaluation:
     sensitivity: Any = None
     track_record: Any = None
     audit: Any = None
+    forecast_record: Any = None
 
     @property
     def scenario(self) -> Any:
@@ -99,6 +105,12 @@ class Evaluation:
         if self.backtest is None or not self.comparison.bound:
             return None
         return out_of_sample(self.backtest, self.comparison.posterior.until)
+
+    @functools.cached_property
+    def calibration(self) -> dict[str, Any] | None:
+        """The calibration of the episode back-test (:func:`backtest_calibration`), None when
+        no back-test ran."""
+        return None if self.backtest is None else backtest_calibration(self.backtest)
 
     def claims_frame(self) -> pd.DataFrame:
         """The claims as a frame (``id, claim, finding, basis, note``); empty without argument."""
@@ -134,6 +146,14 @@ class Evaluation:
             out["backtest_episodes"] = self.backtest.summary("episode").reset_index()
         if self.track_record is not None:
             out["backcast"] = self.track_record.to_frame()
+        if self.calibration is not None:
+            out["calibration_coverage"] = pd.DataFrame(self.calibration["coverage"])
+        if self.forecast_record is not None:
+            out["forecast_record_leaderboard"] = pd.DataFrame(
+                [{"record": result.record["id"], **row}
+                 for _, result in self.forecast_record.records for row in result.leaderboard],
+                columns=["record", "forecaster", "score", "questions", "n", "mean",
+                         "nominal", "model_minus", "p_value", "verdict"])
         if self.audit is not None:
             out["regime_audit_variants"] = self.audit.variants
             out["regime_audit_placebo"] = self.audit.placebo
@@ -154,6 +174,9 @@ class Evaluation:
                 "track_record": (None if self.track_record is None else
                                  {"summary": self.track_record.summary(),
                                   "lines": self.track_record.lines()}),
+                "calibration": self.calibration,
+                "forecast_record": (None if self.forecast_record is None
+                                    else self.forecast_record.to_dict()),
                 "notes": list(self.notes), "options": self.options,
                 "started": self.started.isoformat(), "seconds": self.seconds}
 
@@ -167,6 +190,181 @@ def out_of_sample_dict(oos: Any) -> dict[str, Any] | None:
                           "beats": list(e.beats), "beaten_by": list(e.beaten_by),
                           "mixed": list(e.mixed), "verdict": e.sentence}
                          for e in oos.episodes]}
+
+
+#: Nominal levels of the central intervals whose coverage the calibration section reports.
+NOMINAL_LEVELS: tuple[float, ...] = (0.5, 0.8, 0.95)
+
+
+def _reliability_rows(p: Any, hit: Any, bins: int) -> list[dict[str, Any]]:
+    """Probability bins of ``p`` against the observed frequency of ``hit`` — the binning rule of
+    :meth:`detente.dynamics.backtest.BacktestResult.reliability` (equal bins on [0, 1]), for
+    the back-test's nuclear forecasts, which that method does not cover."""
+    import numpy as np
+
+    p = np.asarray(p, dtype=float)
+    hit = np.asarray(hit, dtype=float)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    return [{"low": float(edges[b]), "high": float(edges[b + 1]),
+             "forecast": float(p[which == b].mean()), "observed": float(hit[which == b].mean()),
+             "n": int((which == b).sum())} for b in range(bins) if (which == b).any()]
+
+
+def backtest_calibration(backtest: Any, kind: str = "episode",
+                         bins: int = 10) -> dict[str, Any] | None:
+    """How well calibrated the back-test's forecasts were, as JSON-ready data (the report's
+    "Calibration" section; ``Evaluation.calibration``).
+
+    Everything is read from the :class:`~detente.dynamics.backtest.BacktestResult` (kind
+    ``episode``: the held-out episodes ``detente compare`` runs), for the model and the
+    strongest baseline — the forecaster other than the model with the lowest mean CRPS over all
+    held-out months (the stacking ensemble, which contains the model, is left out):
+
+    - ``reliability``: :meth:`~BacktestResult.reliability` of P(≥ 1 launch event in a month);
+    - ``pit``: :meth:`~BacktestResult.pit` (bin shares summing to 1; calibrated: 1/bins each);
+    - ``coverage``: per episode, the observed share of months inside the 50/80/95 % central
+      intervals, the ``in50``/``in80``/``in95`` columns of :meth:`~BacktestResult.summary`;
+    - ``nuclear``: each episode's P(nuclear test within 12 months of its origin) with its
+      outcome, and their reliability bins (one forecast per episode and forecaster).
+
+    None when the result holds no forecasts of ``kind``.
+    """
+    from detente.dynamics.backtest import ENSEMBLE, EPISODES, MODEL
+
+    s = backtest.scores[backtest.scores["kind"] == kind]
+    if s.empty:
+        return None
+    model_rows = s[s["forecaster"] == MODEL]
+    mean_crps = s.groupby("forecaster")["crps"].mean().drop([MODEL, ENSEMBLE], errors="ignore")
+    strongest = str(mean_crps.idxmin())
+    who = [(MODEL, "model"), (strongest, "strongest baseline")]
+    trained = {name: until for name, until, *_ in EPISODES}
+    episodes = [{"label": str(label), "until": trained.get(str(label)),
+                 "first": str(g["month"].min()),
+                 "last": str(g["month"].max()), "months": len(g),
+                 "max_h": int(g["h"].max())}
+                for label, g in model_rows.groupby("label", sort=False)]
+    summary = backtest.summary(kind)
+    coverage = [{"episode": str(group), "forecaster": name, "role": role,
+                 **{f"in{round(100 * lvl)}": float(summary.loc[(group, name),
+                                                               f"in{round(100 * lvl)}"])
+                    for lvl in NOMINAL_LEVELS}}
+                for group in summary.index.get_level_values(0).unique()
+                for name, role in who if (group, name) in summary.index]
+    nuc = backtest.nuclear
+    nuc = nuc[nuc["kind"] == kind] if len(nuc) else nuc
+    nuclear = []
+    for name, role in who:
+        rows = nuc[nuc["forecaster"] == name] if len(nuc) else nuc
+        nuclear.append({
+            "forecaster": name, "role": role,
+            "forecasts": [{"episode": str(r["label"]), "origin": str(r["origin"]),
+                           "p": float(r["p_nuclear_12m"]), "observed": float(r["observed"])}
+                          for r in rows.to_dict(orient="records")],
+            "reliability": (_reliability_rows(rows["p_nuclear_12m"], rows["observed"], bins)
+                            if len(rows) else [])})
+    return {
+        "kind": kind, "bins": bins, "first": str(model_rows["month"].min()),
+        "last": str(model_rows["month"].max()), "n_forecasts": len(model_rows),
+        "episodes": episodes, "strongest_baseline": strongest,
+        "strongest_rule": ("lowest mean CRPS over every held-out month, the model and the "
+                           "stacking ensemble (which contains the model) left out"),
+        "nominal": list(NOMINAL_LEVELS),
+        "reliability": [{"forecaster": name, "role": role, "rows": [
+            {k: (int(v) if k == "n" else float(v)) for k, v in rec.items()}
+            for rec in backtest.reliability(kind, name, bins).to_dict(orient="records")]}
+            for name, role in who],
+        "pit": [{"forecaster": name, "role": role,
+                 "shares": [float(v) for v in backtest.pit(name, kind, bins)]}
+                for name, role in who],
+        "coverage": coverage,
+        "nuclear": nuclear}
+
+
+#: Where the shipped record comes from, as the report says it.
+SHIPPED_RECORD = "shipped with détente (src/detente/forecasts/records/forecasts-2025-12.json)"
+
+
+@dataclass(frozen=True)
+class ForecastRecords:
+    """Frozen forecast records scored against the evidence (:func:`score_records`).
+
+    Attributes
+    ----------
+    records : tuple of (str, ScoreResult)
+        Where each record came from, and its :class:`detente.forecasts.ScoreResult`.
+    notes : tuple of str
+        What was (not) looked at, e.g. that no run store was given.
+    """
+
+    records: tuple[tuple[str, Any], ...]
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``{"records": [{"source", **ScoreResult.to_dict()}], "notes"}``."""
+        return {"records": [{"source": source, **result.to_dict()}
+                            for source, result in self.records],
+                "notes": list(self.notes)}
+
+
+def score_records(store: Any = None, panel: pd.DataFrame | None = None,
+                  frames: Any = None) -> ForecastRecords:
+    """Score the shipped frozen record and every ``frozen-forecast`` run of ``store``.
+
+    Parameters
+    ----------
+    store : RunStore, path or None
+        A run store whose frozen-forecast runs (``detente forecasts freeze``) are scored too;
+        None: the shipped record only (a note says so). A record stored with the same content
+        hash as one already scored is scored once.
+    panel, frames : optional
+        The evidence (default :func:`detente.forecasts.evidence_inputs`: the shipped record with
+        the user evidence layer of ``detente evidence add`` merged in).
+
+    Scoring reads the frozen forecasts and the evidence only (no fit): about a second.
+    """
+    from detente.forecasts import evidence_inputs, read_record, score, stored_record
+    from detente.forecasts.freeze import KIND, content_hash
+
+    if panel is None:
+        panel, frames = evidence_inputs()
+    shipped = read_record()  # verified: a tampered shipped record is an error
+    found: list[tuple[str, Any]] = [(SHIPPED_RECORD, shipped)]
+    notes: list[str] = []
+    if store is None:
+        notes.append("the shipped record only: this evaluation was given no run store, so no "
+                     "stored frozen-forecast run is scored here")
+    else:
+        from pathlib import Path
+
+        from detente.runs.store import RunStore
+
+        owned = not isinstance(store, RunStore)
+        if owned and not Path(store).exists():
+            notes.append(f"no run store at {store}: the shipped record only")
+        else:
+            st = RunStore(store, read_only=True) if owned else store
+            try:
+                seen = {shipped.sha256}
+                runs = st.list(kind=KIND, status="done")
+                for run_id in runs["id"]:
+                    rec = stored_record(str(run_id), st)
+                    if rec is None or rec.sha256 in seen:
+                        continue
+                    if content_hash(rec.data) != rec.sha256:
+                        notes.append(f"stored record {run_id} is not scored: its content does "
+                                     "not match its SHA-256 (tampered)")
+                        continue
+                    seen.add(rec.sha256)
+                    found.append((f"run store {st.path}, run {run_id}", rec))
+                if len(found) == 1:
+                    notes.append(f"the run store {st.path} holds no other frozen-forecast run")
+            finally:
+                if owned:
+                    st.close()
+    return ForecastRecords(records=tuple((source, score(rec, panel, frames))
+                                         for source, rec in found), notes=tuple(notes))
 
 
 def evaluate(
@@ -184,6 +382,8 @@ def evaluate(
     posterior: Any = None,
     panel: pd.DataFrame | None = None,
     sensitivity: Any = None,
+    forecasts: bool = True,
+    store: Any = None,
     progress: Callable[[str], None] | None = None,
 ) -> Evaluation:
     """The main job: policies compared, the dynamic model back-tested, the argument tested.
@@ -213,6 +413,12 @@ def evaluate(
         A fitted posterior and the monthly panel, to reuse (default: fit/cached, the record).
     sensitivity : Sensitivity, optional
         A stored sweep to show in the report.
+    forecasts : bool
+        Score the frozen forecast records (:func:`score_records`: the shipped record, and the
+        frozen-forecast runs of ``store``); False says so.
+    store : RunStore or path, optional
+        The run store whose frozen-forecast runs are scored beside the shipped record (read
+        only); None: the shipped record only.
     progress : callable, optional
         Called with a short message as each stage starts.
 
@@ -223,10 +429,14 @@ def evaluate(
     from detente.options import check_arguments, constraint
     from detente.policy import DEFAULT_DRAWS, compare
     from detente.report.html import Sensitivity
+    from detente.runs.store import RunStore
 
     check_arguments("invalid evaluation options", {
         "backtest": (backtest, constraint(flag=True)),
         "backcast": (backcast, constraint(flag=True)),
+        "forecasts": (forecasts, constraint(flag=True)),
+        "store": (store, constraint(instance=(str, os.PathLike, RunStore), optional=True,
+                                    words="a run store or the path of one, or none")),
         "sensitivity": (sensitivity, constraint(
             instance=Sensitivity, optional=True,
             words="a Sensitivity read from a stored sweep, or none")),
@@ -276,6 +486,12 @@ def evaluate(
         track_record = run_backcast(seed=BACKCAST_SEED, progress=say)
     else:
         notes.append("no back-cast was run: the bargaining forecasts have no track record here")
+    forecast_record = None
+    if forecasts:
+        say("scoring the frozen forecast records against the evidence")
+        forecast_record = score_records(store)
+    else:
+        notes.append("no frozen forecast record was scored (forecasts skipped)")
     claims = None
     argument = comp.scenario.argument
     if argument is not None:
@@ -289,11 +505,13 @@ def evaluate(
                "draws": comp.draws, "model": comp.model, "cross_check": comp.cross_check_engine,
                "bridge": comp.bridge.as_dict(), "backtest": bt is not None,
                "backcast": track_record is not None,
+               "forecast_record": forecast_record is not None,
                "paths_per_draw": comp.paths_per_draw}
     return Evaluation(comparison=comp, backtest=bt, claims=claims, panel=panel,
                       options=options, started=started, ended=_now(), notes=tuple(notes),
                       sensitivity=sensitivity, track_record=track_record,
-                      audit=regime_audit)
+                      audit=regime_audit, forecast_record=forecast_record)
 
 
-__all__ = ["Evaluation", "evaluate", "out_of_sample_dict"]
+__all__ = ["Evaluation", "ForecastRecords", "backtest_calibration", "evaluate",
+           "out_of_sample_dict", "score_records"]

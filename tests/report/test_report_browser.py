@@ -28,11 +28,13 @@ def test_report_renders_in_chromium(small_comparison, panel, episode_backtest, s
     sync_api = pytest.importorskip("playwright.sync_api")
     from detente.cli.compare_cmd import load_sensitivity
     from detente.dynamics.audit import audit
+    from detente.evaluation import score_records
 
     sensitivity = load_sensitivity(sweep_store[1], sweep_store[0])
     path = write_report(small_comparison, tmp_path, panel=panel, backtest=episode_backtest,
                         sensitivity=sensitivity,
-                        audit=audit(panel, until=small_comparison.posterior.until))
+                        audit=audit(panel, until=small_comparison.posterior.until),
+                        forecast_record=score_records())
     errors: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -51,6 +53,18 @@ def test_report_renders_in_chromium(small_comparison, panel, episode_backtest, s
                 "#coding-variants, #placebo, #event-study, #track-record",
                 "els => els.map(e => [e.id, e.getBoundingClientRect().height, "
                 "e.innerText.length])")
+            # the calibration section: its three figures loaded, the coverage table's levels
+            calibration = page.eval_on_selector_all(
+                "#calibration figure img",
+                "els => els.map(e => [e.closest('figure').id, e.naturalWidth, "
+                "e.getBoundingClientRect().height])")
+            nominal = page.eval_on_selector_all(
+                "#coverage-table th.nominal", "els => els.map(e => e.innerText)")
+            coverage_rows = page.eval_on_selector_all(
+                "#coverage-table tr", "els => els.filter(e => e.querySelector('td')).length")
+            # the forecast record: the shipped record's hash and counts are on the page
+            record = page.eval_on_selector(
+                "#forecast-record-0", "e => [e.getBoundingClientRect().height, e.innerText]")
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
         finally:
@@ -59,6 +73,14 @@ def test_report_renders_in_chromium(small_comparison, panel, episode_backtest, s
     assert sorted(b[0] for b in audit_boxes) == ["coding-variants", "event-study", "placebo",
                                                   "track-record"]
     assert all(height > 0 and chars > 0 for _, height, chars in audit_boxes)
+    assert sorted(c[0] for c in calibration) == ["fig-calibration-launch",
+                                                 "fig-calibration-nuclear", "fig-pit"]
+    assert all(natural > 0 and height > 0 for _, natural, height in calibration)
+    assert [n.split(" interval")[0] for n in nominal] == ["50 %", "80 %", "95 %"]
+    assert coverage_rows == 2 * 4  # the model and the strongest baseline, four episodes
+    from detente.forecasts import read_record
+
+    assert record[0] > 0 and read_record().sha256 in record[1]
     # FIGURES, the back-test figure, one trajectory figure per policy, one tornado per output
     expected = 7 + 1 + len(small_comparison.policy_ids) + len(sensitivity.outputs())
     assert sum(fig_id.startswith("fig-tornado") for fig_id, *_ in sizes) == 2

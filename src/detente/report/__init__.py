@@ -31,7 +31,9 @@ def context(result: Any) -> dict[str, Any]:
         return bargaining_context(comp)
     return report_context(comp, claims=result.claims or [], panel=result.panel,
                           backtest=result.backtest, sensitivity=result.sensitivity,
-                          track_record=result.track_record, audit=result.audit)
+                          track_record=result.track_record, audit=result.audit,
+                          calibration=result.calibration,
+                          forecast_record=result.forecast_record)
 
 
 def write(result: Any, path: str | Path) -> Path:

@@ -287,6 +287,75 @@ def backtest_skill(oos: Any, ax: Any = None) -> Any:
     return ax
 
 
+def reliability_diagram(series: list[dict[str, Any]], ax: Any = None,
+                        what: str = "P(≥ 1 launch event in a month)",
+                        points: list[dict[str, Any]] | None = None) -> Any:
+    """Reliability diagram: per probability bin, the mean forecast against the observed
+    frequency, one line per forecaster, the bins' counts written beside the first forecaster's
+    points; the diagonal is perfect calibration.
+
+    ``series`` is a list of ``{"forecaster", "role", "rows": [{"low", "high", "forecast",
+    "observed", "n"}]}`` as :func:`detente.evaluation.backtest_calibration` returns them (the
+    rows of :meth:`detente.dynamics.backtest.BacktestResult.reliability`) or as the report
+    groups a :class:`detente.forecasts.ScoreResult`'s calibration table. ``points`` (optional,
+    ``[{"p", "observed"}]``) are single forecasts drawn at their 0/1 outcome.
+    """
+    ax = _axes(ax, (5.5, 4.2))
+    ax.plot([0, 1], [0, 1], color="black", ls="--", lw=0.8, label="perfect calibration")
+    for k, s in enumerate(series):
+        rows = s["rows"]
+        if not rows:
+            continue
+        x = [r["forecast"] for r in rows]
+        y = [r["observed"] for r in rows]
+        c = PALETTE[k % len(PALETTE)]
+        label = s["forecaster"] + (f" ({s['role']})" if s.get("role") else "")
+        ax.plot(x, y, "o-", color=c, lw=1.2, ms=5, label=label)
+        if k == 0:
+            for r in rows:
+                ax.annotate(f"n={r['n']}", (r["forecast"], r["observed"]), fontsize=6,
+                            xytext=(4, 4), textcoords="offset points", color=c)
+    if points:
+        ax.plot([q["p"] for q in points], [q["observed"] for q in points], "x",
+                color="black", ms=6, label="single forecasts (outcome 0 or 1)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel(f"forecast {what}", fontsize=8)
+    ax.set_ylabel("observed frequency", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, loc="upper left")
+    return ax
+
+
+def pit_histogram(series: list[dict[str, Any]], ax: Any = None) -> Any:
+    """PIT histograms as densities (a calibrated forecaster's is flat at 1): the first
+    forecaster as bars, the others as steps.
+
+    ``series`` is a list of ``{"forecaster", "role", "shares"}``, the bin shares of
+    :meth:`detente.dynamics.backtest.BacktestResult.pit` (they sum to 1), as
+    :func:`detente.evaluation.backtest_calibration` returns them.
+    """
+    ax = _axes(ax, (5.5, 3.6))
+    for k, s in enumerate(series):
+        shares = np.asarray(s["shares"], dtype=float)
+        bins = len(shares)
+        edges = np.linspace(0.0, 1.0, bins + 1)
+        label = s["forecaster"] + (f" ({s['role']})" if s.get("role") else "")
+        c = PALETTE[k % len(PALETTE)]
+        if k == 0:
+            ax.bar(edges[:-1], shares * bins, width=1.0 / bins, align="edge", color=c,
+                   alpha=0.6, edgecolor="white", label=label)
+        else:
+            ax.stairs(shares * bins, edges, color=c, lw=1.5, label=label)
+    ax.axhline(1.0, color="black", ls="--", lw=0.8, label="uniform (calibrated)")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("probability integral transform (PIT)", fontsize=8)
+    ax.set_ylabel("density", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=7, loc="upper left")
+    return ax
+
+
 def tornado(rows: pd.DataFrame, ax: Any = None, output: str = "", index: str = "ST") -> Any:
     """Tornado chart of a sensitivity sweep for one output: inputs by index, largest on top.
 

@@ -23,8 +23,9 @@ from detente.errors import OptionsError, Problem
 
 #: Section ids every report contains, in order (the tests check them).
 SECTIONS: tuple[str, ...] = ("question", "scenario", "policies", "fan-charts", "comparison",
-                             "claims", "evidence", "regime-audit", "sensitivity", "method",
-                             "assumptions", "sources", "limits")
+                             "claims", "evidence", "calibration", "forecast-record",
+                             "regime-audit", "sensitivity", "method", "assumptions", "sources",
+                             "limits")
 
 #: Figure ids every report contains (plus one ``fig-trajectories-<policy>`` per policy and
 #: ``fig-backtest`` when an episode back-test is given, and one ``fig-tornado-<k>`` per output of
@@ -255,16 +256,125 @@ class Sensitivity:
 
 def render_report(comp: Any, claims: list[Any] | None = None,
                   panel: pd.DataFrame | None = None, backtest: Any = None,
-                  sensitivity: Sensitivity | None = None) -> str:
+                  sensitivity: Sensitivity | None = None, **kw: Any) -> str:
     """The report as one HTML string (figures embedded as base64 PNG); see :func:`report_context`."""
     return render_context(report_context(comp, claims=claims, panel=panel, backtest=backtest,
-                                         sensitivity=sensitivity))
+                                         sensitivity=sensitivity, **kw))
+
+
+def _pct(x: float) -> str:
+    return f"{100 * float(x):.1f} %"
+
+
+def calibration_context(calibration: dict[str, Any] | None) -> tuple[dict[str, Any] | None,
+                                                                     dict[str, str]]:
+    """The "Calibration" section's content and figures from the back-test's calibration data
+    (:func:`detente.evaluation.backtest_calibration`); ``(None, {})`` when no back-test ran."""
+    from detente.report import figures as F
+
+    if calibration is None:
+        return None, {}
+    nuclear = calibration["nuclear"]
+    figs = {
+        "calibration_launch": _fig(lambda ax: F.reliability_diagram(
+            calibration["reliability"], ax=ax, what="P(≥ 1 launch event in a month)"),
+            (5.5, 4.2)),
+        "calibration_nuclear": _fig(lambda ax: F.reliability_diagram(
+            [{"forecaster": n["forecaster"], "role": n["role"], "rows": n["reliability"]}
+             for n in nuclear], ax=ax, what="P(nuclear test within 12 months)",
+            points=nuclear[0]["forecasts"]), (5.5, 4.2)),
+        "calibration_pit": _fig(lambda ax: F.pit_histogram(calibration["pit"], ax=ax),
+                                (5.5, 3.6))}
+    by_episode: dict[str, list[dict[str, Any]]] = {}
+    for n in nuclear:
+        for f in n["forecasts"]:
+            by_episode.setdefault(f["episode"], []).append(f)
+    nominal = [round(100 * v) for v in calibration["nominal"]]
+    ctx = {
+        "n_forecasts": calibration["n_forecasts"], "first": calibration["first"],
+        "last": calibration["last"], "episodes": calibration["episodes"],
+        "n_episodes": len(calibration["episodes"]),
+        "max_h": max(e["max_h"] for e in calibration["episodes"]),
+        "strongest": calibration["strongest_baseline"],
+        "strongest_rule": calibration["strongest_rule"],
+        "nominal": [f"{v} %" for v in nominal],
+        "coverage": [{"episode": r["episode"], "forecaster": r["forecaster"], "role": r["role"],
+                      "cells": [_pct(r[f"in{v}"]) for v in nominal]}
+                     for r in calibration["coverage"]],
+        "nuclear_names": [n["forecaster"] for n in nuclear],
+        "nuclear": [{"episode": ep, "origin": rows[0]["origin"],
+                     "p": [f"{f['p']:.0%}" for f in rows],
+                     "observed": "yes" if rows[0]["observed"] >= 0.5 else "no"}
+                    for ep, rows in by_episode.items()],
+        "n_nuclear": len(nuclear[0]["forecasts"]) if nuclear else 0}
+    return ctx, figs
+
+
+def forecast_record_context(forecast_record: Any) -> tuple[dict[str, Any] | None,
+                                                           dict[str, str]]:
+    """The "Forecast record" section's content and figures from the scored frozen records
+    (:class:`detente.evaluation.ForecastRecords` or its ``to_dict()``); ``(None, {})`` when none
+    was scored. Numbers are the :class:`detente.forecasts.ScoreResult`'s, formatted."""
+    from detente.forecasts import ENSEMBLE, MODEL
+    from detente.report import figures as F
+
+    if forecast_record is None:
+        return None, {}
+    doc = forecast_record.to_dict() if hasattr(forecast_record, "to_dict") else forecast_record
+    figs: dict[str, str] = {}
+    records = []
+    for k, r in enumerate(doc["records"]):
+        info = r["record"]
+        resolved = [q for q in r["questions"] if q["resolved"]]
+        binary = [q for q in resolved if q["type"] == "binary"]
+        figure = None
+        if binary:
+            cal = r["calibration"] or []
+            series = [{"forecaster": name, "role": "",
+                       "rows": [c for c in cal if c["forecaster"] == name]}
+                      for name in (MODEL, ENSEMBLE)]
+            points = [{"p": q["forecast"][MODEL]["p"], "observed": q["observed"]}
+                      for q in binary if MODEL in q["forecast"]]
+            figure = f"forecast_record_{k}"
+            figs[figure] = _fig(lambda ax, series=series, points=points: F.reliability_diagram(
+                series, ax=ax, what="probability (resolved binary questions)", points=points),
+                (5.5, 4.2))
+        if not resolved:
+            why = (f"No question of this record can resolve before observations after "
+                   f"{info['as_of']} are added with detente evidence add: all {info['open']} "
+                   "questions are open, so there is no score and no calibration plot yet.")
+        elif not binary:
+            closes = sorted(str(q["window_end"])[:7] for q in r["questions"]
+                            if q["type"] == "binary")
+            why = ("No binary question of this record has resolved yet"
+                   + (f" (the first binary window closes {closes[0]})" if closes else "")
+                   + ": no calibration plot.")
+        else:
+            why = ""
+        records.append({
+            "key": k, "id": info["id"], "as_of": info["as_of"], "sha256": info["sha256"],
+            "resolved": info["resolved"], "open": info["open"], "source": r["source"],
+            "resolved_questions": [{"id": q["id"], "type": q["type"],
+                                    "window": f"{str(q['window_start'])[:7]} … "
+                                              f"{str(q['window_end'])[:7]}",
+                                    "observed": f"{q['observed']:g}"} for q in resolved],
+            "leaderboard": [{"forecaster": row["forecaster"], "score": row["score"],
+                             "questions": row["questions"], "n": row["n"],
+                             "mean": f"{row['mean']:.4f}",
+                             "verdict": row.get("verdict") or
+                             f"nominal {round(100 * row['nominal'])} %"}
+                            for row in r["leaderboard"]],
+            "figure": figure, "why": why, "n_binary": len(binary),
+            "calibration_table": r["calibration"] is not None, "notes": r["notes"]})
+    return {"records": records, "notes": doc.get("notes", [])}, figs
 
 
 def report_context(comp: Any, claims: list[Any] | None = None,
                    panel: pd.DataFrame | None = None, backtest: Any = None,
                    sensitivity: Sensitivity | None = None,
-                   track_record: Any = None, audit: Any = None) -> dict[str, Any]:
+                   track_record: Any = None, audit: Any = None,
+                   calibration: dict[str, Any] | None = None,
+                   forecast_record: Any = None) -> dict[str, Any]:
     """Everything the report shows, as plain JSON-ready data (strings, numbers, lists, dicts;
     figures as base64 PNG): the template's context.
 
@@ -287,6 +397,13 @@ def report_context(comp: Any, claims: list[Any] | None = None,
     sensitivity : Sensitivity, optional
         A stored sweep (``detente compare --sweep RUN_ID``): one tornado chart per output in the
         section "Sensitivity"; without it the section says how to make one.
+    calibration : dict, optional
+        The back-test's calibration (``Evaluation.calibration``,
+        :func:`detente.evaluation.backtest_calibration`); default: read from ``backtest`` by
+        that library function. The section "Calibration" draws it, or says no back-test ran.
+    forecast_record : ForecastRecords or dict, optional
+        The scored frozen forecast records (``Evaluation.forecast_record``); the section
+        "Forecast record" shows them, or says none was scored.
     """
     from detente import __version__
     from detente.policy import INDEX_LABEL, BridgeSettings, claims_table, rules_text
@@ -325,6 +442,14 @@ def report_context(comp: Any, claims: list[Any] | None = None,
     figs["prior_posterior"] = _b64(F.to_png(fig))
     if oos is not None:
         figs["backtest"] = _fig(lambda ax: F.backtest_skill(oos, ax=ax), (7, 3.2))
+    if calibration is None and backtest is not None:
+        from detente.evaluation import backtest_calibration
+
+        calibration = backtest_calibration(backtest)
+    cal_ctx, cal_figs = calibration_context(calibration)
+    figs.update(cal_figs)
+    record_ctx, record_figs = forecast_record_context(forecast_record)
+    figs.update(record_figs)
     tornadoes = []
     if sensitivity is not None:
         from detente.runs.sweep import tornado_frame
@@ -494,7 +619,7 @@ def report_context(comp: Any, claims: list[Any] | None = None,
         "sensitivity": None if sensitivity is None else {
             "run_id": sensitivity.run_id, "model": sensitivity.model,
             "method": sensitivity.method, "index": sensitivity.index},
-        "tornadoes": tornadoes})
+        "tornadoes": tornadoes, "calibration": cal_ctx, "forecast_record": record_ctx})
 
 
 def _plain_data(obj: Any) -> Any:
