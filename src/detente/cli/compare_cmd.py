@@ -203,6 +203,11 @@ def _render(comp, claims) -> None:
                   "assumption-driven: it passes through the bridge rules' assumed coefficients. "
                   "The conflict-risk index is in the report's own section (a scenario index, "
                   "not a probability).", style="dim")
+    if comp.monte_carlo is not None:
+        style = "dim" if comp.monte_carlo.met else "bold yellow"
+        console.print(safe(comp.monte_carlo.label()), style=style, highlight=False)
+    if comp.bridge_sensitivity is not None:
+        _render_grid(comp)
     console.print("\n[bold]Assumed responses and dynamics levers[/] (not fitted):")
     for o in comp.outcomes:
         assumed = [c.describe() for c in o.changes if c.kind == "assumption"]
@@ -224,6 +229,48 @@ def _render(comp, claims) -> None:
             finding.append(f" — {claim.note}", style="dim")
         c.add_row(Text(claim.id), Text(f"{claim.verdict}\n({claim.basis})"), finding)
     console.print(c)
+
+
+def _render_grid(comp) -> None:
+    """The β_T × β_D grid: does the sign of each policy's launch difference hang on them?"""
+    from detente.policy.sensitivity import GRID_BASIS
+
+    grid = comp.bridge_sensitivity
+    verdicts = grid.verdicts()
+    t = Table(title="Does the ranking's sign depend on the assumed β_T and on β_D?",
+              box=None, padding=(0, 1), pad_edge=False, header_style="bold underline")
+    t.add_column("policy", max_width=16, overflow="fold")
+    t.add_column("β_D", no_wrap=True)
+    for bt in grid.beta_talks:
+        star = "*" if bt == grid.shipped_beta_talks else ""
+        t.add_column(f"β_T {bt:g}{star}", justify="right", no_wrap=True)
+    identical = [pid for pid in comp.policy_ids
+                 if verdicts.get(pid, "").startswith("identical")]
+    for pid in comp.policy_ids:
+        if pid in identical:
+            continue
+        for k, (level, value) in enumerate(grid.levels.items()):
+            name = {"posterior": "posterior", "none": "0 (none)"}.get(
+                level, f"{level} {value:+.2f}" if value is not None else level)
+            row = [Text(str(pid) if k == 0 else ""), Text(name)]
+            for bt in grid.beta_talks:
+                c = grid.cell(pid, bt, level)
+                row.append(Text(f"{c['mean']:+.1f} {c['p_fewer']:.0%}"))
+            t.add_row(*row, end_section=k == len(grid.levels) - 1)
+    console.print()
+    console.print(t)
+    console.print(f"Each cell: Δ launch events over {comp.horizon_years} years against the "
+                  "status quo, paired path by path: mean and P(fewer launches) (medians, 80 % "
+                  "intervals and Monte Carlo errors in --json, bridge_sensitivity). β_T: B1 "
+                  f"beta_talks (* shipped, {grid.shipped_beta_talks:g}). β_D: the dialogue "
+                  "launch-rate effect (log rate ratio), each path's posterior draw or fixed at "
+                  "0 or a posterior quantile; 'posterior' under β_T* is the table above. "
+                  + ("Identical to the status quo in every cell: " + ", ".join(identical)
+                     + ". " if identical else "") + GRID_BASIS[0].upper() + GRID_BASIS[1:]
+                  + ".", style="dim", highlight=False)
+    for pid, verdict in verdicts.items():
+        if pid not in identical:
+            console.print(safe(f"  {pid}: {verdict}"), highlight=False)
 
 
 def load_sensitivity(run_id: str, store: Path | None):  # -> detente.report.html.Sensitivity

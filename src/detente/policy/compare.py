@@ -23,6 +23,7 @@ and a policy compared with itself gives identical distributions.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,17 @@ STAGES: dict[str, int] = {"bargaining": 0, "cross_check": 1, "posterior_pick": 2
 #: Default Monte Carlo draws (chosen so the default run meets the speed targets of
 #: ``benchmarks/bench_compare.py``; see ``benchmarks/results/compare.md``).
 DEFAULT_DRAWS = 40
+
+#: Default simulated paths per bargaining draw, set by the Monte Carlo error target
+#: (:data:`detente.policy.sensitivity.MC_TARGET`: SE of P(better) ≤ 0.02, SE of the median
+#: paired launch difference ≤ 0.5 events), not by speed. The pilot, korea-2023 at seed 2023
+#: with the former 40 draws × 16 paths = 640 pairs, had a worst median SE of 1.05 events, so
+#: the target needs ~640 × (1.05 / 0.5)² ≈ 2,800 pairs; pairs sharing a bargaining draw showed
+#: a design effect of up to ~1.4 there, hence 40 × 96 = 3,840 pairs (at seeds 1–6 and 2023 the
+#: worst median SE was then 0.50, the worst SE of P(better) 0.008). Simulated paths are cheap
+#: and bargaining draws are not, so the pairs come from paths (docs/report.md, "Sensitivity of
+#: the policy channel").
+DEFAULT_PATHS_PER_DRAW = 96
 
 #: The quantiles every summary reports: 80 % and 50 % central intervals and the median.
 QUANTILES: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75, 0.9)
@@ -446,7 +458,36 @@ class Comparison:
             "yearly": records(self.yearly_frame()),
             "positions": records(self.positions_frame()),
             "assumptions": records(self.assumptions_frame()),
+            "monte_carlo": None if self.monte_carlo is None else self.monte_carlo.to_dict(),
+            "bridge_sensitivity": (None if self.bridge_sensitivity is None
+                                   else self.bridge_sensitivity.to_dict()),
         }
+
+    # --- Monte Carlo error and sensitivity of the policy channel ----------------------------
+    @functools.cached_property
+    def monte_carlo(self) -> Any:
+        """The paired table held to the documented Monte Carlo error target
+        (:func:`detente.policy.sensitivity.monte_carlo_check`; None without a binding)."""
+        from detente.policy.sensitivity import monte_carlo_check
+
+        return monte_carlo_check(self)
+
+    @functools.cached_property
+    def bridge_sensitivity(self) -> Any:
+        """The β_T × β_D grid of paired launch differences
+        (:func:`detente.policy.sensitivity.bridge_grid`, computed once; None without a
+        binding)."""
+        from detente.policy.sensitivity import bridge_grid
+
+        return bridge_grid(self)
+
+    def bridge_grid(self, beta_talks: Sequence[float] | None = None,
+                    beta_dialogue: Sequence[str] | None = None) -> Any:
+        """A β_T × β_D grid on other axes (:func:`detente.policy.sensitivity.bridge_grid`)."""
+        from detente.policy.sensitivity import BETA_DIALOGUE_LEVELS, bridge_grid
+
+        return bridge_grid(self, beta_talks,
+                           BETA_DIALOGUE_LEVELS if beta_dialogue is None else beta_dialogue)
 
 
 def _plain(value: Any) -> Any:
@@ -466,8 +507,8 @@ _HORIZON_WORDS = "a whole number of years in months: 12, 24, …, 120"
 
 def _check_options(horizon_months: Any, draws: Any, *, model: Any = "smp",
                    cross_check: Any = None, cross_check_draws: Any = None,
-                   paths_per_draw: Any = 16, bridge: Any = None, posterior: Any = None,
-                   panel: Any = None, progress: Any = None) -> None:
+                   paths_per_draw: Any = DEFAULT_PATHS_PER_DRAW, bridge: Any = None,
+                   posterior: Any = None, panel: Any = None, progress: Any = None) -> None:
     """Refuse bad arguments of :func:`compare` before any work (one Problem per argument)."""
     from detente.bargaining.forecast import get_engine
     from detente.dynamics.fit import check_panel
@@ -525,7 +566,7 @@ def compare(
     model: str = "smp",
     cross_check: str | None = "bdm",
     cross_check_draws: int | None = None,
-    paths_per_draw: int = 16,
+    paths_per_draw: int = DEFAULT_PATHS_PER_DRAW,
     bridge: BridgeSettings | None = None,
     posterior: Any = None,
     panel: pd.DataFrame | None = None,
@@ -560,7 +601,9 @@ def compare(
         Simulated paths of the dynamic model per bargaining draw (path ``j`` is paired with
         bargaining draw ``j mod draws``). Simulation is cheap and its outcomes (counts, regime
         switches) are noisy, so more paths than bargaining draws cut the Monte Carlo error of
-        the yearly quantiles and probabilities at almost no cost.
+        the yearly quantiles and probabilities at almost no cost. The default
+        (:data:`DEFAULT_PATHS_PER_DRAW`) is set by the Monte Carlo error target;
+        :attr:`Comparison.monte_carlo` says whether a run meets it.
     bridge : BridgeSettings, optional
         Parameters of the bridge rules and the index (defaults documented on the class).
     posterior : Posterior, optional
@@ -585,7 +628,6 @@ def compare(
     """
     from detente.bargaining.forecast import forecast, resolve_scenario
     from detente.bargaining.montecarlo import resolve_seed
-    from detente.dynamics.simulate import simulate
     from detente.scenario import apply
 
     _check_options(horizon_months, draws, model=model, cross_check=cross_check,
@@ -658,11 +700,7 @@ def compare(
     base_unsc = status_quo_unsc_rate(window.to_numpy())
 
     months = int(horizon_months)
-    n_paths = int(draws) * int(paths_per_draw)
-    pick = np.random.default_rng(seeds["posterior_pick"]).integers(
-        0, posterior.n_draws, size=n_paths)
-    paired = {k: np.asarray(v)[pick] for k, v in posterior.samples.items()}
-    bargaining_draw = np.arange(n_paths) % int(draws)  # path j ↔ bargaining draw j mod draws
+    pairing = simulation_pairing(posterior, root, int(draws), int(paths_per_draw))
 
     say(f"bargaining: status quo ({model}, {draws} draws)")
     sq_main, sq_cc = bargain(scen, None)
@@ -677,12 +715,8 @@ def compare(
                                       sq_main.distributions[sanctions_issue].forecast,
                                       dyn["sanctions_pressure"], sq_dyn["sanctions_pressure"],
                                       bridge)
-        samples = dict(paired)
-        samples["transition"] = shift_entry_into_dialogue(paired["transition"],
-                                                          shift[bargaining_draw])
-        bridged = dataclasses.replace(posterior, samples=samples)
-        traj = simulate(bridged, months=months, levers={"unsc_resolution_rate": rate},
-                        draws=n_paths, seed=seeds["dynamics"])
+        traj = simulate_bridged(posterior, pairing, shift, rate, months=months,
+                                seed=seeds["dynamics"])
         return PolicyOutcome(policy_id=policy_id, name=name, summary=summary, changes=changes,
                              bargaining=main, cross_check=cc, dialogue_shift=shift,
                              unsc_resolution_rate=rate, dynamics_levers=dyn,
@@ -717,6 +751,51 @@ def compare(
         draws=int(draws), seed=root, model=model, cross_check_engine=cross_check,
         bridge=bridge, posterior=posterior, start_month=str(status_quo.trajectories.months[0]),
         paths_per_draw=int(paths_per_draw), binding=binding)
+
+
+@dataclass(frozen=True)
+class SimulationPairing:
+    """How simulated paths are paired with posterior draws and bargaining draws.
+
+    ``samples`` holds ``draws × paths_per_draw`` posterior draws (picked with the
+    ``posterior_pick`` stage seed); sample ``k`` is shifted by rule B1 with bargaining draw
+    ``bargaining_draw[k] = k mod draws``. The same pairing serves every policy and every cell of
+    :func:`detente.policy.sensitivity.bridge_grid` (common random numbers).
+    """
+
+    samples: Mapping[str, np.ndarray]
+    bargaining_draw: np.ndarray
+
+    @property
+    def n_paths(self) -> int:
+        return int(self.bargaining_draw.size)
+
+
+def simulation_pairing(posterior: Any, root: int, draws: int,
+                       paths_per_draw: int) -> SimulationPairing:
+    """The pairing of :func:`compare` for root seed ``root`` (a pure function of its inputs)."""
+    n_paths = int(draws) * int(paths_per_draw)
+    pick = np.random.default_rng(stage_seed(root, "posterior_pick")).integers(
+        0, posterior.n_draws, size=n_paths)
+    return SimulationPairing(
+        samples={k: np.asarray(v)[pick] for k, v in posterior.samples.items()},
+        bargaining_draw=np.arange(n_paths) % int(draws))  # path j ↔ bargaining draw j mod draws
+
+
+def simulate_bridged(posterior: Any, pairing: SimulationPairing, shift: np.ndarray, rate: float,
+                     *, months: int, seed: int, levers: Mapping[str, float] | None = None) -> Any:
+    """Simulate the paired paths of one policy: rule B1's per-draw ``shift`` (shape (draws,))
+    on the entries into dialogue, rule B2's UNSC ``rate``, and any further simulation
+    ``levers`` (the sensitivity grid sets ``dialogue_rate_ratio``)."""
+    from detente.dynamics.simulate import simulate
+
+    samples = dict(pairing.samples)
+    samples["transition"] = shift_entry_into_dialogue(pairing.samples["transition"],
+                                                      np.asarray(shift)[pairing.bargaining_draw])
+    bridged = dataclasses.replace(posterior, samples=samples)
+    return simulate(bridged, months=int(months),
+                    levers={"unsc_resolution_rate": rate, **dict(levers or {})},
+                    draws=pairing.n_paths, seed=seed)
 
 
 def _polarisation(fc: Any, scen: Any) -> float:
