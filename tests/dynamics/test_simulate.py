@@ -53,6 +53,45 @@ def test_dialogue_rate_ratio_lever_scales_the_rate_as_derived_by_hand():
     assert abs(traj.launch_events.mean() - expected) < 4 * se
 
 
+def test_common_random_numbers_pair_paths_month_by_month():
+    """Issue 12 (paired differences are the right test under common random numbers): a lever
+    that acts only in dialogue months must leave every path's launches unchanged until its
+    first dialogue month, and a path that never enters dialogue unchanged throughout. The
+    expectation is the model equation: before dialogue the rate does not read the lever."""
+    post = _posterior(regime=1)
+    levers = {"p_enter_dialogue": 0.05, "unsc_resolution_rate": 0.0}
+    a = simulate(post, months=36, draws=400, levers={**levers, "dialogue_rate_ratio": 1.0},
+                 seed=11)
+    b = simulate(post, months=36, draws=400, levers={**levers, "dialogue_rate_ratio": 0.3},
+                 seed=11)
+    np.testing.assert_array_equal(a.regime, b.regime)  # the chain does not read the rate
+    in_dialogue = a.regime == 0
+    never = ~in_dialogue.any(axis=1)
+    assert never.any() and (~never).any()
+    np.testing.assert_array_equal(a.launch_events[never], b.launch_events[never])
+    np.testing.assert_array_equal(a.missiles[never], b.missiles[never])
+    first = np.argmax(in_dialogue, axis=1)
+    for path in np.flatnonzero(~never):
+        np.testing.assert_array_equal(a.launch_events[path, :first[path]],
+                                      b.launch_events[path, :first[path]])
+    # and the lever does act: fewer launches in dialogue months at a ratio of 0.3
+    assert b.launch_events[in_dialogue].sum() < a.launch_events[in_dialogue].sum()
+
+
+def test_counts_follow_the_negative_binomial_they_invert():
+    """The inversion sampler draws NB2(μ, φ): its quantiles equal scipy's nbinom.ppf."""
+    from scipy import stats
+
+    from detente.dynamics.simulate import nb_quantile
+
+    rng = np.random.default_rng(5)
+    u = rng.random(20_000)
+    mean, conc = rng.gamma(1.0, 2.0, 20_000), rng.uniform(0.2, 5.0, 20_000)
+    expected = stats.nbinom.ppf(u, conc, conc / (conc + mean))
+    np.testing.assert_array_equal(nb_quantile(u, mean, conc, cap=10**6), expected)
+    assert nb_quantile(u, mean, conc, cap=3).max() == 3
+
+
 def test_nuclear_probability_in_dialogue_by_hand():
     """ν₀ = logit(0.1), ν_D = 0, always in dialogue: P(test within 12 months) = 1 − 0.9¹²."""
     post = _posterior(nuclear_logit_base=float(np.log(0.1 / 0.9)), nuclear_log_odds_dialogue=0.0)

@@ -106,6 +106,39 @@ class Trajectories:
         return frame
 
 
+#: A bound on the extra missiles of one month's salvos (a guard for the inversion loop; the
+#: record's largest month has 16 missiles).
+MAX_EXTRA_MISSILES = 1000
+
+
+def nb_quantile(u: np.ndarray, mean: np.ndarray, concentration: np.ndarray, *,
+                cap: int) -> np.ndarray:
+    """The NB2(mean, concentration) quantile at ``u``: the smallest k with F(k) ≥ u, at most
+    ``cap`` (vectorised over paths).
+
+    NB2 is the gamma–Poisson mixture of docs/model.md, P(0) = (φ/(φ+μ))^φ and
+    P(k+1) = P(k) (k+φ)/(k+1) · μ/(φ+μ); the CDF is summed upwards only while some path's
+    uniform lies above it, so the cost follows the largest count, not the cap. A concentration
+    of 0 (no events to carry salvos) gives 0.
+    """
+    mean = np.broadcast_to(np.asarray(mean, dtype=float), u.shape)
+    conc = np.broadcast_to(np.asarray(concentration, dtype=float), u.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = np.where(mean > 0, mean / (conc + mean), 0.0)
+        pmf = np.where(conc > 0, np.exp(conc * np.log1p(-q)), 1.0)
+    cdf = pmf.copy()
+    k = np.zeros(u.shape, dtype=np.int64)
+    active = u > cdf
+    j = 0
+    while j < cap and active.any():
+        pmf = pmf * ((j + conc) / (j + 1)) * q
+        cdf += pmf
+        k += active
+        j += 1
+        active &= u > cdf
+    return k
+
+
 def check_levers(levers: dict[str, float] | None, variant: str) -> dict[str, float]:
     """Validate policy levers against :data:`detente.dynamics.priors.LEVERS`.
 
@@ -300,9 +333,12 @@ def simulate(posterior: Posterior, start: str | None = None, months: int = 36,
                   + par["self_excitation"] * np.log1p((recent * weights).sum(axis=1))
                   + beta_d * dialogue + beta_c * (regime == CRISIS) + beta_u * unsc_prev)
         mu = np.exp(np.clip(log_mu, -20.0, MAX_LOG_RATE))
-        # 3. counts: NB2 as gamma-Poisson, at most one event per day of the month; salvos; test
-        y = np.minimum(rng_counts.poisson(rng_counts.gamma(phi, mu / phi)), days_in_month)
-        extra = rng_counts.poisson(rng_counts.gamma(psi * y, omega / psi))
+        # 3. counts: NB2 by inversion of one uniform per path and month, at most one event
+        # per day of the month; salvos likewise. Inversion keeps common random numbers exact:
+        # a policy that changes one path's rate moves only that path's count, where a
+        # gamma-Poisson sampler would shift the stream under every later path and month.
+        y = nb_quantile(rng_counts.random(draws), mu, phi, cap=days_in_month)
+        extra = nb_quantile(rng_counts.random(draws), omega * y, psi * y, cap=MAX_EXTRA_MISSILES)
         p_nuc = 1.0 / (1.0 + np.exp(-(par["nuclear_logit_base"] + nu_d * dialogue)))
         n = rng_nuclear.random(draws) < p_nuc
         # 4. exogenous UNSC resolutions; launch memory

@@ -90,6 +90,14 @@ def _q(values: np.ndarray, axis: int = 0) -> np.ndarray:
     return np.quantile(np.asarray(values, dtype=float), QUANTILES, axis=axis)
 
 
+def share_se(p: float, n: int) -> float:
+    """Monte Carlo standard error of a share ``p`` of ``n`` pairs: binomial, sqrt(p(1−p)/n),
+    with p(1−p) floored at 1/n — under common random numbers most pairs can be identical, and
+    a share of exactly 0 or 1 from a few pairs is not an exact answer (the floor makes its SE
+    1/n, the scale of the rule-of-three bound 3/n)."""
+    return float(np.sqrt(max(p * (1.0 - p), 1.0 / n) / n))
+
+
 @dataclass(frozen=True)
 class PolicyOutcome:
     """Everything ``compare`` computed for one policy (or the status quo).
@@ -351,7 +359,7 @@ class Comparison:
                     lo, hi = mid - 2 * se, mid + 2 * se
                 rows.append({"policy": o.policy_id, "quantity": name, "median": float(mid),
                              "q10": float(lo), "q90": float(hi), "p_better": p,
-                             "p_better_se": float(np.sqrt(p * (1 - p) / n)), "median_se": se,
+                             "p_better_se": share_se(p, n), "median_se": se,
                              "n_pairs": int(n), "basis": self.PAIRED_BASIS})
         return pd.DataFrame(rows, columns=cols)
 

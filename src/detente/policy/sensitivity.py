@@ -27,7 +27,8 @@ Design
 Monte Carlo error
 -----------------
 :func:`monte_carlo_check` holds the paired table to :data:`MC_TARGET`: the Monte Carlo standard
-error of every P(better) at most 0.02 (binomial, ``sqrt(p(1 − p)/n)``), and that of the median
+error of every P(better) at most 0.02 (binomial, ``sqrt(p(1 − p)/n)`` with p(1 − p) floored at
+1/n: :func:`detente.policy.compare.share_se`), and that of the median
 paired launch difference at most 0.5 events (bootstrap over pairs). When a policy misses it, the
 check names the draws that would meet it (standard errors fall as 1/√n, and the pairs are
 ``draws × paths_per_draw``), and every face prints "Monte Carlo error above target: rerun with
@@ -45,6 +46,12 @@ import numpy as np
 import pandas as pd
 
 from detente.policy.bridge import talks_log_odds_shift
+
+
+def _share_se(p: float, n: int) -> float:
+    from detente.policy.compare import share_se  # compare imports this module's names lazily
+
+    return share_se(p, n)
 
 #: The β_T values of the grid (B1 ``beta_talks``: off, half, shipped, twice the shipped value).
 BETA_TALKS_GRID: tuple[float, ...] = (0.0, 0.75, 1.5, 3.0)
@@ -182,7 +189,7 @@ def _diff_row(tr: Any, sq: Any, start_regime: int) -> dict[str, Any]:
     return {"median": float(np.median(d)), "q10": float(np.quantile(d, 0.1)),
             "q90": float(np.quantile(d, 0.9)), "mean": float(np.mean(d)),
             "mean_se": float(np.std(d) / np.sqrt(n)), "p_fewer": p,
-            "p_fewer_se": float(np.sqrt(p * (1 - p) / n)), "p_more": float(np.mean(d > 0)),
+            "p_fewer_se": _share_se(p, n), "p_more": float(np.mean(d > 0)),
             "dialogue_12m_diff": float(np.mean(dia)),
             "dialogue_onsets_diff": float(np.mean(onsets(tr.regime) - onsets(sq.regime))),
             "n_pairs": int(n)}
