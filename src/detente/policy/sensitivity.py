@@ -132,7 +132,9 @@ class BridgeGrid:
             se = np.sqrt(np.maximum((g.p_fewer + g.p_more - margin ** 2) / g.n_pairs, 0.0))
             is_fewer, is_more = margin > VERDICT_Z * se, margin < -VERDICT_Z * se
             fewer, more, n = int(is_fewer.sum()), int(is_more.sum()), len(g)
-            if (g[["median", "q10", "q90"]].to_numpy() == 0).all():
+            # identical: not one pair differs in any cell (under common random numbers most
+            # pairs are equal, so zero quantiles alone do not make a policy identical)
+            if ((g.p_fewer == 0) & (g.p_more == 0)).all():
                 out[pid] = "identical to the status quo in every cell"
                 continue
             if fewer == n:
