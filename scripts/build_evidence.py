@@ -82,6 +82,23 @@ DIPLOMACY_LABELS: dict[tuple[str, str], str] = {
     ("2023-09-13", "summit"): "Kim-Putin summit, Vostochny",
     ("2024-06-19", "agreement"): "Russia-DPRK strategic partnership treaty signed",
     ("2024-12-04", "agreement"): "Russia-DPRK treaty enters into force",
+    # events of ADDED_DIPLOMACY (issue 12, item 7)
+    ("2018-03-25", "summit"): "Kim-Xi summit 1, Beijing",
+    ("2018-05-07", "summit"): "Kim-Xi summit 2, Dalian",
+    ("2018-06-19", "summit"): "Kim-Xi summit 3, Beijing",
+    ("2018-09-19", "agreement"): "Inter-Korean Comprehensive Military Agreement",
+    ("2019-01-07", "summit"): "Kim-Xi summit 4, Beijing",
+    ("2019-06-20", "summit"): "Xi-Kim summit 5, Pyongyang",
+    ("2023-11-22", "breakdown"): "ROK partly suspends 2018 military agreement",
+    ("2023-11-23", "breakdown"): "DPRK scraps 2018 military agreement",
+    ("2024-01-15", "breakdown"): "DPRK names ROK principal enemy; ends inter-Korean bodies",
+    ("2024-01", "breakdown"): "Arch of Reunification demolished",
+    ("2024-03-26", "breakdown"): "DPRK rejects any contact or talks with Japan",
+    ("2024-06-04", "breakdown"): "ROK fully suspends 2018 military agreement",
+    ("2024-10-15", "breakdown"): "DPRK blows up inter-Korean road and rail links",
+    ("2025-06-11", "channel"): "ROK halts border loudspeaker broadcasts",
+    ("2025-09-03", "summit"): "Putin-Kim meeting, Beijing",
+    ("2025-09-04", "summit"): "Kim-Xi summit 6, Beijing",
 }
 
 # Short labels for the US policy periods (keyed by start date).
@@ -210,6 +227,7 @@ def build_missile_launches(history: Path) -> pd.DataFrame:
 
 def build_nuclear_tests(history: Path) -> pd.DataFrame:
     tests = pd.read_csv(history / "nuclear_tests.csv", dtype=str, keep_default_na=False)
+    tests = _replace_sources(tests, "nuclear_tests.csv")
     return pd.DataFrame(
         {
             "test_no": tests["test_no"],
@@ -223,8 +241,106 @@ def build_nuclear_tests(history: Path) -> pd.DataFrame:
     )
 
 
+#: Diplomacy events the reference history lacks (issue 12, item 7: the 2023–24 inter-Korean
+#: ruptures, the Kim–Xi and Putin–Kim meetings, the 2018 military agreement), each from dated
+#: reports found in stored copies of the pages cited (Reuters, AP, KBS, Yonhap, Korea Herald,
+#: NK News, ROK MOFA, …). Appended to the reference rows, then all rows sorted by date.
+ADDED_DIPLOMACY: tuple[dict[str, str], ...] = (
+    {'date_start': '2018-03-25', 'date_end': '2018-03-28', 'date_precision': 'day', 'event': "Kim Jong Un's first foreign trip as leader: unofficial visit to China (25-28 Mar), talks with Xi Jinping in Beijing", 'type': 'summit', 'parties': 'China; DPRK', 'outcome': 'talks; no joint document', 'source': 'https://www.latimes.com/world/la-fg-china-north-korea-kim-20180327-story.html | https://e.vnexpress.net/news/world/china-confirms-kim-held-talks-with-xi-in-beijing-xinhua-3728764.html', 'notes': 'Xinhua/CCTV confirmed the visit only on 28 Mar (AFP via VnExpress; LA Times).'},
+    {'date_start': '2018-05-07', 'date_end': '2018-05-08', 'date_precision': 'day', 'event': 'Kim Jong Un meets Xi Jinping in Dalian (7-8 May), second Kim-Xi meeting', 'type': 'summit', 'parties': 'China; DPRK', 'outcome': 'talks; no joint document', 'source': 'http://news.kbs.co.kr/news/view.do?ncd=3646793 | https://scroll.in/latest/878347/scroll_in', 'notes': 'Announced after Kim returned (KBS, 9 May 2018).'},
+    {'date_start': '2018-06-19', 'date_end': '2018-06-20', 'date_precision': 'day', 'event': 'Kim Jong Un visits Beijing (19-20 Jun), third Kim-Xi meeting, a week after Singapore', 'type': 'summit', 'parties': 'China; DPRK', 'outcome': 'talks; no joint document', 'source': 'https://www.voanews.com/a/kim-jong-un-visits-china/4444878.html | https://www.caixinglobal.com/2018-06-20/kim-jong-un-is-in-china-for-brief-visit-101292394.html', 'notes': ''},
+    {'date_start': '2018-09-19', 'date_end': '', 'date_precision': 'day', 'event': 'Inter-Korean Agreement on the Implementation of the Panmunjom Declaration in the Military Domain (Comprehensive Military Agreement), signed at the Pyongyang summit as an annex to the Pyongyang Joint Declaration', 'type': 'agreement', 'parties': 'ROK; DPRK', 'outcome': 'signed; buffer zones, no-fly zones, DMZ guard-post removal', 'source': 'https://www.mofa.go.kr/eng/brd/m_5478/view.do?seq=319132&srchFr=&amp;srchTo=&amp;srchWord=&amp;srchTp=&amp;multi_itm_seq=0&amp;itm_seq_1=0&amp;itm_seq_2=0&amp;company_cd=&amp;company_nm=&page=1&titleNm= | https://dprktoday.com/abroad/unify/304?lang=e', 'notes': "Signed by the two defence ministers; ROK MOFA unofficial text and DPRK 'dprktoday' text both name it. ROK suspended it in part 2023-11-22 and in full 2024-06-04; DPRK abandoned it 2023-11-23."},
+    {'date_start': '2019-01-07', 'date_end': '2019-01-10', 'date_precision': 'day', 'event': 'Kim Jong Un visits China (7-10 Jan), fourth Kim-Xi meeting, before the Hanoi summit', 'type': 'summit', 'parties': 'China; DPRK', 'outcome': 'talks; no joint document', 'source': 'http://english.hani.co.kr/arti/english_edition/e_northkorea/877471.html | https://edition.cnn.com/2019/01/07/china/kim-jong-un-visit-china-intl/index.html', 'notes': 'Xinhua/KCNA announced the visit while under way (Hankyoreh, 8 Jan 2019).'},
+    {'date_start': '2019-06-20', 'date_end': '2019-06-21', 'date_precision': 'day', 'event': 'Xi Jinping state visit to Pyongyang (20-21 Jun), first by a Chinese leader in 14 years', 'type': 'summit', 'parties': 'China; DPRK', 'outcome': 'talks; no joint document', 'source': 'https://www.scmp.com/news/china/diplomacy/article/3015307/xi-jinping-lands-north-korea-first-visit-chinese-leader-14 | https://globaltimes.cn/page/201906/1154841.shtml', 'notes': ''},
+    {'date_start': '2023-11-22', 'date_end': '', 'date_precision': 'day', 'event': "ROK suspends part of the 2018 Comprehensive Military Agreement (restores aerial surveillance near the MDL) after the DPRK's 21 Nov spy-satellite launch", 'type': 'breakdown', 'parties': 'ROK; DPRK', 'outcome': 'partial suspension', 'source': 'https://www.straitstimes.com/asia/east-asia/south-korea-to-suspend-part-of-military-pact-after-north-claims-spy-satellite-launch | https://kion546.com/ap-national/2023/11/21/south-korea-partially-suspends-inter-korean-agreement-after-the-north-says-it-launched-spy-satellite/', 'notes': 'Dates: AP 21 Nov (US time) announcement; Reuters/Straits Times: suspension took effect 22 Nov KST.'},
+    {'date_start': '2023-11-23', 'date_end': '', 'date_precision': 'day', 'event': 'DPRK defence ministry says it will no longer be bound by the 2018 military agreement and will restore all suspended military measures', 'type': 'breakdown', 'parties': 'DPRK; ROK', 'outcome': 'agreement abandoned; guard posts restored from 24 Nov', 'source': 'https://www.nasdaq.com/articles/north-korea-scraps-military-deal-with-south-vows-to-deploy-new-weapons-at-border | https://www.upi.com/Top_News/World-News/2023/11/23/North-Korea-military-agreement-suspension-military-measures-border-satellite-launch/3771700724264/ | https://www.koreaherald.com/view.php?ud=20231127000598', 'notes': 'Reuters (via Nasdaq) dateline Seoul 23 Nov; ROK MND reported 11 guard posts being restored from 24 Nov (Korea Herald, 27 Nov).'},
+    {'date_start': '2024-01-15', 'date_end': '', 'date_precision': 'day', 'event': "Kim's Supreme People's Assembly speech calls the ROK the 'primary foe and invariable principal enemy'; the SPA abolishes the Committee for the Peaceful Reunification of the Country, the National Economic Cooperation Bureau and the Kumgangsan International Tourism Administration", 'type': 'breakdown', 'parties': 'DPRK; ROK', 'outcome': 'inter-Korean agencies abolished', 'source': 'https://chosun.com/english/north-korea-en/2024/01/16/NZ2TGZIDRJDG3MYB6Z5ZUXFDYM | https://en.inform.kz/news/dprk-decides-to-abolish-agencies-handling-inter-korean-affairs-e3080e/ | https://sputnikglobe.com/20240116/north-korean-govt-abolishes-departments-dealing-with-inter-korean-cooperation-1116189203.html', 'notes': 'Reported by KCNA on 16 Jan (Chosun Ilbo English; Xinhua via Kazinform; Sputnik quoting the SPA decision).'},
+    {'date_start': '2024-01', 'date_end': '', 'date_precision': 'month', 'event': 'Arch of Reunification (Monument to the Three Charters for National Reunification) in Pyongyang demolished, after Kim called it an eyesore on 15 Jan', 'type': 'breakdown', 'parties': 'DPRK; ROK', 'outcome': 'monument demolished', 'source': 'https://news.abs-cbn.com/video/overseas/01/25/24/nokor-reunification-monument-demolished | https://www.newschainonline.com/news/world-news/north-korea-appears-to-demolish-reunification-arch-381630', 'notes': 'Month precision: satellite imagery shows it on 19 Jan and gone on 23 Jan (NK News via Reuters/ABS-CBN and AP/PA). Symbolic; no marginal regime effect (same month as 2024-01-15).'},
+    {'date_start': '2024-03-26', 'date_end': '', 'date_precision': 'day', 'event': 'Kim Yo Jong says the DPRK will reject any contact or negotiations with Japan, a day after saying PM Kishida had asked for a summit', 'type': 'breakdown', 'parties': 'DPRK; Japan', 'outcome': 'channel refused', 'source': 'https://www.japantimes.co.jp/news/2024/03/26/japan/politics/north-korea-rules-out-japan-summit/ | https://www.nippon.com/en/news/yjj2024032601018/north-korea-rejects-contact-with-japan.html', 'notes': 'Judgement call: a refusal of a proposed channel rather than the collapse of an existing one. Pivotal only under crisis_rule=breakdown-only (2024-04, 2024-05).'},
+    {'date_start': '2024-06-04', 'date_end': '', 'date_precision': 'day', 'event': 'ROK cabinet and President Yoon suspend the whole 2018 Comprehensive Military Agreement after DPRK trash balloons and GPS jamming', 'type': 'breakdown', 'parties': 'ROK; DPRK', 'outcome': 'full suspension', 'source': 'http://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=185847 | https://www.koreaherald.com/view.php?ud=20240604050343 | https://kesq.com/news/2024/06/03/south-korea-is-suspending-a-military-deal-with-north-korea-after-tensions-over-trash-balloons/', 'notes': 'NSC proposal 3 Jun; cabinet and presidential approval 4 Jun (KBS; Korea Herald; AP via KESQ).'},
+    {'date_start': '2024-10-15', 'date_end': '', 'date_precision': 'day', 'event': 'DPRK blows up sections of the Gyeongui and Donghae inter-Korean road and rail links north of the MDL', 'type': 'breakdown', 'parties': 'DPRK; ROK', 'outcome': 'land routes cut', 'source': 'https://news.kbs.co.kr/news/pc/view/view.do?ncd=8081869 | https://www.pravda.com.ua/eng/news/2024/10/15/7479728/', 'notes': "ROK JCS: about noon KST; ROK fired warning shots (KBS; Ukrainska Pravda citing Yonhap). Follows the KPA's 9 Oct announcement of a 'complete separation'."},
+    {'date_start': '2025-06-11', 'date_end': '', 'date_precision': 'day', 'event': "ROK halts its anti-DPRK border loudspeaker broadcasts (President Lee Jae-myung's order); the DPRK stops its noise broadcasts the next night", 'type': 'channel', 'parties': 'ROK; DPRK', 'outcome': 'de-escalation step; no talks', 'source': 'https://www.nknews.org/2025/06/seoul-says-it-halted-loudspeaker-broadcasts-into-north-korea-to-restore-trust/ | http://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=193724 | https://news.kbs.co.kr/news/pc/view/view.do?ncd=8277821', 'notes': 'KBS 11 and 12 Jun 2025; NK News 11 Jun 2025.'},
+    {'date_start': '2025-09-03', 'date_end': '', 'date_precision': 'day', 'event': 'Putin and Kim Jong Un hold talks at the Diaoyutai guest house in Beijing after the 3 Sept Victory Day parade', 'type': 'summit', 'parties': 'Russia; DPRK', 'outcome': 'talks; Putin invited Kim to Russia', 'source': 'https://www.ksat.com/news/world/2025/09/03/putin-meets-north-koreas-kim-in-beijing/ | https://mb.com.ph/2025/09/04/putin-meets-north-koreas-kim-in-beijing', 'notes': 'AP via KSAT and Manila Bulletin.'},
+    {'date_start': '2025-09-04', 'date_end': '', 'date_precision': 'day', 'event': "Xi Jinping and Kim Jong Un hold talks in the Great Hall of the People, Beijing, during Kim's first China visit since 2019", 'type': 'summit', 'parties': 'China; DPRK', 'outcome': 'talks; no joint document', 'source': 'https://www.channelnewsasia.com/east-asia/china-north-korea-xi-jinping-kim-jong-un-plan-meeting-talks-5332461?cid=cna_flip_070214 | https://www.springfieldnewssun.com/news/nation-world/north-korean-leader-kim-jong-un-will-meet-with-chinese-leader-xi-jinping/JAR3YZMX5VOEVG7GGIKKHEPNSM/', 'notes': 'CNA (AFP) and AP via Springfield News-Sun; Kim arrived 2 Sept.'},
+)
+
+#: Mirror or aggregator addresses in the reference history replaced by a primary or
+#: established-outlet report of the same fact: (file, row key, old address, new address).
+#: The row key is the reference row's ``date_start type`` (diplomacy), ``resolution date``
+#: (sanctions) or ``test_no (date)`` (nuclear tests).
+SOURCE_REPLACEMENTS: tuple[tuple[str, str, str, str], ...] = (
+    ('diplomacy_events.csv', '1994-09-23 agreement',
+     'https://docslib.org/doc/4518467/agreed-framework-text',
+     'https://pax.peaceagreements.org/agreements/223'),
+    ('diplomacy_events.csv', '2018-04-27 summit',
+     'http://w.owiki.org/wiki/Inter-Korean_summits',
+     'https://www.reuters.com/article/us-northkorea-southkorea-summit-announce/north-south-korea-agree-to-goal-of-complete-denuclearization-of-korean-peninsula-idUSKBN1HY11I | http://www.rodong.rep.kp/en/index.php?strPageID=SF01_02_01&newsID=2018-04-28-0011'),
+    ('diplomacy_events.csv', '2018-09-18 summit',
+     'http://w.owiki.org/wiki/Inter-Korean_summits',
+     'https://kls.law.columbia.edu/content/pyongyang-joint-declaration | https://reliefweb.int/report/democratic-peoples-republic-korea/statement-attributable-spokesman-secretary-general'),
+    ('diplomacy_events.csv', '2024-06-19 agreement',
+     'https://wikimili.com/en/North_Korean%E2%80%93Russian_Treaty_on_Comprehensive_Strategic_Partnership',
+     'http://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=186145'),
+    ('sanctions.csv', 'S/RES/2094 (2013)',
+     'https://de.wiki.li/Resolution_2094_des_UN-Sicherheitsrates',
+     'https://www.un.org/sg/en/content/sg/statement/2013-03-07/statement-attributable-spokesperson-secretary-general-resolution'),
+    ('sanctions.csv', 'US draft resolution (vetoed) 2022-05-26',
+     'https://www.today.az/print/news/regions/220781.html',
+     'https://mb.com.ph/2022/05/27/un-security-council-fails-to-adopt-resolution-on-dprk-sanctions'),
+    ('sanctions.csv', 'US draft resolution on Panel of Experts (vetoed) 2024-03-28',
+     'https://eir.news/2024/03/news/russia-blocks-extension-of-mandate-of-panel-of-experts-on-north-korea-sanctions-committeee/ | https://www.tag24.com/world/russia/russia-ends-monitoring-of-uns-north-korea-sanctions-amid-reports-of-arms-transfers-3143332',
+     'https://www.ajc.com/news/nation-world/russia-vetoes-un-resolution-abolishing-monitoring-of-un-sanctions-against-north-korea-by-un-experts/MTE3EZEJBVF57E7FTK7KLTR3YA/'),
+    ('nuclear_tests.csv', '1 (2006-10-09)',
+     'https://encyclopedia.datana.cloud/content/wikipedia_en_all_mini_2024-04/A/2006_North_Korean_nuclear_test',
+     'http://onlinelibrary.wiley.com/doi/10.1029/2007EO140002/abstract | https://www.globalsecurity.org/wmd/world/dprk/nuke-test-1.htm'),
+)
+
+_ROW_KEYS = {
+    "diplomacy_events.csv": lambda row: f"{row['date_start']} {row['type']}",
+    "sanctions.csv": lambda row: (row["resolution"] if row["resolution"].startswith("S/RES")
+                                  else f"{row['resolution']} {row['date']}"),
+    "nuclear_tests.csv": lambda row: f"{row['test_no']} ({row['date']})",
+}
+
+
+def _replace_sources(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Apply :data:`SOURCE_REPLACEMENTS` to one table's ``source`` column (each address of a
+    ``|``-separated list is replaced on its own, with its note); every replacement must find
+    its row."""
+    # an entry may replace several addresses of one row: the first gives way to the new
+    # source(s), the others are dropped
+    wanted: dict[tuple[str, str], str] = {}
+    for file, key, old, new in SOURCE_REPLACEMENTS:
+        if file == name:
+            for k, address in enumerate(a.strip() for a in old.split("|")):
+                wanted[(key, address)] = new if k == 0 else ""
+    used: set[tuple[str, str]] = set()
+
+    def fix(row: pd.Series) -> str:
+        key = _ROW_KEYS[name](row)
+        out = []
+        for part in (p.strip() for p in row["source"].split("|")):
+            address = part.split(" ", 1)[0]  # an address may carry a note: "URL (mirror, 2024)"
+            if (key, address) in wanted:
+                used.add((key, address))
+                part = wanted[(key, address)]
+            if part:
+                out.append(part)
+        return " | ".join(out)
+
+    out = frame.copy()
+    out["source"] = out.apply(fix, axis=1)
+    missing = set(wanted) - used
+    if missing:
+        raise SystemExit(f"{name}: source replacements match no row: {sorted(missing)}")
+    return out
+
+
 def build_diplomacy_events(history: Path) -> pd.DataFrame:
     events = pd.read_csv(history / "diplomacy_events.csv", dtype=str, keep_default_na=False)
+    events = pd.concat([events, pd.DataFrame(list(ADDED_DIPLOMACY))], ignore_index=True)
+    events = events.sort_values("date_start", kind="stable").reset_index(drop=True)
+    events = _replace_sources(events, "diplomacy_events.csv")
     labels = []
     signed = []
     for _, row in events.iterrows():
@@ -255,6 +371,7 @@ def build_diplomacy_events(history: Path) -> pd.DataFrame:
 
 def build_sanctions(history: Path) -> pd.DataFrame:
     sanctions = pd.read_csv(history / "sanctions.csv", dtype=str, keep_default_na=False)
+    sanctions = _replace_sources(sanctions, "sanctions.csv")
     kinds = []
     for _, row in sanctions.iterrows():
         if row["status"].startswith("vetoed"):

@@ -18,6 +18,8 @@ import pytest
 from detente import evidence
 from detente.evidence import _data
 
+from ._added import ADDED_DIPLOMACY
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 LOADERS = {
@@ -94,8 +96,11 @@ def test_diplomacy_dates_and_types(reference_dir: Path) -> None:
     ref = pd.read_csv(reference_dir / "history" / "diplomacy_events.csv", dtype=str,
                       keep_default_na=False)
     events = evidence.diplomacy_events()
-    assert len(events) == len(ref) == 45
-    assert list(events["date_start"]) == list(ref["date_start"])
+    # the reference's 45 rows plus the build's documented additions (issue 12, item 7), by date
+    added = [r["date_start"] for r in ADDED_DIPLOMACY]
+    assert len(ref) == 45 and len(events) == len(ref) + len(added)
+    assert sorted(events["date_start"]) == sorted([*ref["date_start"], *added])
+    assert list(events["date_start"]) == sorted(events["date_start"])
     assert set(events["type"]) <= {"summit", "talks", "agreement", "breakdown", "channel"}
     for start, end, precision in zip(events["date_start"], events["date_end"],
                                      events["date_precision"], strict=True):
@@ -191,3 +196,21 @@ def test_a_corrupt_data_file_is_reported_by_file_line_and_field(
     problem = info.value.problems[0]
     assert (problem.file, problem.line, problem.path) == ("nuclear_tests.csv", 4, "date")
     assert "2013-02-30" in problem.message
+
+
+def test_every_evidence_row_has_a_source_off_the_mirror_list():
+    """Issue 12, item 7: prefer primary sources to mirrors and aggregators. Every dated row of
+    the shipped evidence cites at least one address that is not on the documented mirror list
+    (detente.scenario.model.MIRROR_DOMAINS, the list `detente validate` warns on)."""
+    import re
+
+    from detente.evidence import _data
+    from detente.scenario.model import mirror_domain
+
+    for name in ("missile_launches", "nuclear_tests", "diplomacy_events", "sanctions"):
+        frame = _data._read(f"{name}.csv")
+        for k, text in enumerate(frame["source"].astype(str)):
+            addresses = [p.strip().split(" ", 1)[0] for p in text.split("|")]
+            web = [a for a in addresses if re.match(r"https?://", a)]
+            if web:
+                assert any(mirror_domain(a) is None for a in web), (name, k, web)

@@ -35,7 +35,8 @@ HAND_CHECKED = {
     "2020-04": (STALEMATE, "rule 3: breakdown window of Jan 2020 over; carry-over ended by it"),
     "2022-05": (CRISIS, "rule 2: China and Russia veto the US draft 2022-05-26"),
     "2023-09": (STALEMATE, "rule 3: the Kim-Putin summit 2023-09-13 is not engagement (no US/ROK/Japan/NPT party)"),
-    "2024-07": (STALEMATE, "rule 3: Russia-DPRK treaty 2024-06-19 is not engagement; veto window (Mar) over"),
+    "2024-07": (CRISIS, "rule 2: the ROK fully suspends the 2018 military agreement 2024-06-04 "
+                "(breakdown window June-August); the Russia-DPRK treaty is not engagement"),
 }
 
 

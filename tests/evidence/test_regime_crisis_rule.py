@@ -35,7 +35,8 @@ HAND_CHECKED = {
     "2013-03": (CRISIS, STALEMATE, "resolutions 2087 (2013-01-22) and 2094 (2013-03-07) only"),
     "2017-09": (CRISIS, STALEMATE, "resolution 2375 (2017-09-11, after the 2017-09-03 test) only"),
     "2022-05": (CRISIS, STALEMATE, "China/Russia veto of 2022-05-26 only"),
-    "2024-03": (CRISIS, STALEMATE, "Russia's veto of the Panel of Experts renewal, 2024-03-28"),
+    "2024-03": (CRISIS, CRISIS, "breakdowns 2024-01-15 (ROK named principal enemy) and "
+                "2024-03-26 (DPRK rejects contact with Japan); the 2024-03-28 veto as well"),
     "2008-12": (CRISIS, CRISIS, "last Six-Party meeting breaks down 2008-12-08"),
     "2012-04": (CRISIS, CRISIS, "Leap Day agreement collapses 2012-04-13"),
     "2020-01": (CRISIS, CRISIS, "DPRK declares the moratorium over, Jan 2020 (a breakdown)"),
@@ -59,10 +60,11 @@ def test_hand_checked_months_under_both_rules(month: str, panels) -> None:
 
 def test_default_rule_is_the_written_rule(panels) -> None:
     """Omitting ``crisis_rule`` gives the same frame as naming the default; the counts are those
-    published in docs/evidence.md before the option existed (162 / 290 / 52)."""
+    published in docs/evidence.md (162 / 280 / 62 since the 2023–25 inter-Korean breakdowns were
+    added; 162 / 290 / 52 before)."""
     pd.testing.assert_frame_equal(evidence.monthly_panel(), panels[BREAKDOWN_OR_SANCTIONS])
     counts = evidence.monthly_panel()["regime"].value_counts().to_dict()
-    assert counts == {DIALOGUE: 162, STALEMATE: 290, CRISIS: 52}
+    assert counts == {DIALOGUE: 162, STALEMATE: 280, CRISIS: 62}
 
 
 def test_only_crisis_months_near_a_sanctions_action_change(panels) -> None:

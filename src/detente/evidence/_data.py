@@ -211,7 +211,7 @@ def nuclear_tests(user_layer: bool = True) -> pd.DataFrame:
 
 
 def diplomacy_events(user_layer: bool = True) -> pd.DataFrame:
-    """Diplomacy events 1985–2024 (and those added in the user layer unless
+    """Diplomacy events 1985–2025 (and those added in the user layer unless
     ``user_layer=False``): ``date_start``/``date_end`` (str, day/month/year precision),
     ``date_precision``, ``type`` (summit/talks/agreement/breakdown/channel), ``parties``
     (``;``-separated), ``label`` (short label written for détente), ``signed_document`` (0/1),

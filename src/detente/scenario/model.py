@@ -62,6 +62,9 @@ MIRROR_DOMAINS: tuple[str, ...] = (
     "indexmundi.com", "statista.com", "wikiwand.com", "everybodywiki.com", "dbpedia.org",
     "encyclopedia.pub", "infogalactic.com", "alchetron.com", "studylib.net", "scribd.com",
     "yumpu.com", "coursehero.com", "peoplepill.com", "famousfix.com",
+    # found in the evidence's source-quality pass (issue 12, item 7)
+    "wikimili.com", "owiki.org", "howlingpixel.com", "liquisearch.com", "sagapedia.com",
+    "a2zcore.com", "doczz.net", "menafn.com", "news-pravda.com",
 )
 
 
