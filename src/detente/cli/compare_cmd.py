@@ -13,7 +13,7 @@ from rich.text import Text
 
 from detente.cli._app import NoStoreOpt, Progress, StoreOpt, app, console, fail, safe
 from detente.errors import DetenteError, OptionsError, Problem
-from detente.policy.compare import DEFAULT_DRAWS
+from detente.policy.defaults import DEFAULT_DRAWS
 
 # fmt: off
 ScenarioArg = Annotated[str, typer.Argument(help="An embedded scenario id (see `detente scenarios`) or a .yaml / .csv file.")]
@@ -55,7 +55,7 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
         with Progress("detente compare", "comparing policies…") as status:
             result = evaluate(scenario, policies, horizon_months=12 * years, draws=draws,
                               seed=seed, bridge=settings, backtest=not no_backtest,
-                              backcast=not no_backcast,
+                              backcast=not no_backcast, store=store,
                               sensitivity=sensitivity, progress=status.stage)
             status.stage("writing the report")
             content = report.context(result)

@@ -45,25 +45,11 @@ from detente.policy.bridge import (
     talks_log_odds_shift,
     unsc_rate_under_policy,
 )
+from detente.policy.defaults import DEFAULT_DRAWS, DEFAULT_PATHS_PER_DRAW
 from detente.policy.levers import PolicyChange, policy_changes, resolve_policies
 
 #: Seed-sequence child index of each stage (a fixed key: adding a policy never shifts a stream).
 STAGES: dict[str, int] = {"bargaining": 0, "cross_check": 1, "posterior_pick": 2, "dynamics": 3}
-
-#: Default Monte Carlo draws (chosen so the default run meets the speed targets of
-#: ``benchmarks/bench_compare.py``; see ``benchmarks/results/compare.md``).
-DEFAULT_DRAWS = 40
-
-#: Default simulated paths per bargaining draw, set by the Monte Carlo error target
-#: (:data:`detente.policy.sensitivity.MC_TARGET`: SE of P(better) ≤ 0.02, SE of the median
-#: paired launch difference ≤ 0.5 events), not by speed. The pilot, korea-2023 at seed 2023
-#: with the former 40 draws × 16 paths = 640 pairs, had a worst median SE of 1.05 events, so
-#: the target needs ~640 × (1.05 / 0.5)² ≈ 2,800 pairs; pairs sharing a bargaining draw showed
-#: a design effect of up to ~1.4 there, hence 40 × 96 = 3,840 pairs (at seeds 1–6 and 2023 the
-#: worst median SE was then 0.50, the worst SE of P(better) 0.008). Simulated paths are cheap
-#: and bargaining draws are not, so the pairs come from paths (docs/report.md, "Sensitivity of
-#: the policy channel").
-DEFAULT_PATHS_PER_DRAW = 96
 
 #: The quantiles every summary reports: 80 % and 50 % central intervals and the median.
 QUANTILES: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75, 0.9)
