@@ -12,8 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from detente.cli._app import NoStoreOpt, Progress, StoreOpt, app, console, fail, safe
+from detente.defaults import DEFAULT_DRAWS
 from detente.errors import DetenteError, OptionsError, Problem
-from detente.policy.defaults import DEFAULT_DRAWS
 
 # fmt: off
 ScenarioArg = Annotated[str, typer.Argument(help="An embedded scenario id (see `detente scenarios`) or a .yaml / .csv file.")]

@@ -10,32 +10,36 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from detente.policy.bridge import INDEX_LABEL, BridgeSettings, rules_text
+from detente.policy.claims import Claim, claims_table
+from detente.policy.compare import (
+    DEFAULT_DRAWS,
+    DEFAULT_PATHS_PER_DRAW,
+    STATUS_QUO_ID,
+    Comparison,
+    PolicyOutcome,
+    compare,
+)
+from detente.policy.levers import PolicyChange, policy_changes, resolve_policies
+from detente.policy.sensitivity import MC_TARGET, BridgeGrid, bridge_grid, monte_carlo_check
 
-# public name -> module that defines it; imported on first use (``detente.policy.DEFAULT_DRAWS``
-# must not cost the comparison's imports)
-_NAMES = {
-    "INDEX_LABEL": "bridge", "BridgeSettings": "bridge", "rules_text": "bridge",
-    "Claim": "claims", "claims_table": "claims",
-    "DEFAULT_DRAWS": "defaults", "DEFAULT_PATHS_PER_DRAW": "defaults",
-    "STATUS_QUO_ID": "compare", "Comparison": "compare", "PolicyOutcome": "compare",
-    "compare": "compare",
-    "PolicyChange": "levers", "policy_changes": "levers", "resolve_policies": "levers",
-    "MC_TARGET": "sensitivity", "BridgeGrid": "sensitivity", "bridge_grid": "sensitivity",
-    "monte_carlo_check": "sensitivity",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _NAMES.get(name)
-    if module is None:
-        raise AttributeError(f"module 'detente.policy' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"detente.policy.{module}"), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(_NAMES)
-
-
-__all__ = sorted(_NAMES)
+__all__ = [
+    "DEFAULT_DRAWS",
+    "DEFAULT_PATHS_PER_DRAW",
+    "INDEX_LABEL",
+    "MC_TARGET",
+    "STATUS_QUO_ID",
+    "BridgeGrid",
+    "BridgeSettings",
+    "Claim",
+    "Comparison",
+    "PolicyChange",
+    "PolicyOutcome",
+    "bridge_grid",
+    "claims_table",
+    "compare",
+    "monte_carlo_check",
+    "policy_changes",
+    "resolve_policies",
+    "rules_text",
+]

@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from detente.defaults import DEFAULT_DRAWS, DEFAULT_PATHS_PER_DRAW
 from detente.errors import OptionsError
 from detente.limits import draw_problem
 from detente.options import check_arguments, constraint
@@ -45,7 +46,6 @@ from detente.policy.bridge import (
     talks_log_odds_shift,
     unsc_rate_under_policy,
 )
-from detente.policy.defaults import DEFAULT_DRAWS, DEFAULT_PATHS_PER_DRAW
 from detente.policy.levers import PolicyChange, policy_changes, resolve_policies
 
 #: Seed-sequence child index of each stage (a fixed key: adding a policy never shifts a stream).

@@ -1,5 +1,6 @@
-"""The comparison's default Monte Carlo sizes, in a module light enough for the CLI to read
-when it declares its options (importing :mod:`detente.policy.compare` costs about 0.2 s)."""
+"""Default sizes of the main job, in a module light enough for the CLI to read when it declares
+its options: importing :mod:`detente.policy` (numpy, pandas, the engines) costs about 0.2 s,
+which ``detente --help`` must not pay. :mod:`detente.policy.compare` uses these values."""
 
 from __future__ import annotations
 
