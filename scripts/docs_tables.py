@@ -1,14 +1,18 @@
-"""Regenerate the back-test tables of docs/model.md from `detente backtest --json`.
+"""Regenerate the docs' tables from the `--json` output of the current code.
 
-Runs ``detente backtest --json`` (seed 0, the defaults) and writes the block between
-``<!-- tables:backtest -->`` and ``<!-- /tables:backtest -->`` in docs/model.md: the model
-against every baseline, per horizon band and per held-out episode, each score's difference
-with its Diebold–Mariano p-value and the verdict the code gave (``beats``, ``beaten`` or
-``tie``), then interval coverage. Nothing in that block is typed by hand.
+- docs/model.md, between ``<!-- tables:backtest -->`` and ``<!-- /tables:backtest -->``: from
+  ``detente backtest --json`` (seed 0, the defaults), the model against every baseline, per
+  horizon band and per held-out episode, each score's difference with its Diebold–Mariano
+  p-value and the verdict the code gave (``beats``, ``beaten`` or ``tie``), then coverage.
+- docs/report.md, between ``<!-- tables:bridge -->`` and ``<!-- /tables:bridge -->``: from
+  ``detente compare korea-2023 --seed 2023 --json``, the β_T × β_D sensitivity grid of the
+  paired launch difference, the verdict per policy and the Monte Carlo check.
+
+Nothing in those blocks is typed by hand.
 
 Usage::
 
-    .venv/bin/python scripts/docs_tables.py [--docs docs/model.md]
+    .venv/bin/python scripts/docs_tables.py
 """
 
 from __future__ import annotations
@@ -25,11 +29,46 @@ SCORES = (("crps", "CRPS"), ("log_score", "log score"), ("brier", "Brier (≥ 1 
 MARK = {"beats": "beats", "beaten": "**beaten**", "tie": "tie"}
 
 
-def backtest_json() -> dict:
+def _detente_json(*args: str) -> dict:
     detente = Path(sys.executable).with_name("detente")
-    done = subprocess.run([str(detente), "backtest", "--json", "--no-store"],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run([str(detente), *args, "--json", "--no-store"], capture_output=True,
+                          text=True, check=True)
     return json.loads(done.stdout)
+
+
+def backtest_json() -> dict:
+    return _detente_json("backtest")
+
+
+def compare_json(out: Path) -> dict:
+    return _detente_json("compare", "korea-2023", "--seed", "2023", "--out", str(out))
+
+
+def bridge_block(doc: dict) -> str:
+    """The sensitivity grid of ``detente compare --json`` as a table, verdicts and MC line."""
+    sens, mc = doc["bridge_sensitivity"], doc["monte_carlo"]
+    betas = sens["beta_talks"]
+    levels = sens["beta_dialogue"]
+    cells = {(c["policy"], c["beta_dialogue"], c["beta_talks"]): c for c in sens["cells"]}
+    head = ["policy", "β_D", *(f"β_T = {b:g}" + (" (shipped)" if b == sens["shipped_beta_talks"]
+                                                  else "") for b in betas)]
+    lines = [f"`detente compare korea-2023 --seed 2023 --json`: {doc['draws']} draws × "
+             f"{doc['paths_per_draw']} paths, {doc['horizon_months']} months from "
+             f"{doc['start_month']}. {sens['basis']}", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for policy, verdict in sens["verdicts"].items():
+        if verdict.startswith("identical"):
+            continue
+        for k, level in enumerate(levels):
+            row = [policy if k == 0 else "", level["label"]]
+            for b in betas:
+                c = cells[(policy, level["level"], b)]
+                row.append(f"{c['median']:+.0f} ({c['q10']:+.0f} to {c['q90']:+.0f}), "
+                           f"mean {c['mean']:+.2f}, {100 * c['p_fewer']:.1f}%")
+            lines.append("| " + " | ".join(row) + " |")
+    lines += ["", *(f"- `{policy}`: {verdict}." for policy, verdict in sens["verdicts"].items()),
+              "", f"Monte Carlo check of this run: {mc['label']}"]
+    return "\n".join(lines)
 
 
 def _cell(row: dict | None) -> str:
@@ -86,17 +125,25 @@ def block(doc: dict) -> str:
     return "\n".join(out)
 
 
+def _fill(path: Path, start: str, end: str, body: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    if start not in text or end not in text:
+        raise SystemExit(f"{path}: markers {start} … {end} not found")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{start}\n{body}\n{end}{tail}", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
+    import tempfile
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=Path, default=REPO / "docs" / "model.md")
+    parser.add_argument("--docs", type=Path, default=REPO / "docs")
     args = parser.parse_args(argv)
-    text = args.docs.read_text(encoding="utf-8")
-    if START not in text or END not in text:
-        raise SystemExit(f"{args.docs}: markers {START} … {END} not found")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    args.docs.write_text(f"{head}{START}\n{block(backtest_json())}\n{END}{tail}",
-                         encoding="utf-8")
+    _fill(args.docs / "model.md", START, END, block(backtest_json()))
+    with tempfile.TemporaryDirectory() as out:
+        _fill(args.docs / "report.md", "<!-- tables:bridge -->", "<!-- /tables:bridge -->",
+              bridge_block(compare_json(Path(out))))
     return 0
 
 
