@@ -39,8 +39,14 @@ RunArg = Annotated[str, typer.Argument(help="A run id (or a unique prefix of one
 
 
 def _missing(value: object) -> bool:
-    """None or NaN (a stored run without a seed or a wall time); pandas stays unimported."""
-    return value is None or value != value
+    """None, NaN or pandas' NA (a stored run without a seed or a wall time), without
+    importing pandas to print help."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)  # NaN is the one float unequal to itself
+    except TypeError:  # pandas.NA: its comparisons are NA, whose truth is undefined
+        return True
 
 
 def _store(path: Path | None, read_only: bool = False) -> Any:
