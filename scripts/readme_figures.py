@@ -35,7 +35,8 @@ def block(doc: dict) -> str:
     lines = [f"`detente compare korea-2023 --seed 2023 --json` ({doc['draws']} draws, "
              f"{doc['horizon_months']} months from {doc['start_month']}):", "",
              "| policy | launch events, 3 years (80 %) | P(nuclear test) | P(dialogue ≤ 12 m) "
-             "| talks position (80 %) | Δ launches vs status quo, paired (80 %) |",
+             "| talks position (80 %) | Δ launches vs status quo, paired: median (80 %), "
+             "P(fewer) |",
              "|---|---|---|---|---|---|"]
     paired = {r["policy"]: r for r in doc["paired"] if r["quantity"] == "launch_events"}
     for r in doc["summary"]:
@@ -44,10 +45,20 @@ def block(doc: dict) -> str:
                      f"({r['launch_events_q10']:.0f}–{r['launch_events_q90']:.0f}) | "
                      f"{r['p_nuclear_test']:.0%} | {r['p_dialogue_12m']:.0%} | "
                      f"{r['talks_median']:.0f} ({r['talks_q10']:.0f}–{r['talks_q90']:.0f}) | "
-                     f"{d['median']:+.0f} ({d['q10']:+.0f} to {d['q90']:+.0f}) |")
+                     f"{d['median']:+.0f} ({d['q10']:+.0f} to {d['q90']:+.0f}), "
+                     f"{d['p_better']:.1%} ± {d['p_better_se']:.1%} |")
     lines.append("")
-    lines.append(f"What stands behind Δ launches: {doc['paired'][0]['basis']}.")
+    lines.append(f"What stands behind Δ launches: {doc['paired'][0]['basis']}. Paths are "
+                 "paired by common random numbers, so most pairs are equal and P(fewer) "
+                 "carries the effect.")
     lines.append("")
+    sens = doc.get("bridge_sensitivity")
+    if sens:
+        lines.append("Does the sign hang on the assumptions? The β_T × β_D grid "
+                     "(docs/report.md, \"Sensitivity of the policy channel\"):")
+        lines.append("")
+        lines += [f"- {policy}: {verdict}" for policy, verdict in sens["verdicts"].items()]
+        lines.append("")
     if doc.get("claims"):
         lines.append("Claims of the September 2023 column, verdicts by rule (`detente.verdicts`):")
         lines.append("")
