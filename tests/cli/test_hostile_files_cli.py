@@ -63,7 +63,9 @@ def test_hostile_file_exits_2_with_one_short_located_line(tmp_path, case):
     name, content, line = CASES[case]
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
-    _check(_validate(str(path)), str(path), line)
+    result = _validate(str(path))
+    assert result.exit_code == 2, result.output
+    _check(result, str(path), line)
 
 
 def test_a_file_over_the_size_bound_is_refused_by_name(tmp_path, monkeypatch):
@@ -79,7 +81,9 @@ def test_a_file_over_the_size_bound_is_refused_by_name(tmp_path, monkeypatch):
 def test_a_fifo_is_refused_without_blocking(tmp_path):
     fifo = tmp_path / "pipe.yaml"
     os.mkfifo(fifo)
-    _check(_validate(str(fifo)), str(fifo), None)
+    result = _validate(str(fifo))
+    assert result.exit_code == 2 and str(fifo) in result.output, result.output
+    _check(result, str(fifo), None)
 
 
 def test_a_path_longer_than_the_os_allows_is_refused():
