@@ -36,7 +36,7 @@ def block(doc: dict) -> str:
              f"{doc['horizon_months']} months from {doc['start_month']}):", "",
              "| policy | launch events, 3 years (80 %) | P(nuclear test) | P(dialogue ≤ 12 m) "
              "| talks position (80 %) | Δ launches vs status quo, paired: median (80 %), "
-             "P(fewer) |",
+             "P(fewer) / P(more) |",
              "|---|---|---|---|---|---|"]
     paired = {r["policy"]: r for r in doc["paired"] if r["quantity"] == "launch_events"}
     for r in doc["summary"]:
@@ -46,11 +46,11 @@ def block(doc: dict) -> str:
                      f"{r['p_nuclear_test']:.0%} | {r['p_dialogue_12m']:.0%} | "
                      f"{r['talks_median']:.0f} ({r['talks_q10']:.0f}–{r['talks_q90']:.0f}) | "
                      f"{d['median']:+.0f} ({d['q10']:+.0f} to {d['q90']:+.0f}), "
-                     f"{d['p_better']:.1%} ± {d['p_better_se']:.1%} |")
+                     f"{d['p_better']:.1%} ± {d['p_better_se']:.1%} / {d['p_worse']:.1%} |")
     lines.append("")
     lines.append(f"What stands behind Δ launches: {doc['paired'][0]['basis']}. Paths are "
-                 "paired by common random numbers, so most pairs are equal and P(fewer) "
-                 "carries the effect.")
+                 "paired by common random numbers, so most pairs are equal and P(fewer) and "
+                 "P(more) carry the effect.")
     lines.append("")
     sens = doc.get("bridge_sensitivity")
     if sens:

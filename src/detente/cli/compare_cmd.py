@@ -193,13 +193,15 @@ def _render(comp, claims) -> None:
                   f"{r.launch_events_q90:.0f})",
                   f"{r.p_nuclear_test:.0%}", f"{r.p_dialogue_12m:.0%}",
                   f"{r.talks_median:.0f} ({r.talks_q10:.0f}–{r.talks_q90:.0f})",
-                  f"{d['median']:+.0f} ({d['q10']:+.0f} to {d['q90']:+.0f})")
+                  f"{d['median']:+.0f} ({d['q10']:+.0f} to {d['q90']:+.0f}); fewer "
+                  f"{d['p_better']:.0%} / more {d['p_worse']:.0%}")
     console.print(t)
     console.print(f"launches {comp.horizon_years}y: launch events over {comp.horizon_years} "
                   "years, median (80 % interval). P(nuc): a nuclear test within "
                   f"{comp.horizon_years} years. P(talks): dialogue starts within 12 months. "
                   "talks pos.: forecast position on the talks issue (0–100). Δ launches: the "
-                  "policy minus the status quo, paired path by path (median, 80 % interval) — "
+                  "policy minus the status quo, paired path by path (median, 80 % interval; the "
+                  "shares of pairs with fewer / more launches, most pairs being equal) — "
                   "assumption-driven: it passes through the bridge rules' assumed coefficients. "
                   "The conflict-risk index is in the report's own section (a scenario index, "
                   "not a probability).", style="dim")

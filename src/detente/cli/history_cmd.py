@@ -21,7 +21,8 @@ def history(
     events: Annotated[bool, typer.Option("--events", help="List the dated events instead.")] = False,
     outcome: Annotated[str | None, typer.Option(
         "--outcome", help="List the records of one outcome, each with its source: launch-days, "
-        "missiles, new-system-debuts, strategic-tests, nuclear-tests, warhead-estimates.")] = None,
+        "missiles, new-system-debuts, strategic-tests, nuclear-tests, warhead-estimates, "
+        "alignment-events, crisis-events.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """The cited record of DPRK launches, tests, diplomacy and sanctions, by year or by event."""

@@ -8,6 +8,7 @@ event (or estimate), each with its ``source``. ``detente history --outcome NAME`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -63,6 +64,47 @@ def _warheads() -> pd.DataFrame:
                                       "fissile_equiv_warheads_high", "source"]]
 
 
+#: The states whose alignment with the DPRK claim C5 ("grows closer to US adversaries") reads.
+ALIGNMENT_PARTNERS = ("Russia", "China")
+
+
+def alignment_events() -> pd.DataFrame:
+    """The DPRK's dated steps towards Russia and China (claim C5): summits, agreements and
+    channels with either in the diplomacy record, and their UNSC vetoes of sanctions on the
+    DPRK. Columns ``date, month, kind, partner, what, source``; one row per event."""
+    from detente.evidence.regime import parties_of
+
+    rows = []
+    for d in _data.diplomacy_events().itertuples(index=False):
+        partners = sorted(parties_of(d.parties) & set(ALIGNMENT_PARTNERS))
+        named = parties_of(d.parties)
+        # bilateral or trilateral steps only: six-party talks with the US are not alignment
+        if partners and d.type in ("summit", "agreement", "channel") and "US" not in named \
+                and "ROK" not in named and "Japan" not in named:
+            rows.append((d.date_start, d.type, "; ".join(partners), d.label, d.source))
+    for v in _data.sanctions().itertuples(index=False):
+        if v.kind == "veto":
+            # "vetoed (China, Russia)"; "vetoed (Russia); China abstained": only the brackets
+            cast = re.search(r"vetoed \(([^)]*)\)", str(v.status))
+            vetoers = [p for p in ALIGNMENT_PARTNERS if cast and p in cast.group(1)]
+            rows.append((v.date.strftime("%Y-%m-%d"), "UNSC veto", "; ".join(vetoers) or "–",
+                         v.resolution, v.source))
+    frame = pd.DataFrame(rows, columns=["date", "kind", "partner", "what", "source"])
+    frame.insert(1, "month", frame["date"].str[:7])
+    return frame.sort_values("date", kind="stable").reset_index(drop=True)
+
+
+def crisis_events() -> pd.DataFrame:
+    """Breakdowns of diplomacy with the DPRK (claim C6, "the risk of conflict rises"): the
+    record's ``breakdown`` events, with their parties. Military incidents (shelling, border
+    clashes) are not in the record yet, so this is a partial measure of crisis."""
+    d = _data.diplomacy_events()
+    keep = d[d["type"] == "breakdown"]
+    return pd.DataFrame({"date": keep["date_start"], "month": keep["date_start"].str[:7],
+                         "parties": keep["parties"], "what": keep["label"],
+                         "source": keep["source"]}).reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class Outcome:
     """One outcome: its unit in words, what it measures, and its dated records."""
@@ -87,6 +129,12 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
     Outcome("warhead-estimates", "estimated warheads (SIPRI, FAS), with their ranges and "
             "counting basis (a methodology break in 2022)", "the size of the arsenal",
             _warheads),
+    Outcome("alignment-events", "summits, agreements and channels with Russia or China "
+            "(without the US, ROK or Japan), and their UNSC vetoes on the DPRK",
+            "claim C5: the DPRK growing closer to US adversaries", alignment_events),
+    Outcome("crisis-events", "breakdowns of diplomacy with the DPRK (the record has no "
+            "military incidents yet)", "claim C6: rising risk of conflict (a partial measure)",
+            crisis_events),
 )}
 
 
@@ -104,4 +152,5 @@ def outcome_frame(name: str) -> pd.DataFrame:
     return OUTCOMES[name].records()
 
 
-__all__ = ["OUTCOMES", "Outcome", "new_system_debuts", "outcome_frame", "strategic_tests"]
+__all__ = ["ALIGNMENT_PARTNERS", "OUTCOMES", "Outcome", "alignment_events", "crisis_events",
+           "new_system_debuts", "outcome_frame", "strategic_tests"]

@@ -308,11 +308,13 @@ class Comparison:
         difference and ± two Monte Carlo standard errors), ``p_better`` (share of pairs where the
         policy does better: fewer launches, a lower nuclear probability, dialogue where the
         status quo has none, minus the reverse for dialogue), its Monte Carlo standard error
-        ``p_better_se`` (binomial), ``median_se`` (bootstrap over pairs), and ``basis``.
+        ``p_better_se`` (binomial), ``p_worse`` (the share where the policy does worse: under
+        common random numbers most pairs are equal, so P(better) and P(worse) together carry
+        the effect), ``median_se`` (bootstrap over pairs), and ``basis``.
         Empty without a dynamics binding.
         """
         cols = ["policy", "quantity", "median", "q10", "q90", "p_better", "p_better_se",
-                "median_se", "n_pairs", "basis"]
+                "p_worse", "median_se", "n_pairs", "basis"]
         if not self.bound:
             return pd.DataFrame(columns=cols)
         from detente.dynamics.priors import DIALOGUE
@@ -334,6 +336,7 @@ class Comparison:
             }
             for name, d in diffs.items():
                 better = d > 0 if name == "dialogue_12m" else d < 0
+                worse = d < 0 if name == "dialogue_12m" else d > 0
                 p = float(np.mean(better))
                 if name == "launch_events":
                     mid, lo, hi = np.median(d), np.quantile(d, 0.1), np.quantile(d, 0.9)
@@ -345,7 +348,8 @@ class Comparison:
                     lo, hi = mid - 2 * se, mid + 2 * se
                 rows.append({"policy": o.policy_id, "quantity": name, "median": float(mid),
                              "q10": float(lo), "q90": float(hi), "p_better": p,
-                             "p_better_se": share_se(p, n), "median_se": se,
+                             "p_better_se": share_se(p, n),
+                             "p_worse": float(np.mean(worse)), "median_se": se,
                              "n_pairs": int(n), "basis": self.PAIRED_BASIS})
         return pd.DataFrame(rows, columns=cols)
 

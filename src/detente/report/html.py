@@ -537,7 +537,8 @@ def report_context(comp: Any, claims: list[Any] | None = None,
                "difference": (f"{r['median']:+.0f} ({r['q10']:+.0f} to {r['q90']:+.0f})"
                               if r["quantity"] == "launch_events" else
                               f"{r['median']:+.1%} (±{(r['q90'] - r['median']):.1%})"),
-               "p_better": f"{r['p_better']:.0%} ± {2 * r['p_better_se']:.0%}"}
+               "p_better": (f"{r['p_better']:.1%} ± {2 * r['p_better_se']:.1%} "
+                            f"(worse: {r['p_worse']:.1%})")}
               for r in comp.paired_frame().to_dict(orient="records")]
 
     table = comp.posterior.table()
