@@ -25,7 +25,8 @@ def test_a_forecast_with_draws_prints_counted_lines_and_keeps_stdout_json():
     json.loads(done.stdout)  # stdout is pure JSON: progress goes to stderr only
     lines = done.stderr.splitlines()
     assert lines[0].startswith("detente forecast: bdm: 3,000 draws")
-    assert lines[-1].startswith("detente forecast: draws 3,000/3,000")
+    # the final count is printed (a "still" heartbeat may follow while the summary is built)
+    assert any(line.startswith("detente forecast: draws 3,000/3,000") for line in lines)
     assert all(line.startswith("detente forecast: ") for line in lines)
 
 
