@@ -229,34 +229,16 @@ def load_questions(path: str | os.PathLike[str] | None = None) -> QuestionSet:
 
 def parse_questions(text: str, display: str = "<questions>") -> QuestionSet:
     """Validate the text of a questions file; see :func:`load_questions`."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.comments import CommentedMap
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from detente.scenario.load import read_yaml_document
 
-    from detente.scenario.load import Origin, _Plainer, _Refused
-
-    try:
-        tree = YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise ScenarioError(f"questions file {display} is not valid YAML", [Problem(
-            f"YAML syntax error: {what}", file=display,
-            line=mark.line + 1 if mark else None, column=mark.column + 1 if mark else None,
-            allowed="spaces for indentation, 'key: value' pairs, matching quotes")]) from None
-    except (YAMLError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        raise ScenarioError(f"questions file {display} cannot be read", [Problem(
-            f"YAML value cannot be read: {type(exc).__name__}", file=display,
-            allowed="plain YAML values")]) from None
-    if not isinstance(tree, CommentedMap):
+    doc = read_yaml_document(text, display)
+    if doc.problem is not None:
+        raise ScenarioError(f"questions file {display} cannot be read", [doc.problem])
+    if not isinstance(doc.data, dict):
         raise ScenarioError(f"questions file {display} is not a mapping", [Problem(
-            "the document is not a mapping", file=display, line=1, column=1,
+            "the document is not a mapping", file=display, line=doc.line, column=1,
             allowed="a mapping with id, title, questions")])
-    origin = Origin(file=display, tree=tree)
-    try:
-        data = _Plainer(display).convert(tree, (1, None))
-    except _Refused as refused:
-        raise ScenarioError(f"questions file {display} is invalid", [refused.problem]) from None
+    data, origin = doc.data, doc.origin
     try:
         return QuestionSet.model_validate(data)
     except ValidationError as exc:

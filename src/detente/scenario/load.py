@@ -468,10 +468,28 @@ def _prescan(text: str, display: str) -> Problem | None:
     return None
 
 
-def _read_yaml_text(text: str, display: str) -> Loaded:
+class YamlDocument(typing.NamedTuple):
+    """A YAML file read as plain data (:func:`read_yaml_document`): ``data`` (None when
+    ``problem`` says why it could not be read), the :class:`Origin` that locates field paths,
+    and the document's first line."""
+
+    data: Any
+    origin: Origin | None
+    line: int
+    problem: Problem | None
+
+
+def read_yaml_document(text: str, display: str) -> YamlDocument:
+    """Read YAML text as plain data, refusing with one located problem what :mod:`detente`
+    never reads: syntax errors, more values or deeper nesting than :mod:`detente.limits`
+    allows, tags, complex keys, values ruamel cannot build. Shared by scenario and question
+    files, so both get the same bounds and messages."""
+    def refused(problem: Problem) -> YamlDocument:
+        return YamlDocument(None, None, 1, problem)
+
     counted = _prescan(text, display)
     if counted is not None:
-        return Loaded(None, [counted])
+        return refused(counted)
     yaml = YAML(typ="rt")
     try:
         tree = yaml.load(text)
@@ -489,27 +507,34 @@ def _read_yaml_text(text: str, display: str) -> Loaded:
         if isinstance(exc, ConstructorError):  # well-formed, but a (tagged) value cannot be built
             kind = "value cannot be built"
             hint = "plain values: text, numbers, dates, lists and mappings (no tags)"
-        return Loaded(None, [Problem(f"YAML {kind}: {what}", file=display, line=line,
-                                     column=column, allowed=hint)])
+        return refused(Problem(f"YAML {kind}: {what}", file=display, line=line,
+                               column=column, allowed=hint))
     except RecursionError:
-        return Loaded(None, [Problem(f"nesting deeper than {limits.MAX_YAML_DEPTH} levels",
-                                     file=display,
-                                     allowed="the scenario structure of docs/scenario-format.md")])
+        return refused(Problem(f"nesting deeper than {limits.MAX_YAML_DEPTH} levels",
+                               file=display,
+                               allowed="the scenario structure of docs/scenario-format.md"))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         # ruamel builds values while composing and raises these without a mark: an impossible
         # date (2023-13-45), an int over CPython's digit limit, a tag it cannot build
         # (``!!bool maybe``)
-        return Loaded(None, [_unconstructible(text, display, exc)])
+        return refused(_unconstructible(text, display, exc))
     except YAMLError as exc:  # pragma: no cover - unmarked ruamel errors are rare
-        return Loaded(None, [Problem(f"YAML error: {exc}", file=display)])
+        return refused(Problem(f"YAML error: {exc}", file=display))
     origin = Origin(file=display, tree=tree if isinstance(tree, CommentedMap) else None)
     lc = getattr(tree, "lc", None)
     doc_line = lc.line + 1 if lc is not None and lc.line is not None else 1
     try:
         data = _Plainer(display).convert(tree, (doc_line, None))
-    except _Refused as refused:
-        return Loaded(None, [refused.problem])
-    return _build(data, origin, doc_line)
+    except _Refused as stop:
+        return refused(stop.problem)
+    return YamlDocument(data, origin, doc_line, None)
+
+
+def _read_yaml_text(text: str, display: str) -> Loaded:
+    doc = read_yaml_document(text, display)
+    if doc.problem is not None:
+        return Loaded(None, [doc.problem])
+    return _build(doc.data, doc.origin, doc.line)
 
 
 # --------------------------------------------------------------------------------------------
