@@ -23,6 +23,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+# the main job's --json, run the one way the README's figures are (scripts/readme_figures.py)
+from readme_figures import compare_json
+
 REPO = Path(__file__).resolve().parents[1]
 START, END = "<!-- tables:backtest -->", "<!-- /tables:backtest -->"
 SCORES = (("crps", "CRPS"), ("log_score", "log score"), ("brier", "Brier (≥ 1 launch)"))
@@ -38,10 +41,6 @@ def _detente_json(*args: str) -> dict:
 
 def backtest_json() -> dict:
     return _detente_json("backtest")
-
-
-def compare_json(out: Path) -> dict:
-    return _detente_json("compare", "korea-2023", "--seed", "2023", "--out", str(out))
 
 
 def bridge_block(doc: dict) -> str:

@@ -46,12 +46,7 @@ import numpy as np
 import pandas as pd
 
 from detente.policy.bridge import talks_log_odds_shift
-
-
-def _share_se(p: float, n: int) -> float:
-    from detente.policy.compare import share_se  # compare imports this module's names lazily
-
-    return share_se(p, n)
+from detente.policy.compare import share_se
 
 #: The β_T values of the grid (B1 ``beta_talks``: off, half, shipped, twice the shipped value).
 BETA_TALKS_GRID: tuple[float, ...] = (0.0, 0.75, 1.5, 3.0)
@@ -191,7 +186,7 @@ def _diff_row(tr: Any, sq: Any, start_regime: int) -> dict[str, Any]:
     return {"median": float(np.median(d)), "q10": float(np.quantile(d, 0.1)),
             "q90": float(np.quantile(d, 0.9)), "mean": float(np.mean(d)),
             "mean_se": float(np.std(d) / np.sqrt(n)), "p_fewer": p,
-            "p_fewer_se": _share_se(p, n), "p_more": float(np.mean(d > 0)),
+            "p_fewer_se": share_se(p, n), "p_more": float(np.mean(d > 0)),
             "dialogue_12m_diff": float(np.mean(dia)),
             "dialogue_onsets_diff": float(np.mean(onsets(tr.regime) - onsets(sq.regime))),
             "n_pairs": int(n)}
