@@ -73,7 +73,7 @@ def bridge_block(doc: dict) -> str:
 def _cell(row: dict | None) -> str:
     if row is None:
         return "–"
-    return f"{row['difference']:+.3f} (p {row['p_value']:.2f}) {MARK[row['verdict']]}"
+    return f"{row['difference']:+.3f} (p {row['p_value_mc']:.2f}) {MARK[row['verdict']]}"
 
 
 def comparison_table(doc: dict, kind: str, group: str) -> list[str]:
@@ -106,8 +106,9 @@ def block(doc: dict) -> str:
            f"{s['method']} fits, {len(s['origins'])} rolling origins every {s['step']} months "
            f"from {s['origins'][0]} to {s['origins'][-1]}, horizon {s['horizon']} months, "
            f"crisis rule {s['crisis_rule']}). Each cell: the model's score minus the "
-           "baseline's (negative = the model is better), the Diebold–Mariano p-value, and the "
-           "verdict (`beats` / `beaten` only at p < 0.05, else `tie`).", ""]
+           "baseline's (negative = the model is better), the Diebold–Mariano p-value with the "
+           "Monte Carlo error in its variance (`p_value_mc`), and the verdict (`beats` / "
+           "`beaten` only at that p < 0.05, else `tie`).", ""]
     for group in ("1-12", "13-36"):
         out += [f"**Rolling origins, months {group} ahead**", "",
                 *comparison_table(doc, "rolling", group), ""]

@@ -74,16 +74,21 @@ def causal_verdict(effect_draws: np.ndarray | None, claimed_sign: int,
         How the sentence names the effect.
     """
     tests = []
+    # the p-value the back-test's verdict used: with the Monte Carlo error when it was measured
+    p_used = None if comparison is None else comparison.get("p_value_mc", comparison["p_value"])
     if comparison is not None:
         tests.append({"kind": "out-of-sample",
                       "test": "out of sample: model vs the same model without the term, "
-                              "rolling origins, log score 1–12 months (Diebold–Mariano)",
+                              "rolling origins, log score 1–12 months (Diebold–Mariano, "
+                              "Monte Carlo error in the variance)",
                       "difference": comparison["difference"],
-                      "p_value": comparison["p_value"], "result": comparison["verdict"]})
+                      "p_value": comparison["p_value"], "mc_se": comparison.get("mc_se"),
+                      "p_value_mc": comparison.get("p_value_mc"),
+                      "result": comparison["verdict"]})
         if comparison["verdict"] == "beats":
             return Verdict("supported-out-of-sample", "data tested out of sample",
                            f"With {effect_name}, the model beats the same model without it on "
-                           f"rolling origins (p = {comparison['p_value']:.3f}).", tests)
+                           f"rolling origins (p = {p_used:.3f}).", tests)
     p_sign = None
     if effect_draws is not None and len(effect_draws):
         p_sign = float(np.mean(np.sign(np.asarray(effect_draws)) == claimed_sign))
@@ -92,7 +97,7 @@ def causal_verdict(effect_draws: np.ndarray | None, claimed_sign: int,
                       "probability": p_sign})
     oos = ("" if comparison is None else
            f" Out of sample the model with it {'ties with' if comparison['verdict'] == 'tie' else 'is beaten by'}"
-           f" the model without it (p = {comparison['p_value']:.2f}).")
+           f" the model without it (p = {p_used:.2f}).")
     if comparison is None:
         oos = " No rolling-origin back-test was run, so nothing was tested out of sample."
     if p_sign is None:

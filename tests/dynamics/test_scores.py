@@ -90,3 +90,73 @@ def test_skill_orientation():
     assert skill(0.5, 1.0) == pytest.approx(0.5)
     assert skill(1.2, 1.5, "difference") == pytest.approx(0.3)
     assert skill(2.0, 1.0) == pytest.approx(-1.0)
+
+
+def _mixture_crps_by_energy_form(y, mean, conc, k_max=3000):
+    """CRPS = E|X − y| − ½ E|X − X'| (Gneiting & Raftery 2007, eq. 21) on the exact pmf of the
+    NB2/Poisson mixture from scipy, summed to ``k_max``: an independent route to the value."""
+    from scipy import stats
+
+    k = np.arange(k_max)
+    out = []
+    for i in range(len(y)):
+        pmf = np.zeros(k_max)
+        for m, c in zip(mean[i], conc[i], strict=True):
+            pmf += (stats.poisson.pmf(k, m) if np.isinf(c) else
+                    stats.nbinom.pmf(k, c, c / (c + m)))
+        pmf /= len(mean[i])
+        cdf = np.cumsum(pmf)
+        # ½ E|X − X'| = Σ_k F(k)(1 − F(k)) for integer X (the Gini mean difference's CDF form)
+        out.append(float(np.sum(pmf * np.abs(k - y[i])) - np.sum(cdf * (1 - cdf))))
+    return np.array(out)
+
+
+def test_rao_blackwellised_crps_equals_the_energy_form_of_the_mixture():
+    from detente.dynamics.scores import crps_counts
+
+    rng = np.random.default_rng(1)
+    n, draws = 6, 120
+    mean = rng.gamma(1.0, 2.0, (n, draws))
+    conc = np.broadcast_to(np.where(np.arange(draws) < 20, np.inf,
+                                    0.3 + rng.gamma(1.0, 1.0, draws)), (n, draws))
+    y = np.array([0.0, 1.0, 2.0, 5.0, 9.0, 3.0])
+    got = crps_counts(y, mean, conc, paths=np.zeros((n, draws)), batches=4)
+    np.testing.assert_allclose(got.crps, _mixture_crps_by_energy_form(y, mean, conc),
+                               rtol=0, atol=1e-9)
+    # each block is the CRPS of the mixture of its own draws
+    block = np.arange(draws)[90:]
+    np.testing.assert_allclose(got.crps_blocks[:, 3],
+                               _mixture_crps_by_energy_form(y, mean[:, block], conc[:, block]),
+                               rtol=0, atol=1e-9)
+    # the CDF below and at y are the mixture's (scipy, draw by draw)
+    from scipy import stats
+    at = np.mean([[stats.poisson.cdf(y[i], m) if np.isinf(c) else
+                   stats.nbinom.cdf(y[i], c, c / (c + m))
+                   for m, c in zip(mean[i], conc[i], strict=True)] for i in range(n)], axis=1)
+    np.testing.assert_allclose(got.cdf_at, at, rtol=0, atol=1e-12)
+
+
+def test_crps_falls_back_to_the_sample_where_the_mixture_tail_is_too_long():
+    from detente.dynamics.scores import CRPS_MAX_COUNT, crps_counts
+
+    # one row with a draw whose NB2 rate explodes (a random walk's tail): its mixture has mass
+    # far beyond the cap, so the row's CRPS is the sample CRPS of its paths (energy form by hand)
+    mean = np.array([[0.5, 0.5, 50_000.0, 0.5], [0.5, 0.4, 0.6, 0.5]])
+    conc = np.full_like(mean, 0.3)
+    paths = np.array([[0.0, 1.0, 40_000.0, 0.0], [0.0, 1.0, 0.0, 2.0]])
+    y = np.array([1.0, 1.0])
+    got = crps_counts(y, mean, conc, paths, batches=1)
+    x = paths[0]
+    by_hand = np.mean(np.abs(x - 1.0)) - 0.5 * np.mean(np.abs(x[:, None] - x[None, :]))
+    assert got.crps[0] == pytest.approx(by_hand, rel=1e-12)
+    assert CRPS_MAX_COUNT < 40_000
+    np.testing.assert_allclose(got.crps[1:], _mixture_crps_by_energy_form(y[1:], mean[1:],
+                                                                         conc[1:]), atol=1e-9)
+
+
+def test_batch_mc_se_is_the_standard_error_of_the_batch_means():
+    from detente.dynamics.scores import batch_mc_se
+
+    # values 1, 2, 3, 4: sd (ddof 1) = √(5/3), over √4
+    assert batch_mc_se([1.0, 2.0, 3.0, 4.0]) == pytest.approx(math.sqrt(5 / 3) / 2)
+    assert batch_mc_se([2.0]) == 0.0

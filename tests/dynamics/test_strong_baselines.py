@@ -7,6 +7,8 @@ one-sample t-test of the differences (scipy), so its p-value must match ttest_1s
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -99,3 +101,18 @@ def test_backtest_json_reports_every_baseline_with_its_significance():
         if r["p_value"] >= 0.05:
             assert r["verdict"] == "tie"
     assert doc["rolling"]["reliability_model"] and doc["rolling"]["coverage"]
+
+
+def test_monte_carlo_error_enters_the_diebold_mariano_variance():
+    # lag 0: the statistic is mean / √(s²/n + mc_se²) times HLN's factor √((n − 1)/n) (Harvey,
+    # Leybourne & Newbold 1997, eq. 9 with h = 1), against Student t with n − 1 degrees of
+    # freedom; s² is the variance with divisor n
+    d = np.random.default_rng(4).normal(0.25, 1.0, 60)
+    mc_se = 0.08
+    s2 = float(np.mean((d - d.mean()) ** 2))
+    stat = d.mean() / math.sqrt(s2 / d.size + mc_se ** 2) * math.sqrt((d.size - 1) / d.size)
+    expected = 2 * stats.t.sf(abs(stat), df=d.size - 1)
+    mean, p = diebold_mariano(d, lag=0, mc_se=mc_se)
+    assert mean == pytest.approx(d.mean())
+    assert p == pytest.approx(expected, rel=1e-12)
+    assert p > diebold_mariano(d, lag=0)[1]

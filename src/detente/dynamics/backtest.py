@@ -37,11 +37,11 @@ from detente.dynamics.baselines import BASELINES, CountForecast
 from detente.dynamics.fit import METHODS, TrainingWindow, check_panel, fit
 from detente.dynamics.scores import (
     INTERVAL_LEVELS,
+    batch_mc_se,
     brier,
-    crps_sample,
+    crps_counts,
     interval_coverage,
     log_score_nb_mixture,
-    mixture_cdf,
     pit_from_cdf,
     prob_at_least_one,
     skill,
@@ -62,6 +62,10 @@ COMPARISON_NAMES: dict[str, str] = {NO_POLICY: "no_policy"}
 
 #: A difference counts ("beats" / "beaten") only when its two-sided p-value is below this.
 SIGNIFICANCE = 0.05
+#: Blocks of draws behind each score's Monte Carlo error (batch means, :func:`batch_mc_se`).
+MC_BATCHES = 10
+#: The scores with Monte Carlo batch columns ``{score}_mc{b}`` in :attr:`BacktestResult.scores`.
+BATCHED_SCORES: tuple[str, ...] = ("crps", "log_score", "brier")
 HORIZON_BANDS: dict[str, tuple[int, int]] = {"1-12": (1, 12), "13-36": (13, 36)}
 
 #: (name, last training month, first forecast month, last forecast month)
@@ -199,16 +203,22 @@ class BacktestResult:
         with a Diebold–Mariano test respecting overlapping windows (:func:`diebold_mariano`).
 
         Columns ``model, baseline, horizon, score, model_score, baseline_score, difference,
-        p_value, verdict``; scores are negatively oriented, so ``difference = model − baseline``
-        below 0 favours the model. The verdict is ``beats`` (difference < 0, p < 0.05),
-        ``beaten`` (difference > 0, p < 0.05) or ``tie``. Units: rolling origins (each origin's
-        mean over the band's horizons; HAC lags = the number of later origins whose windows
-        overlap it), or the months of an episode (Newey–West's lag rule).
+        p_value, mc_se, p_value_mc, verdict``; scores are negatively oriented, so
+        ``difference = model − baseline`` below 0 favours the model. ``mc_se`` is the Monte
+        Carlo standard error of the difference (batch means over :data:`MC_BATCHES` blocks of
+        draws) and ``p_value_mc`` the test's p-value with that error's variance added to the
+        HAC variance of the mean (the simulation's noise is one more source of error in the
+        difference; issue 12). The verdict is ``beats`` (difference < 0,
+        ``p_value_mc`` < 0.05), ``beaten`` (difference > 0, ``p_value_mc`` < 0.05) or ``tie``.
+        Units: rolling origins (each origin's mean over the band's horizons; HAC lags = the
+        number of later origins whose windows overlap it), or the months of an episode
+        (Newey–West's lag rule).
         """
         s = self.scores[self.scores["kind"] == kind]
         if s.empty:
             return pd.DataFrame(columns=["model", "baseline", "horizon", "score", "model_score",
-                                         "baseline_score", "difference", "p_value", "verdict"])
+                                         "baseline_score", "difference", "p_value", "mc_se",
+                                         "p_value_mc", "verdict"])
         step = int(self.settings.get("step", 6))
         rows = []
         if kind == "rolling":
@@ -224,26 +234,37 @@ class BacktestResult:
                 groups.append((str(label), part, "month", int(np.floor(4 * (n / 100) ** (2 / 9)))))
         nuclear = self.nuclear[self.nuclear["kind"] == kind] if len(self.nuclear) else None
         for group, part, unit, lag in groups:
-            tables = {score: part.pivot_table(index=unit, columns="forecaster", values=score)
-                      for score in ("crps", "log_score", "brier")}
+            if part.empty:
+                continue
+            tables = {}
+            for score in BATCHED_SCORES:
+                batch_cols = [c for c in (f"{score}_mc{b}" for b in range(MC_BATCHES))
+                              if c in part]
+                # one reshaping for the score and its batch columns: (unit) × (column, forecaster)
+                wide = part.groupby([unit, "forecaster"])[[score, *batch_cols]].mean().unstack()
+                tables[score] = (wide[score], [wide[c] for c in batch_cols])
             if nuclear is not None and kind == "rolling":
-                tables["brier_nuclear_12m"] = nuclear.pivot_table(
-                    index="origin", columns="forecaster", values="brier")
-            for score, table in tables.items():
+                tables["brier_nuclear_12m"] = (nuclear.pivot_table(
+                    index="origin", columns="forecaster", values="brier"), [])
+            for score, (table, batch_tables) in tables.items():
                 if MODEL not in table:
                     continue
                 for base in table.columns:
                     if base == MODEL:
                         continue
                     d = (table[MODEL] - table[base]).to_numpy()
+                    mc_se = batch_mc_se([np.nanmean((b[MODEL] - b[base]).to_numpy())
+                                         for b in batch_tables])
                     diff, p = diebold_mariano(d, lag)
-                    verdict = ("beats" if diff < 0 and p < SIGNIFICANCE else
-                               "beaten" if diff > 0 and p < SIGNIFICANCE else "tie")
+                    _, p_mc = diebold_mariano(d, lag, mc_se=mc_se)
+                    verdict = ("beats" if diff < 0 and p_mc < SIGNIFICANCE else
+                               "beaten" if diff > 0 and p_mc < SIGNIFICANCE else "tie")
                     rows.append({"model": MODEL, "baseline": COMPARISON_NAMES.get(base, base),
                                  "horizon": group, "score": score,
                                  "model_score": float(table[MODEL].mean()),
                                  "baseline_score": float(table[base].mean()),
-                                 "difference": diff, "p_value": p, "verdict": verdict})
+                                 "difference": diff, "p_value": p, "mc_se": mc_se,
+                                 "p_value_mc": p_mc, "verdict": verdict})
         return pd.DataFrame(rows)
 
     def reliability(self, kind: str = "rolling", forecaster: str = MODEL,
@@ -276,13 +297,24 @@ def _score_forecast(fc: CountForecast, observed: pd.DataFrame) -> pd.DataFrame:
     conc = fc.concentration[None, :]
     p_launch = prob_at_least_one(rate, conc)
     cover = interval_coverage(y, paths, INTERVAL_LEVELS)
+    # CRPS of the NB mixture, not of the simulated counts: their sampling noise moved verdicts
+    # with the seed (issue 12). Each score also on MC_BATCHES blocks of draws, for its MC error.
+    conc_full = np.broadcast_to(conc, rate.shape)
+    counts = crps_counts(y, rate, conc_full, paths, batches=MC_BATCHES)
+    batches = {}
+    hit = (y > 0).astype(float)
+    for b, block in enumerate(np.array_split(np.arange(rate.shape[1]), MC_BATCHES)):
+        batches[f"crps_mc{b}"] = counts.crps_blocks[:, b]
+        batches[f"log_score_mc{b}"] = log_score_nb_mixture(y, rate[:, block],
+                                                           conc_full[:, block])
+        batches[f"brier_mc{b}"] = brier(hit, prob_at_least_one(rate[:, block],
+                                                               conc_full[:, block]))
     return pd.DataFrame({
         "month": observed.index.astype(str), "h": np.arange(1, horizon + 1), "observed": y,
-        "crps": crps_sample(y, paths), "log_score": log_score_nb_mixture(y, rate, conc),
-        "p_launch": p_launch, "brier": brier((y > 0).astype(float), p_launch),
+        "crps": counts.crps, "log_score": log_score_nb_mixture(y, rate, conc),
+        "p_launch": p_launch, "brier": brier(hit, p_launch), **batches,
         "in50": cover[0.5], "in80": cover[0.8], "in95": cover[0.95],
-        "cdf_below": np.where(y > 0, mixture_cdf(np.maximum(y - 1, 0), rate, conc), 0.0),
-        "cdf_at": mixture_cdf(y, rate, conc),
+        "cdf_below": counts.cdf_below, "cdf_at": counts.cdf_at,
         "forecast_mean": paths.mean(axis=1)})
 
 
@@ -346,12 +378,16 @@ def mixture(name: str, forecasts: list[CountForecast], weights: np.ndarray, draw
     return CountForecast(name, *(np.concatenate([p[i] for p in parts]) for i in range(4)))
 
 
-def diebold_mariano(d: np.ndarray, lag: int) -> tuple[float, float]:
+def diebold_mariano(d: np.ndarray, lag: int, mc_se: float = 0.0) -> tuple[float, float]:
     """Diebold–Mariano test that the mean score difference ``d`` is zero (Diebold & Mariano
     1995), with a Bartlett-kernel HAC variance of ``lag`` lags (Newey & West 1987) for the
     overlap of the forecast windows, and the small-sample correction and t reference of Harvey,
     Leybourne & Newbold (1997). Returns ``(mean difference, two-sided p-value)``; p = 1 when
-    the differences carry no information (fewer than 3, or no variance)."""
+    the differences carry no information (fewer than 3, or no variance).
+
+    ``mc_se`` > 0 is the Monte Carlo standard error of the mean difference (the forecasts are
+    simulations): its square is added to the HAC variance of the mean, so a difference the
+    simulation noise could produce does not count as significant."""
     from scipy import stats
 
     d = np.asarray(d, dtype=float)
@@ -364,11 +400,12 @@ def diebold_mariano(d: np.ndarray, lag: int) -> tuple[float, float]:
     var = float(np.dot(x, x) / n)
     for k in range(1, min(lag, n - 1) + 1):
         var += 2.0 * (1.0 - k / (lag + 1.0)) * float(np.dot(x[k:], x[:-k]) / n)
-    if var <= 1e-15:
+    mc_var = max(float(mc_se), 0.0) ** 2
+    if var / n + mc_var <= 1e-15 / n:
         return mean, (1.0 if abs(mean) < 1e-12 else 0.0)
     h = lag + 1
     correction = np.sqrt(max((n + 1 - 2 * h + h * (h - 1) / n) / n, 1e-12))
-    stat = mean / np.sqrt(var / n) * correction
+    stat = mean / np.sqrt(var / n + mc_var) * correction
     return mean, float(2.0 * stats.t.sf(abs(stat), df=n - 1))
 
 

@@ -31,6 +31,8 @@ References
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import scoringrules as sr
 from scipy import stats
@@ -44,6 +46,127 @@ def crps_sample(obs: np.ndarray, draws: np.ndarray) -> np.ndarray:
     obs = np.asarray(obs, dtype=float)
     draws = np.asarray(draws, dtype=float)
     return np.asarray(sr.crps_ensemble(obs, draws, estimator="qd"), dtype=float)
+
+
+#: The largest count the Rao–Blackwellised CRPS sums to; rows whose mixture puts more mass
+#: beyond it fall back to the sample CRPS (:func:`crps_counts`).
+CRPS_MAX_COUNT = 256
+
+
+class CountScores(NamedTuple):
+    """:func:`crps_counts`' result: the CRPS (n,), its value on each block of draws
+    (n, batches), and the mixture's CDF at ``obs − 1`` and at ``obs`` (the PIT's inputs)."""
+
+    crps: np.ndarray
+    crps_blocks: np.ndarray
+    cdf_below: np.ndarray
+    cdf_at: np.ndarray
+
+
+def crps_counts(obs: np.ndarray, mean: np.ndarray, concentration: np.ndarray,
+                paths: np.ndarray, batches: int = 1) -> CountScores:
+    r"""CRPS of a count simulation, shape (n,), and its value on each of ``batches``
+    contiguous blocks of the draws, shape (n, batches) (the batch means behind the Monte Carlo
+    error of a mean score difference, :func:`batch_mc_se`); with the mixture's CDF below and
+    at each observation, which the same sums give for free.
+
+    Where it can, this is the Rao–Blackwellised CRPS: the CRPS of the equal-weight mixture of
+    each draw's conditional NB2(:math:`\mu_d, \phi_d`) (Poisson where :math:`\phi = \infty`),
+    which for a forecast on the integers is :math:`\sum_{k\ge 0} (F(k) - \mathbb 1\{k \ge
+    y\})^2` (Gneiting & Raftery 2007, eq. 20; Czado, Gneiting & Held 2009, §2.3) with
+    :math:`F(k) = \frac1D \sum_d \mathrm{NB}(\le k; \mu_d, \phi_d)`. It leaves out the
+    sampling noise of the simulated counts, which made back-test verdicts move with the seed
+    (issue 12): only the draws of the rate stay random. The sum runs to the first K (from 16,
+    doubling) where the truncation bound :math:`S(K-1)\,\mathrm E[(X-K+1)^+] < 10^{-10}`
+    holds (S the mixture's survival function), at most :data:`CRPS_MAX_COUNT`. A row whose
+    mixture still has mass beyond that (draws of a random-walk rate that explode) gets the
+    sample CRPS of ``paths`` instead (:func:`crps_sample`), noisy but unbiased in the same way.
+
+    Parameters
+    ----------
+    obs : ndarray of shape (n,)
+    mean, concentration : ndarray of shape (n, n_draws) (concentration broadcastable)
+    paths : ndarray of shape (n, n_draws)
+        The simulated counts (used only where the mixture's tail is too long).
+    batches : int
+    """
+    obs = np.asarray(obs, dtype=float)
+    mean = np.maximum(np.asarray(mean, dtype=float), 1e-12)
+    conc = np.broadcast_to(np.asarray(concentration, dtype=float), mean.shape)
+    n, draws = mean.shape
+    blocks = np.array_split(np.arange(draws), max(batches, 1))
+    total = np.full(n, np.nan)
+    per_block = np.full((n, len(blocks)), np.nan)
+    below = np.full(n, np.nan)
+    at = np.full(n, np.nan)
+    rows = max(1, 2_000_000 // (draws * 32))
+    for lo in range(0, n, rows):
+        part = slice(lo, min(n, lo + rows))
+        total[part], per_block[part], below[part], at[part] = _crps_nb_rows(
+            obs[part], mean[part], conc[part], blocks)
+    left = np.isnan(total)
+    if left.any():
+        paths = np.asarray(paths, dtype=float)
+        total[left] = crps_sample(obs[left], paths[left])
+        for b, block in enumerate(blocks):
+            per_block[left, b] = crps_sample(obs[left], paths[left][:, block])
+        at[left] = mixture_cdf(obs[left], mean[left], conc[left])
+        below[left] = np.where(obs[left] > 0,
+                               mixture_cdf(np.maximum(obs[left] - 1, 0), mean[left], conc[left]),
+                               0.0)
+    return CountScores(total, per_block, below, at)
+
+
+def _crps_nb_rows(obs: np.ndarray, mean: np.ndarray, conc: np.ndarray,
+                  blocks: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+    """:func:`crps_counts` on a few rows (NaN where K would pass the cap)."""
+    from scipy.special import gammaln
+
+    finite = np.isfinite(conc)
+    r = np.where(finite, conc, 1.0)
+    # log NB2 pmf: log p0 + log Γ(k+φ) − log Γ(φ) − log k! + k log q; Poisson: −μ − log k! + k log μ
+    log_p0 = np.where(finite, -r * np.log1p(mean / r), -mean)
+    log_q = np.where(finite, np.log(mean) - np.log(mean + r), np.log(mean))
+    expected = mean.mean(axis=1)
+    k_max = 16
+    while k_max < obs.max(initial=0.0) + 2:
+        k_max *= 2
+    while True:
+        k = np.arange(k_max, dtype=float)
+        # log Γ(k+φ)/Γ(φ)/k! depends on the draw's φ only: once per draw when rows share them
+        shared = bool(np.all(r == r[:1]) and np.all(finite == finite[:1]))
+        rr, ff = (r[:1], finite[:1]) if shared else (r, finite)
+        rising = np.where(ff[..., None], gammaln(k + rr[..., None]) - gammaln(rr[..., None]),
+                          0.0) - gammaln(k + 1.0)
+        pmf = np.exp(log_p0[..., None] + rising + k * log_q[..., None])  # (rows, D, K)
+        mixture = np.minimum(np.cumsum(pmf.mean(axis=1), axis=-1), 1.0)
+        survival = 1.0 - mixture
+        tail_mean = np.maximum(expected - survival[:, :-1].sum(axis=1), 0.0)
+        done = survival[:, -1] * tail_mean < 1e-10
+        if done.all() or k_max >= CRPS_MAX_COUNT:
+            break
+        k_max *= 2
+    above = (np.arange(k_max)[None, :] >= obs[:, None]).astype(float)
+    total = np.where(done, np.sum((mixture - above) ** 2, axis=-1), np.nan)
+    per_block = np.stack(
+        [np.sum((np.minimum(np.cumsum(pmf[:, b].mean(axis=1), axis=-1), 1.0) - above) ** 2,
+                axis=-1) for b in blocks], axis=1)
+    per_block[~done] = np.nan
+    y = np.minimum(obs.astype(int), k_max - 1)
+    at = np.where(done, np.take_along_axis(mixture, y[:, None], axis=1)[:, 0], np.nan)
+    below = np.where(obs > 0, np.take_along_axis(mixture, np.maximum(y - 1, 0)[:, None],
+                                                 axis=1)[:, 0], 0.0)
+    return total, per_block, np.where(done, below, np.nan), at
+
+
+def batch_mc_se(per_block: np.ndarray) -> float:
+    """Monte Carlo standard error of a mean score (or mean score difference) from its values
+    on B contiguous blocks of the draws (batch means; Flegal & Jones 2010): sd / √B."""
+    values = np.asarray(per_block, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size < 2:
+        return 0.0
+    return float(np.std(values, ddof=1) / np.sqrt(values.size))
 
 
 def _log_pmf_terms(obs: np.ndarray, mean: np.ndarray, concentration: np.ndarray) -> np.ndarray:
