@@ -16,6 +16,7 @@ import pandas as pd
 
 from detente.errors import OptionsError, Problem
 from detente.evidence import _data
+from detente.evidence.regime import INCIDENT_TYPES
 
 #: Missile classes whose flights are development tests of strategic systems.
 STRATEGIC_CLASSES = ("IRBM", "ICBM", "SLBM", "HGV", "SLV")
@@ -102,7 +103,7 @@ def alignment_events() -> pd.DataFrame:
 
 #: Diplomacy-record types that are crisis events for claim C6: breakdowns of diplomacy,
 #: military deployments and provocations (balloons, GPS jamming, drones, MDL crossings).
-CRISIS_TYPES = ("breakdown", "military", "provocation")
+CRISIS_TYPES = ("breakdown", *INCIDENT_TYPES)
 
 
 def crisis_events() -> pd.DataFrame:
