@@ -99,6 +99,22 @@ DIPLOMACY_LABELS: dict[tuple[str, str], str] = {
     ("2025-06-11", "channel"): "ROK halts border loudspeaker broadcasts",
     ("2025-09-03", "summit"): "Putin-Kim meeting, Beijing",
     ("2025-09-04", "summit"): "Kim-Xi summit 6, Beijing",
+    # events of ADDED_INCIDENTS (issue 12, data items: military deployments, provocations)
+    ("2022-12-26", "provocation"): "DPRK drones enter ROK airspace, one over Seoul",
+    ("2023-11-24", "provocation"): "DPRK re-arms DMZ guard posts",
+    ("2024-05-28", "provocation"): "DPRK trash balloons into the ROK begin",
+    ("2024-05-29", "provocation"): "DPRK GPS jamming near the western border",
+    ("2024-06-08", "provocation"): "DPRK trash balloons, waves 3-4",
+    ("2024-06-09", "provocation"): "DPRK soldiers cross the MDL; ROK warning shots",
+    ("2024-06-18", "provocation"): "DPRK soldiers cross the MDL again; warning shots",
+    ("2024-06-20", "provocation"): "Third June MDL crossing; ROK warning shots",
+    ("2024-06-24", "provocation"): "DPRK trash balloons, waves 5-6",
+    ("2024-07-24", "provocation"): "DPRK trash balloons (over 3,000 since May)",
+    ("2024-09-04", "provocation"): "DPRK trash balloons on five days running",
+    ("2024-10-18", "military"): "DPRK troops sent to Russia (ROK NIS report)",
+    ("2024-10-19", "provocation"): "DPRK trash balloons, wave 29",
+    ("2024-11-08", "provocation"): "DPRK GPS jamming near Haeju and Kaesong",
+    ("2025-04-28", "military"): "DPRK confirms its troops fought for Russia (Kursk)",
 }
 
 # Short labels for the US policy periods (keyed by start date).
@@ -264,6 +280,125 @@ ADDED_DIPLOMACY: tuple[dict[str, str], ...] = (
     {'date_start': '2025-09-04', 'date_end': '', 'date_precision': 'day', 'event': "Xi Jinping and Kim Jong Un hold talks in the Great Hall of the People, Beijing, during Kim's first China visit since 2019", 'type': 'summit', 'parties': 'China; DPRK', 'outcome': 'talks; no joint document', 'source': 'https://www.channelnewsasia.com/east-asia/china-north-korea-xi-jinping-kim-jong-un-plan-meeting-talks-5332461?cid=cna_flip_070214 | https://www.springfieldnewssun.com/news/nation-world/north-korean-leader-kim-jong-un-will-meet-with-chinese-leader-xi-jinping/JAR3YZMX5VOEVG7GGIKKHEPNSM/', 'notes': 'CNA (AFP) and AP via Springfield News-Sun; Kim arrived 2 Sept.'},
 )
 
+#: Military deployments and provocations (issue 12, item 1): new event types the regime rule
+#: ignores (``detente.evidence.regime.INCIDENT_TYPES``) — they are outcomes for claims C5 and C6,
+#: not regime markers. Each from a dated report of an official body (ROK JCS, MND, NIS; KCNA; US
+#: DoD) carried by an established outlet. Dates are KST; ``notes`` says when the date is the
+#: announcement's rather than the event's. Appended to the diplomacy rows, then sorted by date.
+ADDED_INCIDENTS: tuple[dict[str, str], ...] = (
+    {'date_start': '2022-12-26', 'date_end': '', 'date_precision': 'day',
+     'event': 'Five DPRK drones cross the MDL into ROK airspace over Gimpo, Ganghwa and Paju, one '
+              'as far as northern Seoul, for about five hours; ROK jets and helicopters fire about '
+              '100 rounds without downing any',
+     'type': 'provocation', 'parties': 'DPRK; ROK', 'outcome': 'airspace violation',
+     'source': 'http://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=174752 | '
+               'https://www.scmp.com/news/asia/east-asia/article/3204613/south-korea-launches-jets-fires-shots-after-drones-north-violate-airspace',
+     'notes': 'ROK JCS: first detected 10:25 KST (KBS, 26 Dec 2022; AP via SCMP).'},
+    {'date_start': '2023-11-24', 'date_end': '', 'date_precision': 'day',
+     'event': 'DPRK troops rebuild DMZ guard posts demolished under the 2018 military agreement '
+              'and bring back heavy weapons',
+     'type': 'provocation', 'parties': 'DPRK; ROK', 'outcome': 'guard posts re-armed',
+     'source': 'https://www.koreaherald.com/view.php?ud=20231127000598',
+     'notes': 'Event date as given by the ROK Ministry of National Defense (work seen from 24 Nov, '
+              'the day after the DPRK scrapped the agreement); announced 27 Nov 2023 (Korea '
+              'Herald).'},
+    {'date_start': '2024-05-28', 'date_end': '2024-05-29', 'date_precision': 'day',
+     'event': 'First wave of DPRK trash balloons into the ROK (about 260 found by 29 May)',
+     'type': 'provocation', 'parties': 'DPRK; ROK', 'outcome': 'balloon campaign begins',
+     'source': 'https://www.livemint.com/politics/kim-jong-un-s-balloon-barrage-bags-of-excrement-fly-into-the-south-11716979580082.html | '
+               'https://www.koreaherald.com/view.php?ud=20240608050091',
+     'notes': 'ROK JCS: launches from the night of 28 May (WSJ via Mint, 29 May 2024; Korea Herald, '
+              '8 Jun 2024).'},
+    {'date_start': '2024-05-29', 'date_end': '2024-06-02', 'date_precision': 'day',
+     'event': 'DPRK jams GPS signals from near the western border; about 500 aircraft and '
+              'hundreds of ships affected',
+     'type': 'provocation', 'parties': 'DPRK; ROK', 'outcome': 'GPS jamming',
+     'source': 'https://www.brecorder.com/news/40331576/north-korea-launches-gps-interference-south-koreas-military-says | '
+               'https://news.kbs.co.kr/news/pc/view/view.do?ncd=8102239',
+     'notes': 'Dates and counts as stated by the ROK government in November 2024 (Reuters via '
+              'Business Recorder, 9 Nov 2024); the ROK complained to ICAO.'},
+    {'date_start': '2024-06-08', 'date_end': '2024-06-10', 'date_precision': 'day',
+     'event': 'Third and fourth waves of DPRK trash balloons (about 330, then about 310 after the '
+              'ROK resumed loudspeaker broadcasts on 9 Jun)',
+     'type': 'provocation', 'parties': 'DPRK; ROK', 'outcome': 'balloon waves',
+     'source': 'http://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=185941 | '
+               'http://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=185955 | '
+               'https://www.koreaherald.com/view.php?ud=20240608050091',
+     'notes': 'ROK JCS counts (KBS, 9 and 10 Jun 2024; Korea Herald, 8 Jun 2024).'},
+    {'date_start': '2024-06-09', 'date_end': '', 'date_precision': 'day',
+     'event': 'About 20-30 DPRK soldiers working in the DMZ cross the MDL; ROK warning shots',
+     'type': 'provocation', 'parties': 'DPRK; ROK', 'outcome': 'MDL crossing; warning shots',
+     'source': 'https://www.business-standard.com/amp/world-news/s-korean-troops-fire-warning-shots-after-n-korean-soldiers-crossed-border-124061100080_1.html | '
+               'http://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=186207',
+     'notes': 'Event date 9 Jun (12:30 KST); announced by the ROK JCS on 11 Jun 2024 (AP via '
+              'Business Standard). The JCS judged it unintentional.'},
+    {'date_start': '2024-06-18', 'date_end': '', 'date_precision': 'day',
+     'event': 'DPRK soldiers cross the MDL a second time; ROK warning shots',
+     'type': 'provocation', 'parties': 'DPRK; ROK', 'outcome': 'MDL crossing; warning shots',
+     'source': 'http://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=186207 | '
+               'https://asiaone.com/asia/south-korea-fired-warning-shots-after-north-korean-soldiers-crossed-border-thursday',
+     'notes': 'ROK JCS (KBS, 21 Jun 2024; Reuters via AsiaOne). The JCS judged it unintentional.'},
+    {'date_start': '2024-06-20', 'date_end': '', 'date_precision': 'day',
+     'event': 'DPRK soldiers cross the MDL a third time in June, about 20 m; ROK warning shots',
+     'type': 'provocation', 'parties': 'DPRK; ROK', 'outcome': 'MDL crossing; warning shots',
+     'source': 'http://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=186207 | '
+               'https://asiaone.com/asia/south-korea-fired-warning-shots-after-north-korean-soldiers-crossed-border-thursday | '
+               'https://khnews.heraldcorp.com/view.php?ud=20240621050587',
+     'notes': 'Event date 20 Jun (about 11:00 KST); announced by the ROK JCS on 21 Jun 2024 (KBS; '
+              'Korea Herald).'},
+    {'date_start': '2024-06-24', 'date_end': '2024-06-26', 'date_precision': 'day',
+     'event': 'Fifth and sixth waves of DPRK trash balloons (about 600 from late 24 Jun)',
+     'type': 'provocation', 'parties': 'DPRK; ROK', 'outcome': 'balloon waves',
+     'source': 'http://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=186297',
+     'notes': 'ROK JCS counts (KBS, 26 Jun 2024: the sixth launch since May).'},
+    {'date_start': '2024-07-24', 'date_end': '', 'date_precision': 'day',
+     'event': 'Another wave of DPRK trash balloons (over 3,000 since late May)',
+     'type': 'provocation', 'parties': 'DPRK; ROK', 'outcome': 'balloon wave',
+     'source': 'https://www.koreaherald.com/view.php?ud=20240724050140',
+     'notes': 'ROK JCS (Yonhap via Korea Herald, 24 Jul 2024).'},
+    {'date_start': '2024-09-04', 'date_end': '2024-09-08', 'date_precision': 'day',
+     'event': 'DPRK trash balloons on five days running (about 1,100-1,200), after a month-long '
+              'pause',
+     'type': 'provocation', 'parties': 'DPRK; ROK', 'outcome': 'balloon waves',
+     'source': 'https://www.nationthailand.com/blogs/news/world/40041301 | '
+               'http://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=187937',
+     'notes': 'ROK JCS counts (The Nation (Korea Herald), 8 Sep 2024; KBS, Sep 2024).'},
+    {'date_start': '2024-10-18', 'date_end': '', 'date_precision': 'day',
+     'event': 'ROK NIS says the DPRK has begun sending troops to Russia: about 1,500 special '
+              'forces shipped by the Russian Pacific Fleet to Vladivostok from 8 to 13 Oct, of '
+              'some 12,000 planned',
+     'type': 'military', 'parties': 'DPRK; Russia', 'outcome': 'troops deployed to Russia',
+     'source': 'http://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=188550 | '
+               'https://www.dw.com/en/ukraine-updates-dozens-freed-in-prisoner-swap-with-russia/live-70537905 | '
+               'https://www.cbsnews.com/chicago/video/u-s-seeing-evidence-of-north-korean-troops-in-russia-as-ukraine-war-rages/',
+     'notes': 'Announcement date (NIS statement, 18 Oct 2024; KBS, DW); the transport ran 8-13 '
+              'Oct. US Defense Secretary Austin said on 23 Oct the US saw evidence of DPRK troops '
+              'in Russia (CBS). Russia denied it at the time.'},
+    {'date_start': '2024-10-19', 'date_end': '', 'date_precision': 'day',
+     'event': 'The 29th wave of DPRK trash balloons since May',
+     'type': 'provocation', 'parties': 'DPRK; ROK', 'outcome': 'balloon wave',
+     'source': 'http://world.kbs.co.kr/service/news_view.htm?lang=e&Seq_Code=188559',
+     'notes': 'ROK JCS (KBS, 19 Oct 2024): eight days after the 11 Oct wave; the wave count is '
+              "the JCS's."},
+    {'date_start': '2024-11-08', 'date_end': '2024-11-09', 'date_precision': 'day',
+     'event': 'DPRK jams GPS from near Haeju and Kaesong; several ships and dozens of civil '
+              'aircraft affected',
+     'type': 'provocation', 'parties': 'DPRK; ROK', 'outcome': 'GPS jamming',
+     'source': 'https://news.kbs.co.kr/news/pc/view/view.do?ncd=8102239 | '
+               'https://www.brecorder.com/news/40331576/north-korea-launches-gps-interference-south-koreas-military-says',
+     'notes': 'ROK JCS statement of 9 Nov 2024 (KBS; Reuters via Business Recorder).'},
+    {'date_start': '2025-04-28', 'date_end': '', 'date_precision': 'day',
+     'event': "DPRK confirms, in a Central Military Commission statement carried by KCNA, that "
+              "its troops fought for Russia in the Kursk region on Kim Jong Un's order under the "
+              "2024 treaty",
+     'type': 'military', 'parties': 'DPRK; Russia', 'outcome': 'deployment acknowledged',
+     'source': 'https://www.politico.eu/article/north-korea-sent-troops-fight-russia-ukraine/ | '
+               'https://www.brecorder.com/news/40359871/north-korea-confirms-troop-deployment-to-russia-hails-heroes',
+     'notes': "Announcement date (KCNA, 28 Apr 2025; Politico; Reuters via Business Recorder) of "
+              "the deployment reported on 2024-10-18; Russia's chief of staff Gerasimov had "
+              "acknowledged it on 26 Apr."},
+)
+
 #: Mirror or aggregator addresses in the reference history replaced by a primary or
 #: established-outlet report of the same fact: (file, row key, old address, new address).
 #: The row key is the reference row's ``date_start type`` (diplomacy), ``resolution date``
@@ -293,6 +428,23 @@ SOURCE_REPLACEMENTS: tuple[tuple[str, str, str, str], ...] = (
     ('nuclear_tests.csv', '1 (2006-10-09)',
      'https://encyclopedia.datana.cloud/content/wikipedia_en_all_mini_2024-04/A/2006_North_Korean_nuclear_test',
      'http://onlinelibrary.wiley.com/doi/10.1029/2007EO140002/abstract | https://www.globalsecurity.org/wmd/world/dprk/nuke-test-1.htm'),
+    # second pass (issue 12, data items): resolution 1874 and the yield sources on aggregators
+    # or blogs; the UN addresses take the forms the other resolutions already cite
+    ('sanctions.csv', 'S/RES/1874 (2009)',
+     'https://de.zxc.wiki/wiki/Resolution_1874_des_UN-Sicherheitsrates',
+     'https://press.un.org/en/2009/sc9679.doc.htm | https://www.un.org/securitycouncil/s/res/1874-%282009%29'),
+    ('nuclear_tests.csv', '2 (2009-05-25)',
+     'https://arabstoday.net/en/amp/41/seoul-north-koreas-possible-nuke-test-forecast-to-be-more | http://www.ecanadanepal.com/2016/09/timeline-of-n-koreas-past-nuclear-tests.html',
+     'https://www.reuters.com/article/uk-korea-north-ctbto-sb/north-korea-test-seen-slightly-bigger-than-in-2006-idUKTRE54O3PA20090525 (CTBTO: low single-digit kilotons) | https://www.brisbanetimes.com.au/world/n-korea-test-used-224kt-seismologists-20090528-bnyn.html (Lamont-Doherty: 2.2-4 kt)'),
+    ('nuclear_tests.csv', '3 (2013-02-12)',
+     'https://arabstoday.net/en/amp/41/seoul-north-koreas-possible-nuke-test-forecast-to-be-more',
+     'https://en.yna.co.kr/view/AEN20130130008253315 (ROK MND: 6-7 kt) | http://articles.chicagotribune.com/2013-02-12/news/sns-rt-us-korea-north-russia-sizebre91b0a4-20130211_1_nuclear-test-kilotons-hiroshima-bomb (Reuters: Russian MoD, over 7 kt)'),
+    ('nuclear_tests.csv', '4 (2016-01-06)',
+     'https://wn.com/2013_North_Korean_nuclear_test',
+     'https://armscontrol.org/blog/2016-01-06/fourth-north-korean-nuclear-test-what-means-what-must-done | http://uk.reuters.com/article/northkorea-nuclear-yield-idUKS6N14Q02P (Reuters: initial estimate 6 kt)'),
+    ('nuclear_tests.csv', '6 (2017-09-03)',
+     'http://www.1913intel.com/index.php/2017/09/13/north-koreas-sixth-nuclear-test-revised-estimate-250-kilotons/',
+     'https://thediplomat.com/2017/09/us-intelligence-north-koreas-sixth-test-was-a-140-kiloton-advanced-nuclear-device (US intelligence 140 kt; ROK 50 kt, Japan 70 kt, NORSAR 120 kt; open-source 60 to over 500 kt)'),
 )
 
 _ROW_KEYS = {
@@ -337,8 +489,13 @@ def _replace_sources(frame: pd.DataFrame, name: str) -> pd.DataFrame:
 
 
 def build_diplomacy_events(history: Path) -> pd.DataFrame:
+    """The reference diplomacy rows plus :data:`ADDED_DIPLOMACY` and :data:`ADDED_INCIDENTS`, by
+    date; ``note`` carries the added rows' own notes (the reference's are its compiler's text and,
+    like its event descriptions, are not copied)."""
     events = pd.read_csv(history / "diplomacy_events.csv", dtype=str, keep_default_na=False)
-    events = pd.concat([events, pd.DataFrame(list(ADDED_DIPLOMACY))], ignore_index=True)
+    events["notes"] = ""
+    events = pd.concat([events, pd.DataFrame([*ADDED_DIPLOMACY, *ADDED_INCIDENTS])],
+                       ignore_index=True)
     events = events.sort_values("date_start", kind="stable").reset_index(drop=True)
     events = _replace_sources(events, "diplomacy_events.csv")
     labels = []
@@ -365,6 +522,7 @@ def build_diplomacy_events(history: Path) -> pd.DataFrame:
             "label": labels,
             "signed_document": signed,
             "source": events["source"],
+            "note": events["notes"],
         }
     )
 

@@ -17,4 +17,7 @@ def _module():
     return module
 
 
-ADDED_DIPLOMACY: tuple[dict[str, str], ...] = _module().ADDED_DIPLOMACY
+_BUILD = _module()
+ADDED_DIPLOMACY: tuple[dict[str, str], ...] = _BUILD.ADDED_DIPLOMACY
+#: The military deployments and provocations the build adds (types the regime rule ignores).
+ADDED_INCIDENTS: tuple[dict[str, str], ...] = _BUILD.ADDED_INCIDENTS

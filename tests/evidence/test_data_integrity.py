@@ -18,7 +18,7 @@ import pytest
 from detente import evidence
 from detente.evidence import _data
 
-from ._added import ADDED_DIPLOMACY
+from ._added import ADDED_DIPLOMACY, ADDED_INCIDENTS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -96,12 +96,14 @@ def test_diplomacy_dates_and_types(reference_dir: Path) -> None:
     ref = pd.read_csv(reference_dir / "history" / "diplomacy_events.csv", dtype=str,
                       keep_default_na=False)
     events = evidence.diplomacy_events()
-    # the reference's 45 rows plus the build's documented additions (issue 12, item 7), by date
-    added = [r["date_start"] for r in ADDED_DIPLOMACY]
+    # the reference's 45 rows plus the build's documented additions (issue 12, item 7, and the
+    # military deployments and provocations of the data items), by date
+    added = [r["date_start"] for r in (*ADDED_DIPLOMACY, *ADDED_INCIDENTS)]
     assert len(ref) == 45 and len(events) == len(ref) + len(added)
     assert sorted(events["date_start"]) == sorted([*ref["date_start"], *added])
     assert list(events["date_start"]) == sorted(events["date_start"])
-    assert set(events["type"]) <= {"summit", "talks", "agreement", "breakdown", "channel"}
+    assert set(events["type"]) <= {"summit", "talks", "agreement", "breakdown", "channel",
+                                   "military", "provocation"}
     for start, end, precision in zip(events["date_start"], events["date_end"],
                                      events["date_precision"], strict=True):
         fmt = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}[precision]
@@ -214,3 +216,50 @@ def test_every_evidence_row_has_a_source_off_the_mirror_list():
             web = [a for a in addresses if re.match(r"https?://", a)]
             if web:
                 assert any(mirror_domain(a) is None for a in web), (name, k, web)
+
+
+#: Addresses the second source-quality pass replaced (scripts/build_evidence.py
+#: SOURCE_REPLACEMENTS): a mirror for resolution 1874, and aggregators or blogs for the yields.
+REPLACED = {
+    "sanctions.csv": ["de.zxc.wiki/wiki/Resolution_1874"],
+    "nuclear_tests.csv": ["arabstoday.net", "ecanadanepal.com", "wn.com/", "1913intel.com"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(REPLACED))
+def test_replaced_sources_are_gone_from_the_package_but_kept_in_the_reference(
+        name: str, reference_dir: Path) -> None:
+    """The replacement happens in the build; the reference copy stays unchanged."""
+    shipped = _data._data_path(name).read_text(encoding="utf-8")
+    reference = (reference_dir / "history" / name).read_text(encoding="utf-8")
+    for address in REPLACED[name]:
+        assert address in reference, address
+        assert address not in shipped, address
+
+
+def test_resolution_1874_cites_the_un_record() -> None:
+    """The form the other resolutions cite: the UN press release and the Council's page."""
+    with _data._data_path("sanctions.csv").open(encoding="utf-8", newline="") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["resolution"] == "S/RES/1874 (2009)")
+    assert "https://press.un.org/en/2009/sc9679.doc.htm" in row["source"]
+    assert "https://www.un.org/securitycouncil/s/res/1874-%282009%29" in row["source"]
+
+
+def test_added_incidents_are_dated_typed_sourced_and_noted() -> None:
+    """Each military/provocation row: a KST calendar day, one of the two new types, DPRK among
+    the actors, a label of our own, an address off the mirror list, and a note (the
+    announcement-date notes on the two troop-deployment rows)."""
+    from detente.scenario.model import mirror_domain
+
+    with _data._data_path("diplomacy_events.csv").open(encoding="utf-8", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["type"] in ("military", "provocation")]
+    assert len(rows) == len(ADDED_INCIDENTS)
+    for row in rows:
+        assert row["date_precision"] == "day"
+        pd.to_datetime(row["date_start"], format="%Y-%m-%d")  # raises on a bad date
+        assert "DPRK" in row["parties"] and row["label"] and row["note"]
+        addresses = [p.strip().split(" ", 1)[0] for p in row["source"].split("|")]
+        assert all(re.match(r"https?://", a) and mirror_domain(a) is None for a in addresses)
+    military = [r for r in rows if r["type"] == "military"]
+    assert [r["date_start"] for r in military] == ["2024-10-18", "2025-04-28"]
+    assert all(r["note"].startswith("Announcement date") for r in military)

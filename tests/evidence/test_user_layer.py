@@ -406,3 +406,22 @@ def test_a_fit_never_reads_an_unobserved_month_as_zero() -> None:
         model_data(panel.loc["2025-01":"2026-02"])
     assert {p.path for p in info.value.problems} == {"nuclear_test", "unsc_resolution"}
     assert all("2026-01" in p.message for p in info.value.problems)
+
+
+def test_an_added_provocation_is_a_crisis_event_and_leaves_the_regime_alone() -> None:
+    """A user diplomacy file may carry the incident types and the optional note column; the
+    row is listed by crisis-events and (docs/evidence.md) does not move the regime coding,
+    while the same row as a breakdown would."""
+    from detente.evidence.outcomes import crisis_events
+
+    header = "date_start,date_end,date_precision,type,parties,label,signed_document,source,note\n"
+    before = evidence.monthly_panel(user_layer=False)["regime"]
+    row = "2025-07-15,,day,{kind},DPRK; ROK,Balloons again,0," + SRC + ",announced 16 Jul"
+    path = _tmp_csv(row.format(kind="provocation"), header=header, name="inc.csv")
+    user.add_evidence(path, through="2025-12-31", today=TODAY)
+    added = crisis_events().set_index("date").loc["2025-07-15"]
+    assert (added["kind"], added["note"]) == ("provocation", "announced 16 Jul")
+    assert evidence.monthly_panel()["regime"].equals(before)
+    breakdown = _tmp_csv(row.format(kind="breakdown"), header=header, name="brk.csv")
+    user.add_evidence(breakdown, through="2025-12-31", today=TODAY)
+    assert evidence.monthly_panel()["regime"].loc["2025-07"] == "crisis" != before.loc["2025-07"]

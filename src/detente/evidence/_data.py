@@ -212,10 +212,13 @@ def nuclear_tests(user_layer: bool = True) -> pd.DataFrame:
 
 def diplomacy_events(user_layer: bool = True) -> pd.DataFrame:
     """Diplomacy events 1985–2025 (and those added in the user layer unless
-    ``user_layer=False``): ``date_start``/``date_end`` (str, day/month/year precision),
-    ``date_precision``, ``type`` (summit/talks/agreement/breakdown/channel), ``parties``
-    (``;``-separated), ``label`` (short label written for détente), ``signed_document`` (0/1),
-    ``start_month``/``end_month`` (Period; NaT for year-precision dates), ``source``."""
+    ``user_layer=False``): ``date_start``/``date_end`` (str, KST, day/month/year precision),
+    ``date_precision``, ``type`` (summit/talks/agreement/breakdown/channel, and the incident
+    types military/provocation, which the regime rule ignores:
+    :data:`detente.evidence.regime.INCIDENT_TYPES`), ``parties`` (``;``-separated), ``label``
+    (short label written for détente), ``signed_document`` (0/1), ``start_month``/``end_month``
+    (Period; NaT for year-precision dates), ``source``, ``note`` (for rows the build adds: e.g.
+    that the date is an announcement's, not the event's; empty otherwise)."""
     frame = _raw("diplomacy_events.csv", user_layer)
     frame["signed_document"] = frame["signed_document"].astype(int)
     frame["start_month"] = _month_of(frame["date_start"])

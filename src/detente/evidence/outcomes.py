@@ -16,6 +16,7 @@ import pandas as pd
 
 from detente.errors import OptionsError, Problem
 from detente.evidence import _data
+from detente.evidence.regime import INCIDENT_TYPES
 
 #: Missile classes whose flights are development tests of strategic systems.
 STRATEGIC_CLASSES = ("IRBM", "ICBM", "SLBM", "HGV", "SLV")
@@ -68,10 +69,16 @@ def _warheads() -> pd.DataFrame:
 ALIGNMENT_PARTNERS = ("Russia", "China")
 
 
+#: Diplomacy-record types that are a step towards a partner: meetings, agreements, channels and
+#: military deployments (the DPRK's troops sent to Russia, reported 2024-10-18).
+ALIGNMENT_TYPES = ("summit", "agreement", "channel", "military")
+
+
 def alignment_events() -> pd.DataFrame:
-    """The DPRK's dated steps towards Russia and China (claim C5): summits, agreements and
-    channels with either in the diplomacy record, and their UNSC vetoes of sanctions on the
-    DPRK. Columns ``date, month, kind, partner, what, source``; one row per event."""
+    """The DPRK's dated steps towards Russia and China (claim C5): summits, agreements,
+    channels and military deployments with either in the diplomacy record, and their UNSC
+    vetoes of sanctions on the DPRK. Columns ``date, month, kind, partner, what, source``; one
+    row per event."""
     from detente.evidence.regime import parties_of
 
     rows = []
@@ -79,7 +86,7 @@ def alignment_events() -> pd.DataFrame:
         partners = sorted(parties_of(d.parties) & set(ALIGNMENT_PARTNERS))
         named = parties_of(d.parties)
         # bilateral or trilateral steps only: six-party talks with the US are not alignment
-        if partners and d.type in ("summit", "agreement", "channel") and "US" not in named \
+        if partners and d.type in ALIGNMENT_TYPES and "US" not in named \
                 and "ROK" not in named and "Japan" not in named:
             rows.append((d.date_start, d.type, "; ".join(partners), d.label, d.source))
     for v in _data.sanctions().itertuples(index=False):
@@ -94,15 +101,25 @@ def alignment_events() -> pd.DataFrame:
     return frame.sort_values("date", kind="stable").reset_index(drop=True)
 
 
+#: Diplomacy-record types that are crisis events for claim C6: breakdowns of diplomacy,
+#: military deployments and provocations (balloons, GPS jamming, drones, MDL crossings).
+CRISIS_TYPES = ("breakdown", *INCIDENT_TYPES)
+
+
 def crisis_events() -> pd.DataFrame:
-    """Breakdowns of diplomacy with the DPRK (claim C6, "the risk of conflict rises"): the
-    record's ``breakdown`` events, with their parties. Military incidents (shelling, border
-    clashes) are not in the record yet, so this is a partial measure of crisis."""
+    """Crisis events (claim C6, "the risk of conflict rises"): the record's breakdowns of
+    diplomacy with the DPRK, its military deployments (troops to Russia) and its provocations
+    (trash balloons, GPS jamming, drone incursions, MDL crossings, re-armed guard posts, 2022–24).
+    Columns ``date, month, kind, parties, what, note, source``; one row per dated event, by
+    date (``note`` says when the date is an announcement's). Incidents are recorded only from
+    December 2022 (no shelling or naval clashes before), so this is still a partial measure."""
     d = _data.diplomacy_events()
-    keep = d[d["type"] == "breakdown"]
-    return pd.DataFrame({"date": keep["date_start"], "month": keep["date_start"].str[:7],
-                         "parties": keep["parties"], "what": keep["label"],
-                         "source": keep["source"]}).reset_index(drop=True)
+    keep = d[d["type"].isin(CRISIS_TYPES)]
+    frame = pd.DataFrame({"date": keep["date_start"], "month": keep["date_start"].str[:7],
+                          "kind": keep["type"], "parties": keep["parties"],
+                          "what": keep["label"], "note": keep["note"],
+                          "source": keep["source"]})
+    return frame.sort_values("date", kind="stable").reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -129,12 +146,13 @@ OUTCOMES: dict[str, Outcome] = {o.name: o for o in (
     Outcome("warhead-estimates", "estimated warheads (SIPRI, FAS), with their ranges and "
             "counting basis (a methodology break in 2022)", "the size of the arsenal",
             _warheads),
-    Outcome("alignment-events", "summits, agreements and channels with Russia or China "
-            "(without the US, ROK or Japan), and their UNSC vetoes on the DPRK",
+    Outcome("alignment-events", "summits, agreements, channels and military deployments with "
+            "Russia or China (without the US, ROK or Japan), and their UNSC vetoes on the DPRK",
             "claim C5: the DPRK growing closer to US adversaries", alignment_events),
-    Outcome("crisis-events", "breakdowns of diplomacy with the DPRK (the record has no "
-            "military incidents yet)", "claim C6: rising risk of conflict (a partial measure)",
-            crisis_events),
+    Outcome("crisis-events", "dated events: breakdowns of diplomacy with the DPRK, military "
+            "deployments and provocations (balloons, GPS jamming, drones, MDL crossings; "
+            "2022-25)", "claim C6: rising risk of conflict (a partial measure: incidents "
+            "are recorded only from December 2022)", crisis_events),
 )}
 
 
@@ -152,5 +170,5 @@ def outcome_frame(name: str) -> pd.DataFrame:
     return OUTCOMES[name].records()
 
 
-__all__ = ["ALIGNMENT_PARTNERS", "OUTCOMES", "Outcome", "alignment_events", "crisis_events",
+__all__ = ["ALIGNMENT_PARTNERS", "ALIGNMENT_TYPES", "CRISIS_TYPES", "OUTCOMES", "Outcome", "alignment_events", "crisis_events",
            "new_system_debuts", "outcome_frame", "strategic_tests"]

@@ -21,6 +21,12 @@ Experts renewals excluded) or a vetoed draft (``kind == "veto"``), placed in its
 Events dated only to a year (1992, 1999, 2011 in the reference) cannot be placed in a month and
 are not used.
 
+*Not regime markers*: events of type ``military`` (a troop deployment, e.g. the DPRK's to Russia
+in October 2024) or ``provocation`` (balloon campaigns, GPS jamming, drone incursions, MDL
+crossings), :data:`INCIDENT_TYPES`, are ignored by every rule below. They are outcomes — for
+claim C6 ("the risk of conflict rises") and C5 ("closer to US adversaries") — and coding the
+regime from them would put outcomes on the right-hand side, as launches would.
+
 Rule, month ``m`` (first that applies)
 --------------------------------------
 1. **dialogue** if
@@ -83,6 +89,8 @@ CRISIS_RULES: tuple[str, ...] = (BREAKDOWN_OR_SANCTIONS, BREAKDOWN_ONLY)
 #: Counterparts whose talks with the DPRK count as engagement on the nuclear issue.
 ENGAGEMENT_COUNTERPARTS = frozenset({"US", "ROK", "Japan", "NPT", "IAEA"})
 ENGAGEMENT_TYPES = frozenset({"talks", "summit", "agreement"})
+#: Diplomacy-record event types the rule ignores: outcomes for claims C5/C6, not regime markers.
+INCIDENT_TYPES: tuple[str, ...] = ("military", "provocation")
 _PARTY_NAMES = ("DPRK", "US", "ROK", "Japan", "China", "Russia", "NPT", "IAEA", "UNSC")
 
 
@@ -160,6 +168,8 @@ def code_regimes(
     for row in diplomacy.itertuples(index=False):
         if pd.isna(row.start_month):
             continue  # year-precision date: cannot be placed in a month
+        if row.type in INCIDENT_TYPES:
+            continue  # an outcome (claims C5/C6), not a regime marker
         first = _ordinal(row.start_month)
         if row.type == "breakdown":
             breakdown_months.append(first)

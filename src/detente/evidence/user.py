@@ -40,6 +40,7 @@ import pandas as pd
 
 from detente._io import atomic_write
 from detente.errors import DetenteError, EnvironmentFault, OptionsError, Problem
+from detente.evidence.regime import INCIDENT_TYPES
 
 #: The environment variable naming the user data folder.
 DATA_ENV = "DETENTE_DATA"
@@ -62,13 +63,15 @@ COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     NUCLEAR_TESTS: (("date", "site", "source"),
                     ("test_no", "magnitude_mb", "yield_low_kt", "yield_high_kt")),
     DIPLOMACY: (("date_start", "date_end", "date_precision", "type", "parties", "label",
-                 "signed_document", "source"), ()),
+                 "signed_document", "source"), ("note",)),
     SANCTIONS: (("resolution", "date", "kind", "status", "vote", "trigger", "source"), ()),
 }
 
 OUTCOMES = ("success", "failure", "unknown")
 MISSILE_CLASSES = ("ICBM", "IRBM", "MRBM", "SRBM", "SLBM", "HGV", "SLV", "Unknown")
-DIPLOMACY_TYPES = ("summit", "talks", "agreement", "breakdown", "channel")
+#: The diplomacy record's event types: the regime markers, then the incident types the regime
+#: rule ignores (military deployments, provocations; :data:`regime.INCIDENT_TYPES`).
+DIPLOMACY_TYPES = ("summit", "talks", "agreement", "breakdown", "channel", *INCIDENT_TYPES)
 SANCTION_KINDS = ("sanctions", "panel_renewal", "veto")
 PRECISIONS = {"day": (r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD"), "month": (r"\d{4}-\d{2}", "YYYY-MM"),
               "year": (r"\d{4}", "YYYY")}
