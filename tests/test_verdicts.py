@@ -94,3 +94,64 @@ def test_the_argument_is_data_with_declared_tests(reference_dir):
         assert claim["kind"] in kinds and claim["tests"] and claim["text"]
         assert {t["test"] for t in claim["tests"]} <= {"record", "in-sample", "out-of-sample",
                                                        "assumption", "judgement"}
+
+
+# --- association verdicts (C5, C6): expected values from the binomial derivation ------------
+
+def test_rate_ratio_interval_is_the_clopper_pearson_interval_mapped_to_the_ratio():
+    from scipy import stats
+
+    from detente.verdicts import rate_ratio_interval
+
+    # a = 30 events in 100 months, b = 10 in 200: given N = 40, a ~ Bin(40, π), π = R/(R + 2)
+    ratio, low, high, p = rate_ratio_interval(30, 100, 10, 200)
+    assert ratio == pytest.approx((30 / 100) / (10 / 200))
+    lo_pi = stats.beta.ppf(0.025, 30, 11)  # Clopper–Pearson bounds as beta quantiles
+    hi_pi = stats.beta.ppf(0.975, 31, 10)
+    assert low == pytest.approx(lo_pi / (1 - lo_pi) * 2, rel=1e-9)
+    assert high == pytest.approx(hi_pi / (1 - hi_pi) * 2, rel=1e-9)
+    assert p == pytest.approx(stats.binomtest(30, 40, 1 / 3).pvalue)
+
+
+@pytest.mark.parametrize(("counts", "expected"), [
+    ((30, 100, 5, 100), "supported-in-sample"),   # six times the rate without diplomacy
+    ((10, 100, 10, 100), "not-supported"),        # the same rate
+    ((2, 100, 25, 100), "contradicted"),          # far fewer without diplomacy
+    ((9, 221, 0, 0), "untestable"),               # no dialogue month in the record
+    ((9, 221, 1, 11), "untestable"),              # 11 dialogue months: below the 12 needed
+])
+def test_association_verdict_by_rule(counts, expected):
+    from detente.verdicts import association_verdict
+
+    verdict = association_verdict(*counts, "incidents", "a synthetic record")
+    assert verdict.verdict == expected
+    assert "not a causal estimate" in verdict.sentence or expected == "untestable"
+    assert verdict.tests[0]["kind"] == "in-sample"
+
+
+def test_c5_counts_come_from_the_shipped_diplomacy_and_sanctions_files():
+    # the association test behind C5 counts the alignment events (a bilateral step with Russia or
+    # China without the US, ROK or Japan, or a Russian/Chinese veto) by regime month: recount the
+    # events from the CSV files with the csv module, independently of detente.evidence.outcomes
+    import csv
+    from importlib import resources
+
+    import detente
+    from detente.evidence.outcomes import alignment_events
+    from detente.policy.claims import _association
+
+    data = resources.files("detente.evidence") / "data"
+    with (data / "diplomacy_events.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    western = {"US", "ROK", "Japan"}
+    expected_dated = 0
+    for r in rows:
+        parties = {p.strip() for p in r["parties"].replace(";", ",").split(",")}
+        if parties & {"Russia", "China"} and not parties & western and r["type"] in (
+                "summit", "agreement", "channel", "military") and len(r["date_start"]) >= 7:
+            expected_dated += 1
+    with (data / "sanctions.csv").open(encoding="utf-8") as f:
+        expected_dated += sum(1 for r in csv.DictReader(f) if r["kind"] == "veto")
+    verdict = _association(detente.monthly_panel(), alignment_events(), "alignment events", "x")
+    stats_ = verdict.tests[0]
+    assert stats_["events_without"] + stats_["events_with"] == expected_dated

@@ -17,6 +17,14 @@ its declared tests by the rules below (written down before any result was seen; 
 ``contradicted``
     The evidence points the other way: the fitted effect has the opposite sign with probability
     ≥ 0.95, or a record test fails.
+
+A causal claim about an event outcome with no model term (alignment with Russia and China,
+incidents) is tested as an in-sample association (:func:`association_verdict`): the outcome's
+monthly rate without diplomacy (stalemate and crisis months) against dialogue months, inside the
+outcome's recorded coverage, with the exact conditional 95 % interval of the rate ratio: above 1
+``supported-in-sample``, below 1 ``contradicted``, across 1 ``not-supported``; fewer than
+:data:`MIN_GROUP_MONTHS` months on either side ``untestable``. An association is never a causal
+estimate: the sentence says so.
 ``untestable``
     The answer passes through assumptions only (scenario inputs, an assumed bridge coefficient,
     the conflict-risk index): détente can show what the assumptions imply, not test them.
@@ -40,6 +48,8 @@ VERDICTS: tuple[str, ...] = ("supported-out-of-sample", "supported-in-sample", "
 
 #: Posterior probability of the claimed sign that counts as strong in-sample evidence.
 IN_SAMPLE_PROBABILITY = 0.95
+#: Months each side of an association test needs inside the outcome's coverage.
+MIN_GROUP_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -130,6 +140,65 @@ def record_verdict(checks: list[tuple[str, bool, Any]], what: str) -> Verdict:
                    tests)
 
 
+def rate_ratio_interval(events_a: int, months_a: int, events_b: int, months_b: int,
+                        level: float = 0.95) -> tuple[float, float, float, float]:
+    r"""Rate ratio of two Poisson counts (a over b) with its exact conditional interval and
+    two-sided p-value: given the total :math:`N = a + b`, :math:`a \sim \mathrm{Bin}(N, \pi)`
+    with :math:`\pi = m_a R / (m_a R + m_b)` (Przyborowski & Wilenski 1940; the Clopper–Pearson
+    interval of :math:`\pi` mapped to :math:`R = \frac{\pi}{1-\pi}\frac{m_b}{m_a}`).
+    Returns ``(ratio, low, high, p_value)``; the ratio is inf when b = 0."""
+    from scipy import stats
+
+    total = events_a + events_b
+    if total == 0:
+        return float("nan"), 0.0, float("inf"), 1.0
+    test = stats.binomtest(events_a, total, p=months_a / (months_a + months_b))
+    ci = test.proportion_ci(confidence_level=level, method="exact")
+
+    def to_ratio(pi: float) -> float:
+        return float("inf") if pi >= 1.0 else pi / (1.0 - pi) * months_b / months_a
+
+    ratio = (float("inf") if events_b == 0 else
+             (events_a / months_a) / (events_b / months_b))
+    return ratio, to_ratio(ci.low), to_ratio(ci.high), float(test.pvalue)
+
+
+def association_verdict(events_without: int, months_without: int, events_with: int,
+                        months_with: int, outcome: str, window: str) -> Verdict:
+    """A causal claim "without diplomacy, more ``outcome``" tested as an in-sample association:
+    the monthly rate of the outcome's events in stalemate and crisis months against dialogue
+    months (the rules in the module docstring)."""
+    test = {"kind": "in-sample",
+            "test": f"in sample: rate of {outcome} without diplomacy (stalemate, crisis) over "
+                    f"the rate in dialogue months, {window} (exact conditional 95 % interval)",
+            "events_without": events_without, "months_without": months_without,
+            "events_with": events_with, "months_with": months_with}
+    if min(months_without, months_with) < MIN_GROUP_MONTHS:
+        test["result"] = "untestable"
+        return Verdict("untestable", "too little record",
+                       f"The record of {outcome} ({window}) has {months_with} dialogue and "
+                       f"{months_without} other months; the test needs {MIN_GROUP_MONTHS} on "
+                       "each side, so the claim rests on assumptions here.", [test])
+    ratio, low, high, p = rate_ratio_interval(events_without, months_without, events_with,
+                                              months_with)
+    test.update(rate_ratio=ratio, low=low, high=high, p_value=p)
+    rates = (f"{12 * events_without / months_without:.2f} {outcome} a year without diplomacy "
+             f"against {12 * events_with / months_with:.2f} in dialogue months ({window}; "
+             f"ratio {ratio:.2f}, 95 % {low:.2f}–{high:.2f})")
+    caveat = "; an association on the record, not a causal estimate."
+    if low > 1.0:
+        test["result"] = "higher without diplomacy"
+        return Verdict("supported-in-sample", "in-sample association",
+                       f"Without diplomacy the record has more: {rates}" + caveat, [test])
+    if high < 1.0:
+        test["result"] = "lower without diplomacy"
+        return Verdict("contradicted", "in-sample association",
+                       f"Without diplomacy the record has fewer: {rates}" + caveat, [test])
+    test["result"] = "no clear difference"
+    return Verdict("not-supported", "in-sample association",
+                   f"The record shows no clear difference: {rates}" + caveat, [test])
+
+
 def assumption_verdict(reason: str, tests: list[dict[str, Any]] | None = None) -> Verdict:
     """The answer passes through assumptions only."""
     return Verdict("untestable", "assumption", reason, list(tests or []))
@@ -139,5 +208,6 @@ def judgement_verdict(reason: str) -> Verdict:
     return Verdict("judgement", "value judgement", reason, [])
 
 
-__all__ = ["IN_SAMPLE_PROBABILITY", "VERDICTS", "Verdict", "assumption_verdict",
-           "causal_verdict", "judgement_verdict", "record_verdict"]
+__all__ = ["IN_SAMPLE_PROBABILITY", "MIN_GROUP_MONTHS", "VERDICTS", "Verdict",
+           "association_verdict", "assumption_verdict", "causal_verdict", "judgement_verdict",
+           "rate_ratio_interval", "record_verdict"]

@@ -358,6 +358,29 @@ def _rate_by_policy(panel: pd.DataFrame, labels: tuple[str, ...]) -> float:
     return float(rows["launch_events"].sum() * 12.0 / max(len(rows), 1))
 
 
+def _association(panel: pd.DataFrame, events: pd.DataFrame, outcome: str, what: str) -> Any:
+    """:func:`detente.verdicts.association_verdict` of one event outcome: its dated events
+    (year-only dates cannot be placed in a regime month and are left out, and counted) from
+    the month of its first dated event to the panel's last month."""
+    from detente.verdicts import association_verdict
+
+    months = pd.PeriodIndex([m for m in events["month"] if len(str(m)) == 7], freq="M")
+    undated = int(len(events) - len(months))
+    if len(months) == 0:
+        first = panel.index.max()
+    else:
+        first = months.min()
+    window_panel = panel.loc[panel.index >= first, "regime"]
+    without = window_panel.isin(("stalemate", "crisis"))
+    counts = pd.Series(1, index=months).groupby(level=0).sum().reindex(window_panel.index,
+                                                                       fill_value=0)
+    window = f"{what}, {first}–{panel.index.max()}" + (
+        f", {undated} event(s) dated by year only left out" if undated else "")
+    return association_verdict(int(counts[without].sum()), int(without.sum()),
+                               int(counts[~without].sum()), int((~without).sum()), outcome,
+                               window)
+
+
 def claim_verdicts(comp: Comparison, panel: pd.DataFrame, backtest: Any = None) -> dict:
     """The verdict of each claim C1–C10 by the rules of :mod:`detente.verdicts` (one per claim,
     its tests and their statistics, the reason in one sentence)."""
@@ -403,12 +426,17 @@ def claim_verdicts(comp: Comparison, panel: pd.DataFrame, backtest: Any = None) 
     draws = comp.posterior.samples.get("log_rate_ratio_dialogue")
     out["C4"] = causal_verdict(draws, -1, comparison,
                                "a lower launch rate in dialogue than in stalemate")
-    out["C5"] = assumption_verdict(
-        "The forecast difference on Russia–DPRK cooperation comes from the bargaining engine and "
-        "assumed responses; alignment events are too few to fit a causal effect.")
-    out["C6"] = assumption_verdict(
-        "Conflict risk cannot be calibrated on data here: the index is a weighted mean of "
-        "assumed components, not a probability.")
+    # C5, C6: the outcome's events by regime month, inside the outcome's record
+    from detente.evidence.outcomes import alignment_events, crisis_events
+    from detente.evidence.regime import INCIDENT_TYPES
+
+    out["C5"] = _association(panel, alignment_events(), "alignment events",
+                             "steps towards Russia or China and their vetoes")
+    incidents = crisis_events()
+    # breakdowns are left out: they code the regime itself, so counting them is circular
+    out["C6"] = _association(panel, incidents[incidents["kind"].isin(INCIDENT_TYPES)],
+                             "incidents", "military deployments and provocations; breakdowns "
+                             "left out, they code the regime")
     out["C7"] = assumption_verdict(
         "The policy's effect on talks reaches the dynamics only through bridge rule B1, whose "
         f"coefficient (beta_talks = {comp.bridge.beta_talks:g}) is assumed, not estimated, and "
