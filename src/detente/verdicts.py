@@ -175,7 +175,7 @@ def association_verdict(events_without: int, months_without: int, events_with: i
             "events_with": events_with, "months_with": months_with}
     if min(months_without, months_with) < MIN_GROUP_MONTHS:
         test["result"] = "untestable"
-        return Verdict("untestable", "too little record",
+        return Verdict("untestable", "no evidence",
                        f"The record of {outcome} ({window}) has {months_with} dialogue and "
                        f"{months_without} other months; the test needs {MIN_GROUP_MONTHS} on "
                        "each side, so the claim rests on assumptions here.", [test])
