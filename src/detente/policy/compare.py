@@ -372,6 +372,27 @@ class Comparison:
                                  "p_dialogue_starts": float(starts[k])})
         return pd.DataFrame(rows)
 
+    def observed_frame(self) -> pd.DataFrame:
+        """What happened in each horizon year, from the shipped record (and the user's
+        evidence layer): launch events summed over the year's months the record covers.
+        ``months_observed`` says how many of the 12 are in it; ``value`` is None when none is
+        (a year still in the future). Empty without a dynamics binding or a start month."""
+        cols = ["year", "months", "quantity", "value", "months_observed"]
+        if not self.bound or not self.start_month:
+            return pd.DataFrame(columns=cols)
+        from detente.evidence import monthly_panel
+
+        series = monthly_panel()["launch_events"].dropna()
+        start = pd.Period(self.start_month, freq="M")
+        rows = []
+        for k, label in enumerate(self.year_labels):
+            months = pd.period_range(start + 12 * k, periods=12, freq="M")
+            seen = series.reindex(months).dropna()
+            rows.append({"year": k + 1, "months": label, "quantity": "launch_events",
+                         "value": float(seen.sum()) if len(seen) else None,
+                         "months_observed": len(seen)})
+        return pd.DataFrame(rows, columns=cols)
+
     def positions_frame(self) -> pd.DataFrame:
         """Per policy, engine and issue: forecast position (median, 50 % and 80 % intervals)."""
         rows = []
@@ -454,6 +475,7 @@ class Comparison:
             "summary": records(self.summary_frame()),
             "paired": records(self.paired_frame()),
             "yearly": records(self.yearly_frame()),
+            "observed": records(self.observed_frame()),
             "positions": records(self.positions_frame()),
             "assumptions": records(self.assumptions_frame()),
             "monte_carlo": None if self.monte_carlo is None else self.monte_carlo.to_dict(),
