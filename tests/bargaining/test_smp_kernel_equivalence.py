@@ -243,8 +243,11 @@ def test_challenge_sweep_does_not_depend_on_tiles_or_threads(monkeypatch, cells,
 
 @pytest.mark.parametrize("n, m", SIZES)
 @pytest.mark.parametrize("rule", ["proportional", "binary", "asym-prospect"])
-def test_coalition_strengths_equal_previous(n, m, rule):
-    """Risk-attitude votes (N voters × N options) and batched queue votes (G × N × K)."""
+@pytest.mark.parametrize("threads_from", [3, 10**6])
+def test_coalition_strengths_equal_previous(monkeypatch, n, m, rule, threads_from):
+    """Risk-attitude votes (N voters × N options; with threads, bands of options) and batched
+    queue votes (G × N × K)."""
+    monkeypatch.setattr(K, "_THREAD_MIN_ACTORS", threads_from)
     c, x, s = _state(n, m, seed=7 * n + m)
     u0 = 1.0 - K.weighted_distance(x, x, s)
     assert np.array_equal(K.coalition_strengths(c, u0, rule),
@@ -289,13 +292,13 @@ FIELDS = ["positions", "win_prob", "risk", "target", "challenge_p", "challenge_g
 
 
 @pytest.mark.parametrize("n, m, options", [
-    (7, 3, {}), (13, 2, {}), (26, 1, {}), (27, 6, {"max_turns": 8}), (110, 1, {"max_turns": 4}),
+    (7, 3, {}), (13, 2, {}), (26, 1, {}), (27, 6, {"max_turns": 8}), (130, 1, {"max_turns": 3}),
     (12, 2, {"rule": "asym-prospect", "commit": "none", "big_r_adjust": "half"}),
     (10, 2, {"bargain_model": "init-rcvr"}),
 ])
 def test_whole_runs_equal_previous_implementation(monkeypatch, n, m, options):
     """A whole run, every recorded field of every turn, with the previous kernels swapped in
-    as the reference; 110 actors take the threaded sweep."""
+    as the reference; 130 actors take the threaded sweep and the banded risk vote."""
     c, x, s = _state(n, m, seed=17 * n + m, shared=0.0)
     got = K.simulate(c, x, s, per_estimator=n <= 13, **options)
     with monkeypatch.context() as patch:

@@ -53,8 +53,9 @@ _VOTE_CHUNK_CELLS = 1 << 18
 _MERGED_QUEUE_CELLS = 1 << 16
 #: Bound on the (third party, initiator, target) cells of one challenge block.
 _CHALLENGE_BLOCK_CELLS = 1 << 15
-#: From this many actors the challenge sweep runs its bands on up to _SWEEP_MAX_THREADS threads.
-_THREAD_MIN_ACTORS = 96
+#: From this many actors (options) the challenge sweep (the risk vote) runs bands on threads;
+#: below it a thread's share is too short to pay for its start (CPU time rises at 100 actors).
+_THREAD_MIN_ACTORS = 128
 _SWEEP_MAX_THREADS = 2
 
 
@@ -178,6 +179,8 @@ def coalition_strengths(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
         ``−V(w, u_m', u_m)`` equals ``V(w, u_m, u_m')`` bit for bit, so no mirroring is needed.)
     """
     *batch, n_voters, n_options = u.shape
+    if rule == "proportional" and not batch and w.ndim == 1 and _sweep_workers(n_options) > 1:
+        return _banded_strengths(w, u, _sweep_workers(n_options))
     if rule != "proportional":
         lower = np.tril(np.ones((n_options, n_options), dtype=bool), -1)  # m > m'
     strength = np.full((*batch, n_options, n_options), COALITION_FLOOR)
@@ -216,6 +219,53 @@ def coalition_strengths(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
     diag = np.arange(n_options)
     strength[..., diag, diag] = COALITION_FLOOR
     return strength
+
+
+def _banded_strengths(w: np.ndarray, u: np.ndarray, workers: int) -> np.ndarray:
+    """Proportional :func:`coalition_strengths` of one vote, bands of options m on threads.
+
+    Row m of C involves only u[:, m] and the other options' utilities, so a band of rows is
+    the same arithmetic as the whole vote (voters summed left to right, chunks of voters
+    carrying the running total), and the threads give the whole vote's bits (issue 16).
+    """
+    n_voters, n_options = u.shape
+    strength = np.empty((n_options, n_options))
+
+    def band(m0: int, m1: int) -> None:
+        rows = m1 - m0
+        chunk = min(n_voters, max(1, _VOTE_CHUNK_CELLS // (rows * n_options)))
+        total = np.full((rows, n_options), COALITION_FLOOR)
+        zeros = np.zeros((chunk, rows, n_options))
+        for start in range(0, n_voters, chunk):
+            stop = min(n_voters, start + chunk)
+            q = np.subtract(u[start:stop, m0:m1, None], u[start:stop, None, :],
+                            out=np.empty((stop - start, rows, n_options)))
+            q *= w[start:stop, None, None]           # V(w, u_m, u_m') = w (u_m − u_m')
+            np.maximum(q, zeros[: stop - start], out=q)
+            q[0] += total
+            total = sequential_reduce(np.add, q)
+        strength[m0:m1] = total
+
+    size = -(-n_options // workers)
+    _in_threads(band, [(m0, min(n_options, m0 + size)) for m0 in range(0, n_options, size)],
+                workers)
+    diag = np.arange(n_options)
+    strength[diag, diag] = COALITION_FLOOR
+    return strength
+
+
+def _in_threads(work, limits: list[tuple[int, int]], workers: int) -> None:
+    """``work(lo, hi)`` for every band, on ``workers`` threads (NumPy releases the GIL in its
+    loops) or in order on this one; the bands write disjoint rows, so the results agree."""
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            for done in [pool.submit(work, lo, hi) for lo, hi in limits]:
+                done.result()
+    else:
+        for lo, hi in limits:
+            work(lo, hi)
 
 
 def victory_probabilities(strength: np.ndarray, law: str) -> np.ndarray:
@@ -575,18 +625,9 @@ def assess_all_challenges(terms: StateTerms, sigma: np.ndarray, c: np.ndarray, r
                 tij += e[k]
                 tji -= b[k]
 
-    limits = [(r0, min(n_actors, r0 + rows)) for r0 in range(0, n_actors, rows)]
-    if workers > 1:
-        # bands are independent (disjoint rows of T_ij, T_ji) and NumPy releases the GIL in
-        # its loops, so threads give the same numbers on more cores
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(workers) as pool:
-            for done in [pool.submit(sweep, r0, r1) for r0, r1 in limits]:
-                done.result()
-    else:
-        for r0, r1 in limits:
-            sweep(r0, r1)
+    # bands are independent (disjoint rows of T_ij, T_ji): threads give the same numbers
+    _in_threads(sweep, [(r0, min(n_actors, r0 + rows)) for r0 in range(0, n_actors, rows)],
+                workers)
     total = t_ij + t_ji
     p = t_ij / total
     p_c = t_ji / total
