@@ -224,6 +224,20 @@ def scaling() -> dict:
         rows[n] = row
         print(f"{n:5d} {turns:5d} {wall:8.3f} {cpu:8.3f} {wall / turns:10.4f} {prev_txt}",
               flush=True)
+    # the threads' share: the threaded sizes up to 200 again on one thread, same run
+    threaded = [n for n in FIT_SIZES if n >= K._THREAD_MIN_ACTORS]
+    if threaded and K._sweep_workers(threaded[0]) > 1:
+        saved = K._SWEEP_MAX_THREADS
+        try:
+            K._SWEEP_MAX_THREADS = 1
+            for n in threaded:
+                one_wall, one_cpu, _ = kernel_run(*synthetic_case(n), 1)
+                rows[n].update(one_thread_wall=one_wall, one_thread_cpu=one_cpu)
+                print(f"{n:5d} on one thread: wall {one_wall:.3f} s, cpu {one_cpu:.3f} s "
+                      f"(two threads: wall {rows[n]['wall']:.3f} s, cpu {rows[n]['cpu']:.3f} s; "
+                      f"wall ratio {one_wall / rows[n]['wall']:.2f}×)", flush=True)
+        finally:
+            K._SWEEP_MAX_THREADS = saved
     fit = [n for n in FIT_SIZES if n in rows]
     out = {"rows": rows}
     for key in ("wall", "cpu", "prev_wall", "prev_cpu"):
