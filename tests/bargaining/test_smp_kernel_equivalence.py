@@ -236,6 +236,7 @@ def test_challenge_sweep_does_not_depend_on_tiles_or_threads(monkeypatch, cells,
     expected = _reference_assess_all_challenges(terms, sigma, c, "proportional", "semi")
     monkeypatch.setattr(K, "_CHALLENGE_BLOCK_CELLS", cells)
     monkeypatch.setattr(K, "_THREAD_MIN_ACTORS", threads_from)
+    monkeypatch.setattr(K, "_SWEEP_MAX_THREADS", 2)     # off by default: switch it on here
     got = K.assess_all_challenges(terms, sigma, c, "proportional", "semi")
     assert np.array_equal(got[0], expected[0])
     assert np.array_equal(got[1], expected[1])
@@ -248,6 +249,7 @@ def test_coalition_strengths_equal_previous(monkeypatch, n, m, rule, threads_fro
     """Risk-attitude votes (N voters × N options; with threads, bands of options) and batched
     queue votes (G × N × K)."""
     monkeypatch.setattr(K, "_THREAD_MIN_ACTORS", threads_from)
+    monkeypatch.setattr(K, "_SWEEP_MAX_THREADS", 2)
     c, x, s = _state(n, m, seed=7 * n + m)
     u0 = 1.0 - K.weighted_distance(x, x, s)
     assert np.array_equal(K.coalition_strengths(c, u0, rule),
@@ -298,9 +300,12 @@ FIELDS = ["positions", "win_prob", "risk", "target", "challenge_p", "challenge_g
 ])
 def test_whole_runs_equal_previous_implementation(monkeypatch, n, m, options):
     """A whole run, every recorded field of every turn, with the previous kernels swapped in
-    as the reference; 130 actors take the threaded sweep and the banded risk vote."""
+    as the reference; 130 actors take the threaded sweep and the banded risk vote (threads
+    switched on for the run; on a one-core machine they stay off)."""
     c, x, s = _state(n, m, seed=17 * n + m, shared=0.0)
-    got = K.simulate(c, x, s, per_estimator=n <= 13, **options)
+    with monkeypatch.context() as patch:
+        patch.setattr(K, "_SWEEP_MAX_THREADS", 2)        # the threaded paths, where they apply
+        got = K.simulate(c, x, s, per_estimator=n <= 13, **options)
     with monkeypatch.context() as patch:
         patch.setattr(K, "assess_all_challenges", _reference_assess_all_challenges)
         patch.setattr(K, "coalition_strengths", _reference_coalition_strengths)

@@ -53,10 +53,13 @@ _VOTE_CHUNK_CELLS = 1 << 18
 _MERGED_QUEUE_CELLS = 1 << 16
 #: Bound on the (third party, initiator, target) cells of one challenge block.
 _CHALLENGE_BLOCK_CELLS = 1 << 15
-#: From this many actors (options) the challenge sweep (the risk vote) runs bands on threads;
+#: From this many actors (options) the challenge sweep (the risk vote) may run bands on threads;
 #: below it a thread's share is too short to pay for its start (CPU time rises at 100 actors).
 _THREAD_MIN_ACTORS = 128
-_SWEEP_MAX_THREADS = 2
+#: Threads for those bands. 1 (off): on the shared 2-core machine two threads cost ~15 % more
+#: CPU and gave no wall-time gain (30 % loss under load); benchmarks/bench_smp.py times both
+#: settings in one run, so a quiet machine can show whether 2 pays (issue 16).
+_SWEEP_MAX_THREADS = 1
 
 
 def sequential_reduce(ufunc: np.ufunc, a: np.ndarray, axis: int = 0,
@@ -493,8 +496,8 @@ def _third_party_values(a, b, z, commit: str):
 
 
 def _sweep_workers(n_actors: int) -> int:
-    """Threads for the challenge sweep: the usable cores (at most 2) from
-    ``_THREAD_MIN_ACTORS`` actors on, where a turn's sweep is long enough to share; else 1."""
+    """Threads for the challenge sweep and the risk vote: the usable cores, at most
+    ``_SWEEP_MAX_THREADS``, from ``_THREAD_MIN_ACTORS`` actors on; else 1."""
     if n_actors < _THREAD_MIN_ACTORS:
         return 1
     try:
