@@ -15,11 +15,19 @@ case) it measures, in process:
 Baseline measured in the same run: the literal, loop-by-loop reading of the spec in
 ``tests/bargaining/test_smp_kernels.py`` (pure Python, O(N³) per turn like the engine, with no
 database work), timed on the first turn of the small cases, against the engine's first turn.
+
+Scaling (issue 16): synthetic 25-, 50-, 100-, 200- and 400-actor one-dimensional runs, wall and
+CPU time per turn, the growth exponent (least-squares slope of log time per turn against log N
+over 25–200, and the local slope 100→200), against the previous implementation of the kernels
+(``_reference_*`` in ``tests/bargaining/test_smp_kernel_equivalence.py``, the code before the
+issue-16 work) swapped in and timed in the same run on 25–200 actors, with its positions checked
+equal to the engine's. ``targets()`` returns the issue targets as dicts (see ``run_all.py``).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import time
 import tracemalloc
@@ -31,20 +39,27 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO / "src"))
 
+sys.path.insert(0, str(HERE))
+
+from bench_startup import ktab_table  # noqa: E402
 from detente.bargaining import _smp_kernels as K  # noqa: E402
 from detente.bargaining import smp  # noqa: E402
 
 REFERENCE = REPO / "tests" / "reference" / "bargaining" / "smp"
 
-#: KTAB wall time (s) from the reference README (2 cores, -O2, --logmin); ranges → midpoint.
-KTAB_SECONDS = {
-    "dummyData_3Dim": 0.05, "SOE-Pol-Comp": 0.30, "SOE-Policy": 1.0,
-    "dummyData_6Dim": 2.15, "dummyData-a040": 5.1, "synthetic-50x1": 15.6,
-    "synthetic-100x1": 315.0,
-}
+#: KTAB wall time (s), 2 cores, -O2, --logmin; ranges → midpoint (benchmarks/data, provenance
+#: in the file: the reference README's table).
+KTAB_SECONDS = ktab_table() or {}
 #: The issue's targets: minimum speed-up over KTAB, or maximum seconds.
 TARGET_RATIO = {"dummyData_6Dim": 20.0, "synthetic-100x1": 200.0}
 TARGET_SECONDS = {"synthetic-100x1": 1.5, "synthetic-200x1": 15.0}
+#: Issue 16: a 200×1 run in at most this many seconds, per-turn growth at most N^2.2 to 200.
+TARGET_200_SECONDS = 1.2
+TARGET_EXPONENT = 2.2
+SCALING_SIZES = (25, 50, 100, 200, 400)
+FIT_SIZES = (25, 50, 100, 200)
+EQUIVALENCE_TESTS = REPO / "tests" / "bargaining" / "test_smp_kernel_equivalence.py"
+_RESULTS: dict | None = None
 MEMORY_LIMIT_MB = 2048.0
 SHARED_CASES = ["dummyData_3Dim", "SOE-Pol-Comp", "SOE-Policy", "SOE-Competitive",
                 "dummyData_6Dim", "dummyData-a040"]
@@ -143,13 +158,112 @@ def draws_benchmark(n_draws: int = 300) -> None:
           f"speed-up {loop_cpu / lock_cpu:4.1f}× (cpu)  identical={same}")
 
 
-def main() -> None:
+def previous_kernels():
+    """A context manager that swaps the pre-issue-16 kernels into ``_smp_kernels``."""
+    import contextlib
+
+    spec = importlib.util.spec_from_file_location("smp_previous", EQUIVALENCE_TESTS)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    swaps = {"assess_all_challenges": module._reference_assess_all_challenges,
+             "coalition_strengths": module._reference_coalition_strengths,
+             "bargain_utilities": module._reference_bargain_utilities,
+             "unique_positions": module._reference_unique_positions}
+
+    @contextlib.contextmanager
+    def swapped():
+        saved = {name: getattr(K, name) for name in swaps}
+        try:
+            for name, func in swaps.items():
+                setattr(K, name, func)
+            yield
+        finally:
+            for name, func in saved.items():
+                setattr(K, name, func)
+
+    return swapped()
+
+
+def _slope(sizes, seconds) -> float:
+    return float(np.polyfit(np.log(np.asarray(sizes, float)), np.log(np.asarray(seconds)), 1)[0])
+
+
+def kernel_run(cap, pos, sal, repeats: int) -> tuple[float, float, K.SMPTrace]:
+    """Best wall and CPU time of the kernel alone, as ``run_smp`` calls it (0–100 inputs);
+    ``run_smp`` itself takes at most 250 actors (KTAB's bound), the 400-actor run needs this."""
+    best_wall = best_cpu = float("inf")
+    for _ in range(repeats):
+        w0, c0 = time.perf_counter(), time.process_time()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            trace = K.simulate(cap, pos / 100.0, sal / 100.0)
+        best_wall = min(best_wall, time.perf_counter() - w0)
+        best_cpu = min(best_cpu, time.process_time() - c0)
+    return best_wall, best_cpu, trace
+
+
+def scaling() -> dict:
+    """Synthetic N×1 runs: per-turn wall and CPU time, engine and previous kernels (25–200)."""
+    rows: dict[int, dict[str, float]] = {}
+    print("\nscaling, synthetic N×1, kernel alone (best of 2 up to 50 actors, else one run; "
+          "previous = the kernels before issue 16, same run)")
+    print(f"{'N':>5s} {'turns':>5s} {'wall s':>8s} {'cpu s':>8s} {'wall/turn':>10s} "
+          f"{'prev wall':>9s} {'prev cpu':>9s} {'speed-up':>9s}  identical")
+    for n in SCALING_SIZES:
+        cap, pos, sal = synthetic_case(n)
+        repeats = 2 if n <= 50 else 1
+        wall, cpu, trace = kernel_run(cap, pos, sal, repeats)
+        turns = trace.positions.shape[0] - 1
+        row = {"turns": turns, "wall": wall, "cpu": cpu}
+        prev_txt = f"{'–':>9s} {'–':>9s} {'–':>9s}  –"
+        if n in FIT_SIZES and EQUIVALENCE_TESTS.exists():
+            with previous_kernels():
+                p_wall, p_cpu, old = kernel_run(cap, pos, sal, repeats)
+            same = bool(np.array_equal(old.positions, trace.positions))
+            row.update(prev_wall=p_wall, prev_cpu=p_cpu, identical=same)
+            prev_txt = f"{p_wall:9.3f} {p_cpu:9.3f} {p_wall / wall:8.2f}×  {same}"
+        rows[n] = row
+        print(f"{n:5d} {turns:5d} {wall:8.3f} {cpu:8.3f} {wall / turns:10.4f} {prev_txt}",
+              flush=True)
+    # the threads' share: the threaded sizes up to 200 again with the other setting, same run
+    threaded = [n for n in FIT_SIZES if n >= K._THREAD_MIN_ACTORS]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if threaded and (cores or 1) > 1:
+        saved = K._SWEEP_MAX_THREADS
+        other = 2 if saved == 1 else 1
+        try:
+            K._SWEEP_MAX_THREADS = other
+            for n in threaded:
+                alt_wall, alt_cpu, _ = kernel_run(*synthetic_case(n), 1)
+                rows[n].update(alt_threads=other, alt_wall=alt_wall, alt_cpu=alt_cpu)
+                print(f"{n:5d} with {other} thread(s) (default {saved}): wall {alt_wall:.3f} s, "
+                      f"cpu {alt_cpu:.3f} s (default: wall {rows[n]['wall']:.3f} s, cpu "
+                      f"{rows[n]['cpu']:.3f} s; default is {alt_wall / rows[n]['wall']:.2f}× "
+                      "faster on wall)", flush=True)
+        finally:
+            K._SWEEP_MAX_THREADS = saved
+    fit = [n for n in FIT_SIZES if n in rows]
+    out = {"rows": rows}
+    for key in ("wall", "cpu", "prev_wall", "prev_cpu"):
+        if all(key in rows[n] for n in fit):
+            per_turn = [rows[n][key] / rows[n]["turns"] for n in fit]
+            out[f"exponent_{key}"] = _slope(fit, per_turn)
+            out[f"local_{key}"] = _slope(fit[-2:], per_turn[-2:])
+    print("per-turn growth exponent over " + "–".join(map(str, (fit[0], fit[-1]))) + " actors "
+          "(log-log least squares; local slope 100→200 in brackets):")
+    for key, label in (("wall", "engine, wall"), ("cpu", "engine, CPU"),
+                       ("prev_wall", "previous, wall"), ("prev_cpu", "previous, CPU")):
+        if f"exponent_{key}" in out:
+            print(f"  {label:15s} N^{out[f'exponent_{key}']:.2f}  (N^{out[f'local_{key}']:.2f})")
+    return out
+
+
+def measure() -> dict:
+    """The case table, the scaling runs and the same-run baselines."""
     cases = [(name, ktab_case(name), 3) for name in SHARED_CASES]
     cases += [(f"synthetic-{n}x1", synthetic_case(n), {50: 3, 100: 2, 200: 1}[n])
               for n in (50, 100, 200)]
     try:
-        import os
-
         print("load average at start: " + " ".join(f"{x:.1f}" for x in os.getloadavg())
               + f" on {os.cpu_count()} cores (wall time suffers when the machine is shared;"
               " CPU time much less)")
@@ -158,10 +272,12 @@ def main() -> None:
     print(f"{'case':18s} {'N×M':>7s} {'turns':>5s} {'wall s':>8s} {'cpu s':>8s} "
           f"{'peak MB':>8s} {'KTAB s':>7s} {'×KTAB wall':>10s} {'×KTAB cpu':>9s}  targets "
           "(on wall / on cpu)")
+    table: dict[str, dict[str, float]] = {}
     for name, (cap, pos, sal), repeats in cases:
         wall, cpu, turns = timed_run(cap, pos, sal, repeats)
         mem = peak_memory_mb(cap, pos, sal)
         ktab = KTAB_SECONDS.get(name)
+        table[name] = {"wall": wall, "cpu": cpu, "turns": turns, "mem": mem}
         ratio_wall = ktab / wall if ktab else float("nan")
         ratio_cpu = ktab / cpu if ktab else float("nan")
 
@@ -182,8 +298,67 @@ def main() -> None:
         rc = f"{ratio_cpu:.0f}" if ktab else "–"
         print(f"{name:18s} {f'{n}×{m}':>7s} {turns:5d} {wall:8.3f} {cpu:8.3f} {mem:8.1f} "
               f"{ktab_txt:>7s} {rw:>10s} {rc:>9s}  {', '.join(verdicts)}", flush=True)
+    results = {"cases": table, "scaling": scaling()}
     literal_baseline()
     draws_benchmark()
+    return results
+
+
+def _target(name, measured, unit, target, baseline_name, baseline, ratio, passed) -> dict:
+    return {"name": name, "measured": measured, "unit": unit, "target": target,
+            "baseline_name": baseline_name, "baseline": baseline, "ratio": ratio,
+            "passed": bool(passed)}
+
+
+def targets(results: dict | None = None) -> list[dict]:
+    """The SMP targets of issues 4 and 16, one dict each (wall time; CPU in main's table)."""
+    results = results or _RESULTS or measure()
+    cases, scale = results["cases"], results["scaling"]
+    out = []
+    for name, goal in TARGET_RATIO.items():
+        ktab = KTAB_SECONDS.get(name)
+        if name in cases and ktab:
+            wall = cases[name]["wall"]
+            out.append(_target(f"SMP {name} speed-up over KTAB", ktab / wall, "×", goal,
+                               "KTAB smpc -O2 (benchmarks/data/ktab_timings.csv)", ktab,
+                               ktab / wall, ktab / wall >= goal))
+    for name, goal in TARGET_SECONDS.items():
+        if name in cases:
+            wall = cases[name]["wall"]
+            out.append(_target(f"SMP {name} wall", wall, "s", goal, "KTAB smpc -O2 (table)",
+                               KTAB_SECONDS.get(name), None if name not in KTAB_SECONDS
+                               else KTAB_SECONDS[name] / wall, wall < goal))
+    row = scale["rows"].get(200, {})
+    if "wall" in row:
+        prev = row.get("prev_wall")
+        out.append(_target("SMP synthetic 200×1 whole run (issue 16)", row["wall"], "s",
+                           TARGET_200_SECONDS, "previous kernels, same run", prev,
+                           None if prev is None else prev / row["wall"],
+                           row["wall"] <= TARGET_200_SECONDS))
+    if "exponent_wall" in scale:
+        prev = scale.get("exponent_prev_wall")
+        out.append(_target("SMP per-turn growth exponent, 25–200 actors (wall)",
+                           scale["exponent_wall"], "exponent", TARGET_EXPONENT,
+                           "previous kernels, same run", prev,
+                           None if prev is None else scale["exponent_wall"] / prev,
+                           scale["exponent_wall"] <= TARGET_EXPONENT))
+    return out
+
+
+def main() -> None:
+    global _RESULTS
+    _RESULTS = measure()
+    print("\ntargets:")
+    for t in targets(_RESULTS):
+        base = "–" if t["baseline"] is None else f"{t['baseline']:.3g}"
+        ratio = "–" if t["ratio"] is None else f"{t['ratio']:.2f}"
+        print(f"  {'met   ' if t['passed'] else 'MISSED'} {t['name']}: {t['measured']:.3g} "
+              f"{t['unit']} (target {t['target']:g}; {t['baseline_name']}: {base}; "
+              f"ratio {ratio})")
+    large = _RESULTS["scaling"]["rows"].get(400)
+    if large:
+        print(f"  measured  SMP synthetic 400×1: {large['wall']:.2f} s wall, {large['cpu']:.2f} s "
+              f"CPU, {large['turns']} turns")
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ n of actor j's position.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +53,13 @@ _VOTE_CHUNK_CELLS = 1 << 18
 _MERGED_QUEUE_CELLS = 1 << 16
 #: Bound on the (third party, initiator, target) cells of one challenge block.
 _CHALLENGE_BLOCK_CELLS = 1 << 15
+#: From this many actors (options) the challenge sweep (the risk vote) may run bands on threads;
+#: below it a thread's share is too short to pay for its start (CPU time rises at 100 actors).
+_THREAD_MIN_ACTORS = 128
+#: Threads for those bands. 1 (off): on the shared 2-core machine two threads cost ~15 % more
+#: CPU and gave no wall-time gain (30 % loss under load); benchmarks/bench_smp.py times both
+#: settings in one run, so a quiet machine can show whether 2 pays (issue 16).
+_SWEEP_MAX_THREADS = 1
 
 
 def sequential_reduce(ufunc: np.ufunc, a: np.ndarray, axis: int = 0,
@@ -174,6 +182,8 @@ def coalition_strengths(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
         ``−V(w, u_m', u_m)`` equals ``V(w, u_m, u_m')`` bit for bit, so no mirroring is needed.)
     """
     *batch, n_voters, n_options = u.shape
+    if rule == "proportional" and not batch and w.ndim == 1 and _sweep_workers(n_options) > 1:
+        return _banded_strengths(w, u, _sweep_workers(n_options))
     if rule != "proportional":
         lower = np.tril(np.ones((n_options, n_options), dtype=bool), -1)  # m > m'
     strength = np.full((*batch, n_options, n_options), COALITION_FLOOR)
@@ -187,6 +197,7 @@ def coalition_strengths(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
 
     # all voters of a chunk at once, summed left to right over voters (bounded memory)
     chunk = max(1, _VOTE_CHUNK_CELLS // cells)
+    zeros: np.ndarray | None = None
     for start in range(0, n_voters, chunk):
         stop = min(n_voters, start + chunk)
         uc = np.moveaxis(u[..., start:stop, :], -2, 0)               # (v, ..., K)
@@ -194,12 +205,70 @@ def coalition_strengths(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
             wc = w[start:stop].reshape((-1,) + (1,) * (len(batch) + 2))
         else:                                                         # weights per vote
             wc = np.moveaxis(w[..., start:stop], -1, 0)[..., None, None]
-        q = credit(vote(wc, uc[..., :, None], uc[..., None, :], rule))  # (v, ..., m, m')
+        if rule == "proportional":
+            # V(w, u_m, u_m') = w (u_m − u_m') in place, in a C-ordered buffer (so the sum
+            # below needs no copy), clipped against a zero array: NumPy's maximum with a
+            # scalar 0.0 is ~4× slower than with an array (issue 16)
+            shape = (stop - start, *batch, n_options, n_options)
+            q = np.subtract(uc[..., :, None], uc[..., None, :], out=np.empty(shape))
+            q *= wc                                 # the product commutes bit for bit
+            if zeros is None or zeros.shape[0] < shape[0]:
+                zeros = np.zeros(shape)
+            np.maximum(q, zeros[: shape[0]], out=q)
+        else:
+            q = credit(vote(wc, uc[..., :, None], uc[..., None, :], rule))  # (v, ..., m, m')
         q[0] += strength                            # running total + the chunk's first voter
         strength = sequential_reduce(np.add, q)     # then the others, in order
     diag = np.arange(n_options)
     strength[..., diag, diag] = COALITION_FLOOR
     return strength
+
+
+def _banded_strengths(w: np.ndarray, u: np.ndarray, workers: int) -> np.ndarray:
+    """Proportional :func:`coalition_strengths` of one vote, bands of options m on threads.
+
+    Row m of C involves only u[:, m] and the other options' utilities, so a band of rows is
+    the same arithmetic as the whole vote (voters summed left to right, chunks of voters
+    carrying the running total), and the threads give the whole vote's bits (issue 16).
+    """
+    n_voters, n_options = u.shape
+    strength = np.empty((n_options, n_options))
+
+    def band(m0: int, m1: int) -> None:
+        rows = m1 - m0
+        chunk = min(n_voters, max(1, _VOTE_CHUNK_CELLS // (rows * n_options)))
+        total = np.full((rows, n_options), COALITION_FLOOR)
+        zeros = np.zeros((chunk, rows, n_options))
+        for start in range(0, n_voters, chunk):
+            stop = min(n_voters, start + chunk)
+            q = np.subtract(u[start:stop, m0:m1, None], u[start:stop, None, :],
+                            out=np.empty((stop - start, rows, n_options)))
+            q *= w[start:stop, None, None]           # V(w, u_m, u_m') = w (u_m − u_m')
+            np.maximum(q, zeros[: stop - start], out=q)
+            q[0] += total
+            total = sequential_reduce(np.add, q)
+        strength[m0:m1] = total
+
+    size = -(-n_options // workers)
+    _in_threads(band, [(m0, min(n_options, m0 + size)) for m0 in range(0, n_options, size)],
+                workers)
+    diag = np.arange(n_options)
+    strength[diag, diag] = COALITION_FLOOR
+    return strength
+
+
+def _in_threads(work, limits: list[tuple[int, int]], workers: int) -> None:
+    """``work(lo, hi)`` for every band, on ``workers`` threads (NumPy releases the GIL in its
+    loops) or in order on this one; the bands write disjoint rows, so the results agree."""
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            for done in [pool.submit(work, lo, hi) for lo, hi in limits]:
+                done.result()
+    else:
+        for lo, hi in limits:
+            work(lo, hi)
 
 
 def victory_probabilities(strength: np.ndarray, law: str) -> np.ndarray:
@@ -426,6 +495,18 @@ def _third_party_values(a, b, z, commit: str):
     return two_a + z, two_b + z, two_a + z, two_b + z  # "none"
 
 
+def _sweep_workers(n_actors: int) -> int:
+    """Threads for the challenge sweep and the risk vote: the usable cores, at most
+    ``_SWEEP_MAX_THREADS``, from ``_THREAD_MIN_ACTORS`` actors on; else 1."""
+    if n_actors < _THREAD_MIN_ACTORS:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(_SWEEP_MAX_THREADS, cores))
+
+
 def assess_all_challenges(terms: StateTerms, sigma: np.ndarray, c: np.ndarray, rule: str,
                           commit: str) -> tuple[np.ndarray, np.ndarray]:
     """Each initiator's own assessment ``E(i, i, i, j)`` of challenging each target (SPEC §5).
@@ -439,7 +520,18 @@ def assess_all_challenges(terms: StateTerms, sigma: np.ndarray, c: np.ndarray, r
     Notes
     -----
     All N(N−1) pairs are evaluated together; the loop runs over third parties n in ascending
-    order so each pair's strengths T_ij, T_ji are sequential sums as in KTAB.
+    order so each pair's strengths T_ij, T_ji are sequential sums as in KTAB (SPEC §5 step 2).
+
+    The sweep is O(N³) and NumPy-bound, so its cost is the number of element operations and
+    how fast each one runs (issue 16): every term that depends on (n, i) only — A^i(n, i),
+    A^i(n, n), G1, G3 — is computed once per turn as an (N, N) table instead of once per third
+    party; the (n, i, j) work runs on tiles of ``_CHALLENGE_BLOCK_CELLS`` cells (several third
+    parties per tile for small N, a band of initiators for large N) in ten reused buffers,
+    with ``np.maximum``/``np.minimum`` against a zero array (a Python ``0.0`` takes NumPy's
+    slow scalar path, ~4× slower) and the weight as a Python float. Every element still gets
+    the spec's operations in the spec's order, so the numbers are those of the per-pair
+    reading (:func:`assess_challenges`) bit for bit
+    (tests/bargaining/test_smp_kernel_equivalence.py).
     """
     n_actors = c.shape[0]
     idx = np.arange(n_actors)
@@ -458,66 +550,87 @@ def assess_all_challenges(terms: StateTerms, sigma: np.ndarray, c: np.ndarray, r
         t_ji += np.maximum(-e, 0.0)
     b_i = t_ij.copy()
     b_j = t_ji.copy()
-    # Third parties n = 0..N-1 in blocks: each block is one (n, i, j) array program, and the
-    # block's votes are then added to T_ij, T_ji one n at a time, so every pair's sums run
-    # over n in ascending order exactly as in SPEC §5 step 2.
-    one_minus_d = 1.0 - terms.distance
-    risk_t = terms.risk_est.T                                 # risk_t[n, h] = Rh[h, n]
-    block = max(1, _CHALLENGE_BLOCK_CELLS // (n_actors * n_actors))
-    # work buffers reused by every block (no per-operation allocation)
-    bufs = np.empty((10, min(block, n_actors), n_actors, n_actors))
+    # (n, i) tables, once per turn: A^i(n, j) = (1 − D[n, j]) (1 + D[n, j] Rh[i, n]) (§4.6),
+    # written with the sweep's operation order, (D·Rh + 1)·(1 − D), so the bits are the same
+    d = terms.distance
+    one_minus_d = 1.0 - d
+    risk_t = terms.risk_est.T                                  # risk_t[n, h] = Rh[h, n]
+    a_ni = (d * risk_t + 1.0) * one_minus_d                    # A^i(n, i)
+    z_ni = (d[idx, idx][:, None] * risk_t + 1.0) * one_minus_d[idx, idx][:, None]  # A^i(n, n)
+    two_a = a_ni + a_ni
+    g1_ni = two_a + (a_ni if commit == "full" else z_ni)       # semi/none (a+a)+z, full 3a
+    g3_ni = two_a + (z_ni if commit == "none" else a_ni)       # semi/full (a+a)+a, none 2a+z
+    # Λ = I makes D[n, n] = 0, so A^i(n, n) = 1 exactly: a scalar operand is faster
+    z_one = bool(np.all(z_ni == 1.0))
     proportional = rule == "proportional"
-    for first in range(0, n_actors, block):
-        ns = np.arange(first, min(n_actors, first + block))
-        nb = ns.size
-        slab, e, tmp, l_i, l_j, rho, rho_c, two_b, g2, g4 = (buf[:nb] for buf in bufs)
-        # slab[n, h, j] = A^h(n, j) = (1 − D[n, j]) (1 + D[n, j] Rh[h, n])   (SPEC §4.6)
-        np.multiply(terms.distance[ns][:, None, :], risk_t[ns][:, :, None], out=slab)
-        slab += 1.0
-        slab *= one_minus_d[ns][:, None, :]
-        a = slab[:, idx, idx][:, :, None]                     # A^i(n, i)
-        b = slab                                              # A^i(n, j)
-        z = slab[np.arange(nb), :, ns][:, :, None]            # A^i(n, n)
-        w_n = weight[ns][:, None, None]
-        if proportional:                                      # e = V(w_n, a, b)
-            np.subtract(a, b, out=e)
-            e *= w_n
-        else:
-            e[...] = vote(w_n, a, b, rule)
-        np.maximum(e, 0.0, out=tmp)
-        np.add(b_i, tmp, out=l_i)                             # L_i = B_i + e if e > 0
-        np.minimum(e, 0.0, out=tmp)
-        np.subtract(b_j, tmp, out=l_j)                        # L_j = B_j − e if e < 0
-        np.add(l_i, l_j, out=tmp)
-        np.divide(l_i, tmp, out=rho)                          # ρ = L_i / (L_i + L_j)
-        np.subtract(1.0, rho, out=rho_c)                      # ρ' = 1 − ρ
-        # G1..G4 (SPEC §5.2): semi (a+a)+z, (b+b)+b, (a+a)+a, (b+b)+z; full 3a, 3b, 3a, 3b;
-        # none (a+a)+z, (b+b)+z, (a+a)+z, (b+b)+z
-        two_a = a + a
-        g1 = two_a + (a if commit == "full" else z)
-        g3 = two_a + (z if commit == "none" else a)
-        np.add(b, b, out=two_b)
-        np.add(two_b, z if commit == "none" else b, out=g2)
-        np.add(two_b, b if commit == "full" else z, out=g4)
-        np.multiply(rho_c, g2, out=g2)
-        np.multiply(rho, g1, out=tmp)
-        np.add(tmp, g2, out=g2)                               # Y = ρ G1 + ρ' G2
-        np.multiply(rho_c, g4, out=g4)
-        np.multiply(rho, g3, out=tmp)
-        np.add(tmp, g4, out=g4)                               # X = ρ G3 + ρ' G4
-        if proportional:                                      # t = V(w_n, Y, X)
-            np.subtract(g2, g4, out=tmp)
-            tmp *= w_n
-        else:
-            tmp[...] = vote(w_n, g2, g4, rule)
-        k = np.arange(nb)
-        tmp[k, ns, :] = 0.0                                   # n is the initiator
-        tmp[k, :, ns] = 0.0                                   # n is the target
-        np.maximum(tmp, 0.0, out=e)
-        np.minimum(tmp, 0.0, out=tmp)
-        for r in range(nb):                                   # sequential over n
-            t_ij += e[r]
-            t_ji -= tmp[r]
+    # tiles: `rows` initiators × all targets × `group` third parties, about cells in all
+    cells = max(1, _CHALLENGE_BLOCK_CELLS)
+    bands = -(-n_actors // max(1, min(n_actors, cells // n_actors)))
+    workers = _sweep_workers(n_actors)
+    if workers > 1:       # whole bands per thread: an even number of equal bands
+        bands = workers * -(-bands // workers)
+    rows = -(-n_actors // bands)
+    group = max(1, cells // (n_actors * n_actors)) if bands == 1 else 1
+    group = min(group, n_actors)
+    weights = weight.tolist()
+
+    def sweep(r0: int, r1: int) -> None:
+        """Add every third party's vote, n = 0..N−1 in order, to rows r0..r1 of T_ij, T_ji."""
+        tij, tji, bi, bj = t_ij[r0:r1], t_ji[r0:r1], b_i[r0:r1], b_j[r0:r1]
+        bufs = np.empty((5, group, r1 - r0, n_actors))
+        zeros = np.zeros((group, r1 - r0, n_actors))
+        for n0 in range(0, n_actors, group):
+            n1 = min(n_actors, n0 + group)
+            g = n1 - n0
+            b, e, lo, rho, x_val = bufs[:, :g]
+            zero = zeros[:g]
+            w_n = weights[n0] if g == 1 else weight[n0:n1, None, None]
+            # b[n, i, j] = A^i(n, j)   (SPEC §4.6)
+            np.multiply(risk_t[n0:n1, r0:r1, None], d[n0:n1, None, :], out=b)
+            b += 1.0
+            b *= one_minus_d[n0:n1, None, :]
+            a = a_ni[n0:n1, r0:r1, None]                       # A^i(n, i)
+            if proportional:                                   # e = V(w_n, a, b)
+                np.subtract(a, b, out=e)
+                e *= w_n
+            else:
+                e[...] = vote(w_n, a, b, rule)
+            np.maximum(e, zero, out=lo)
+            lo += bi                                           # L_i = B_i + e if e > 0
+            np.minimum(e, zero, out=e)
+            np.subtract(bj, e, out=e)                          # L_j = B_j − e if e < 0
+            np.add(lo, e, out=rho)
+            np.divide(lo, rho, out=rho)                        # ρ = L_i / (L_i + L_j)
+            np.subtract(1.0, rho, out=lo)                      # ρ' = 1 − ρ
+            # G2, G4 (SPEC §5.2): semi (b+b)+b, (b+b)+z; full 3b, 3b; none (b+b)+z, (b+b)+z
+            np.add(b, b, out=e)
+            z = 1.0 if z_one else z_ni[n0:n1, r0:r1, None]
+            np.add(e, b if commit == "full" else z, out=x_val)         # G4
+            np.add(e, z if commit == "none" else b, out=b)             # G2
+            b *= lo
+            np.multiply(rho, g1_ni[n0:n1, r0:r1, None], out=e)
+            b += e                                             # Y = ρ G1 + ρ' G2
+            x_val *= lo
+            np.multiply(rho, g3_ni[n0:n1, r0:r1, None], out=e)
+            x_val += e                                         # X = ρ G3 + ρ' G4
+            if proportional:                                   # t = V(w_n, Y, X)
+                b -= x_val
+                b *= w_n
+            else:
+                b[...] = vote(w_n, b, x_val, rule)
+            for k, n in enumerate(range(n0, n1)):
+                b[k, :, n] = 0.0                               # n is the target
+                if r0 <= n < r1:
+                    b[k, n - r0] = 0.0                         # n is the initiator
+            np.maximum(b, zero, out=e)
+            np.minimum(b, zero, out=b)
+            for k in range(g):                                 # sequential over n
+                tij += e[k]
+                tji -= b[k]
+
+    # bands are independent (disjoint rows of T_ij, T_ji): threads give the same numbers
+    _in_threads(sweep, [(r0, min(n_actors, r0 + rows)) for r0 in range(0, n_actors, rows)],
+                workers)
     total = t_ij + t_ji
     p = t_ij / total
     p_c = t_ji / total
@@ -652,17 +765,27 @@ def bargain_utilities(terms: StateTerms, xi: np.ndarray, s: np.ndarray,
     risk = terms.risk[:, None]
     u_first = risk_utility(weighted_distance(xi, y_i, s), risk)   # (N, B)
     u_second = risk_utility(weighted_distance(xi, y_j, s), risk)
-    total = (0.0 + u_first) + u_second
-    # the others, ascending n: term[n, a, b] = A^a(a, n), or 0 where n is I or J of bargain b
-    keep = ((initiator[None, :] != np.arange(n_actors)[:, None])
-            & (target[None, :] != np.arange(n_actors)[:, None])).astype(float)  # (n, b)
-    block = max(1, _VOTE_CHUNK_CELLS // (n_actors * n_bargains))
-    for first in range(0, n_actors, block):
-        stop = min(n_actors, first + block)
-        term = own.T[first:stop, :, None] * keep[first:stop, None, :]  # x·1 = x, x·0 = 0
-        term[0] += total                          # running total + this block's first term
-        total = sequential_reduce(np.add, term)   # then the rest, in order
-    return total / n_actors
+    total = np.ascontiguousarray(((0.0 + u_first) + u_second).T)   # (B, N): row per bargain
+    # the others, ascending n: + A^a(a, n) for every bargain whose I and J are not n. One row
+    # add per n for all bargains, then the few bargains n takes part in get their previous
+    # row back; each sum sees the same terms in the same order as the spec's loop, at one
+    # operation per cell instead of a multiply by a 0/1 mask plus an add (issue 16).
+    own_t = np.ascontiguousarray(own.T)                         # own_t[n, a] = A^a(a, n)
+    party = np.concatenate([initiator, target])
+    rows = np.concatenate([np.arange(n_bargains), np.arange(n_bargains)])
+    order = np.argsort(party, kind="stable")
+    bounds = np.searchsorted(party[order], np.arange(n_actors + 1)).tolist()
+    rows = rows[order]
+    for n in range(n_actors):
+        first, stop = bounds[n], bounds[n + 1]
+        if first == stop:
+            total += own_t[n]
+            continue
+        part = rows[first:stop]
+        saved = total[part]
+        total += own_t[n]
+        total[part] = saved
+    return np.ascontiguousarray((total / n_actors).T)
 
 
 def status_quo_utility(terms: StateTerms) -> np.ndarray:
@@ -688,12 +811,15 @@ def unique_positions(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         diff = x[:, None, k] - x[None, :, k]
         sq += diff * diff
     near = np.sqrt(sq) < EQUIVALENCE_TOLERANCE
-    near_rows = near.tolist()
+    # a is a representative iff no earlier representative lies within the tolerance; `near`
+    # is symmetric (|x_a − x_b| and |x_b − x_a| square to the same bits), so one running
+    # "covered" row per new representative replaces a scan of all representatives per actor
+    covered = np.zeros(n_actors, dtype=bool)
     reps: list[int] = []
     for a in range(n_actors):
-        row = near_rows[a]
-        if not any(row[r] for r in reps):
+        if not covered[a]:
             reps.append(a)
+            covered |= near[a]
     rep_arr = np.array(reps, dtype=int)
     near_rep = near[:, rep_arr]                                   # (N, U)
     last = near_rep.shape[1] - 1 - np.argmax(near_rep[:, ::-1], axis=1)
