@@ -209,9 +209,12 @@ def test_comparison_charts_reshape_its_records():
     fan = chart("fan", comp)
     fan_rows = _values(fan)
     assert 999.0 not in [r.get("median") for r in fan_rows]  # only launch events are fanned
-    assert {(r["policy"], r["year"], r["median"]) for r in fan_rows if "median" in r} == \
-        {(r["policy"], r["year"], r["median"]) for r in yearly[:4]}
-    assert any(r.get("value") == 13.0 for r in fan_rows)  # what happened is drawn
+    assert {(r["policy"], r["year"], r["median"]) for r in fan_rows
+            if r["what"] == "forecast"} == {(r["policy"], r["year"], r["median"])
+                                             for r in yearly[:4]}
+    # what happened is drawn in every policy's panel
+    assert sorted((r["policy"], r["value"]) for r in fan_rows if r["what"] == "observed") == \
+        [("sq", 13.0), ("talks", 13.0)]
     assert [(r["median"], r["q10"], r["q90"]) for r in _values(chart("paired", comp))] == \
         [(-2.0, -6.0, 1.0)]
 

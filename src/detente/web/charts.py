@@ -147,34 +147,38 @@ def fan(result: Mapping[str, Any]) -> dict[str, Any]:
     if not rows:
         raise ChartError("chart 'fan': the comparison has no yearly launch-event quantiles "
                          "(a scenario without a dynamics binding simulates no launches)")
-    data = _frame(rows)
-    policies = list(dict.fromkeys(data["policy"]))
+    policies = list(dict.fromkeys(r["policy"] for r in rows))
     colour = alt.Color("policy:N", scale=alt.Scale(domain=policies,
                                                    range=list(PALETTE[:len(policies)])),
                        legend=None)
     x = alt.X("year:O", title="horizon year", axis=alt.Axis(labelAngle=0))
-    base = alt.Chart(data).encode(x=x, color=colour)
-    band80 = base.mark_area(opacity=0.18).encode(
+    # One data set for the facet (layers inside a facet must inherit it): the quantile rows,
+    # then one row per policy and observed year, marked by ``what``.
+    observed = [o for o in (result.get("observed") or []) if "year" in o and "value" in o]
+    data = _frame([{**r, "what": "forecast"} for r in rows]
+                  + [{"policy": p, "year": o["year"], "value": o["value"], "what": "observed"}
+                     for p in policies for o in observed])
+    base = alt.Chart().encode(x=x, color=colour)
+    quantiles = base.transform_filter("datum.what == 'forecast'")
+    band80 = quantiles.mark_area(opacity=0.18).encode(
         y=alt.Y("q10:Q", title="launch events per year"), y2="q90:Q")
-    band50 = base.mark_area(opacity=0.38).encode(y="q25:Q", y2="q75:Q")
-    line = base.mark_line(point=True).encode(
+    band50 = quantiles.mark_area(opacity=0.38).encode(y="q25:Q", y2="q75:Q")
+    line = quantiles.mark_line(point=True).encode(
         y="median:Q", tooltip=["policy:N", "months:N", alt.Tooltip("median:Q", format=".0f"),
                                alt.Tooltip("q10:Q", format=".0f"),
                                alt.Tooltip("q90:Q", format=".0f")])
     layers = [band80, band50, line]
-    observed = result.get("observed") or []
     if observed:
-        obs = _frame([{"policy": p, **o} for p in policies for o in observed
-                      if "year" in o])
-        if len(obs):
-            layers.append(alt.Chart(obs).mark_point(color="black", filled=True, size=40)
-                          .encode(x="year:O", y="value:Q",
-                                  tooltip=[alt.Tooltip("value:Q", title="what happened")]))
+        layers.append(alt.Chart().transform_filter("datum.what == 'observed'")
+                      .mark_point(color="black", filled=True, size=40, shape="square")
+                      .encode(x="year:O", y="value:Q",
+                              tooltip=[alt.Tooltip("value:Q", title="what happened")]))
     chart = alt.layer(*layers).properties(width=WIDTH - 60, height=HEIGHT)
-    return _spec(chart.facet(facet=alt.Facet("policy:N", title=None,
-                                             sort=policies), columns=4,
-                             data=data).properties(
-        title="Launch events per year: median, 50 % and 80 % intervals"))
+    title = "Launch events per year: median, 50 % and 80 % intervals"
+    if observed:
+        title += "; squares: what happened"
+    return _spec(chart.facet(facet=alt.Facet("policy:N", title=None, sort=policies),
+                             columns=4, data=data).properties(title=title))
 
 
 def paired(result: Mapping[str, Any]) -> dict[str, Any]:
