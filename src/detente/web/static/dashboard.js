@@ -4,7 +4,7 @@
 "use strict";
 
 const TOKEN = new URLSearchParams(location.search).get("token");
-const state = { id: null, scenario: null, edited: false, forecast: null, job: null, runs: 0 };
+const state = { id: null, scenario: null, edited: false, upload: null, forecast: null, job: null, runs: 0, stored: [] };
 const $ = (id) => document.getElementById(id);
 
 // ---------------------------------------------------------------- API
@@ -85,7 +85,9 @@ async function loadScenarios() {
   const sel = $("scenario");
   sel.replaceChildren(...list.map((s) => el("option", { value: s.id, text: s.title + " (" + s.id + ")" })));
   const wanted = new URLSearchParams(location.search).get("scenario");
-  if (wanted && list.some((s) => s.id === wanted)) sel.value = wanted;
+  // the default scenario is the embedded default (korea-2023) when the server has it
+  const first = [wanted, "korea-2023"].find((w) => w && list.some((s) => s.id === w));
+  if (first) sel.value = first;
   await loadScenario(sel.value);
 }
 
@@ -102,8 +104,11 @@ async function loadScenario(id) {
   renderStances();
   renderLevers();
   fillLeverForm();
-  $("problems").replaceChildren();
-  await Promise.allSettled([loadClaims(), loadRecords(), loadRuns()]);
+  const warnings = (s.meta && s.meta.problems) || [];
+  $("problems").replaceChildren(...warnings.map((p) =>
+    el("li", { class: p.severity || "warning", text: (p.field || "scenario") + ": " + p.message })));
+  await loadRuns();
+  await Promise.allSettled([loadClaims(), loadRecords()]);
 }
 
 function sourceText(q) {
@@ -282,10 +287,20 @@ function renderLevers() {
         el("p", { class: "rationale", text: c.rationale ? "Why: " + c.rationale : "No rationale given." })));
     });
   }
-  for (const d of pol.dynamics || []) {
-    box.append(el("p", { class: "dynamics", text: `Dynamics input ${d.name} = ${d.value}` +
-      (d.rationale ? ": " + d.rationale : "") }));
-  }
+  const specs = Object.fromEntries(((state.scenario.meta || {}).dynamics_levers || []).map((d) => [d.name, d]));
+  (pol.dynamics || []).forEach((d, j) => {
+    const spec = specs[d.name];
+    const id = `slider-dynamics-${j}`;
+    const [lo, hi] = spec ? [spec.low, spec.high] : [Math.min(0, d.value), Math.max(1, d.value)];
+    const out = el("output", { for: id, text: String(d.value) });
+    const input = el("input", { type: "range", id, min: lo, max: hi, step: (hi - lo) / 100, value: d.value,
+      "data-path": `policies[${k}].dynamics[${j}].value`,
+      oninput: (e) => { out.textContent = e.target.value; d.value = Number(e.target.value); state.edited = true; } });
+    box.append(el("div", { class: "lever dynamics" },
+      el("label", { for: id, text: `Dynamics input ${d.name} [${lo} – ${hi}] (used by Compare)` }), input, out,
+      el("p", { class: "rationale", text: (d.rationale ? "Why: " + d.rationale : "No rationale given.") +
+        (spec ? " Scale: " + spec.meaning : "") })));
+  });
 }
 
 function fillLeverForm() {
@@ -314,8 +329,19 @@ async function addLever() {
 }
 
 // ---------------------------------------------------------------- forecast
-function forecastBody() {
-  return { scenario: state.edited ? state.scenario : state.id, model: $("model").value,
+// The API names scenarios by id: an edited scenario (a moved lever, an edited number) is
+// uploaded first (POST /api/scenarios), and the same text is uploaded once.
+async function scenarioId() {
+  if (!state.edited) return state.id;
+  const text = JSON.stringify(state.scenario);
+  if (state.upload && state.upload.text === text) return state.upload.id;
+  const res = await api("/api/scenarios", { method: "POST", body: { scenario: state.scenario } });
+  state.upload = { text, id: res.id };
+  return res.id;
+}
+
+async function forecastBody() {
+  return { scenario: await scenarioId(), model: $("model").value,
     policy: $("policy").value || null, draws: Number($("draws").value), seed: Number($("seed").value) };
 }
 
@@ -324,13 +350,12 @@ async function runForecast() {
   $("run").disabled = true;
   const t0 = performance.now();
   try {
-    const fc = await api("/api/forecast", { method: "POST", body: forecastBody() });
+    const fc = await api("/api/forecast", { method: "POST", body: await forecastBody() });
     showForecast(fc);
     await Promise.all([draw("positions", fc, "chart-positions"), draw("trajectories", fc, "chart-trajectories")]);
     state.runs += 1;
     document.body.dataset.forecastRuns = String(state.runs);
     say(`Forecast (${fc.model}, ${fc.draws} draws, seed ${fc.seed}) shown in ${Math.round(performance.now() - t0)} ms.`);
-    loadRuns();
   } catch (e) {
     say("Forecast failed: " + e.message, true);
   } finally {
@@ -360,8 +385,9 @@ async function runCompare() {
   $("progress").value = 0;
   $("progress-text").textContent = "starting…";
   try {
-    const params = { scenario: state.edited ? state.scenario : state.id, model: $("model").value,
-      draws: Number($("draws").value), seed: Number($("seed").value) };
+    const params = { scenario: await scenarioId(), draws: Math.max(2, Number($("draws").value)),
+      seed: Number($("seed").value), horizon_months: 12 * Number($("years").value),
+      backtest: $("with-backtest").checked, backcast: $("with-backcast").checked };
     const { job_id } = await api("/api/jobs", { method: "POST", body: { kind: "compare", params } });
     state.job = job_id;
     $("cancel").hidden = false;
@@ -371,14 +397,15 @@ async function runCompare() {
       const p = job.progress || {};
       $("progress").value = p.fraction ?? 0;
       $("progress-text").textContent = (p.stage || job.state) + (p.total ? ` (${p.done}/${p.total})` : "");
-      if (!["queued", "running", "pending"].includes(job.state)) break;
+      if (!["queued", "running"].includes(job.state)) break;
       await new Promise((r) => setTimeout(r, 250));
     }
-    if (!job.result) throw new Error(job.error || ("the job ended " + job.state));
+    if (job.state !== "done" || !job.result) throw new Error(job.error || ("the job ended " + job.state));
     $("progress").value = 1;
     $("progress-text").textContent = "done";
     await showComparison(job.result);
-    loadRuns();
+    await loadRuns();
+    if (job.run_id) await openRun(job.run_id);
   } catch (e) {
     say("Comparison failed: " + e.message, true);
     $("progress-text").textContent = "failed";
@@ -415,7 +442,7 @@ async function showComparison(c) {
   const jobs = [];
   if ((c.yearly || []).length) jobs.push(draw("fan", c, "chart-fan"));
   if ((c.paired || []).length) jobs.push(draw("paired", c, "chart-paired"));
-  if (c.track_record) jobs.push(draw("track-record", c.track_record, "chart-track"));
+  if (c.track_record) jobs.push(showTrackRecord(c.track_record));
   if (c.claims) showClaims(c.claims);
   await Promise.all(jobs);
   document.body.dataset.compareShown = String(Date.now());
@@ -423,7 +450,16 @@ async function showComparison(c) {
 }
 
 // ---------------------------------------------------------------- claims, records, runs
+// Claims come from the newest stored comparison of the scenario: asked for only when the store
+// has one (a fresh store has none, and the page asks for nothing that is not there).
 async function loadClaims() {
+  const sid = state.scenario.id;
+  const stored = state.stored.some((r) => r.kind === "compare" && r.status === "done" && r.scenario_id === sid);
+  if (!stored) {
+    table("claims-table", [{ label: "claims", get: (r) => r }],
+      ["No stored comparison of " + sid + " yet: press Compare policies to put its claims to the models."]);
+    return;
+  }
   try {
     showClaims(await api("/api/claims?scenario=" + encodeURIComponent(state.id)));
   } catch (e) {
@@ -439,7 +475,13 @@ function showClaims(data) {
     { label: "verdict", get: (r) => el("span", { class: "verdict " + r.verdict, text: r.verdict }) },
     { label: "basis", get: (r) => r.basis },
     { label: "why", get: (r) => r.sentence },
-  ], claims, claims.length ? "Verdicts by rule (detente.verdicts)" : "This scenario declares no claims.");
+  ], claims, claims.length ? "Verdicts by rule (detente.verdicts)" + (data.run_id ? ", run " + data.run_id : "")
+    : "This scenario declares no claims.");
+}
+
+function showTrackRecord(tr) {
+  $("track-lines").replaceChildren(...(tr.lines || []).map((line) => el("li", { text: line })));
+  return draw("track-record", tr, "chart-track");
 }
 
 async function loadRecords() {
@@ -448,11 +490,12 @@ async function loadRecords() {
     const recs = Array.isArray(data) ? data : (data.records || []);
     table("records-table", [
       { label: "forecast record", get: (r) => (r.record || r).id },
+      { label: "kept in", get: (r) => r.source },
       { label: "as of", get: (r) => (r.record || r).as_of },
       { label: "resolved", get: (r) => (r.record || r).resolved },
       { label: "open", get: (r) => (r.record || r).open },
-      { label: "sha256", get: (r) => el("code", { text: String((r.record || r).sha256 || "").slice(0, 12) }) },
-    ], recs, "Frozen forecast records, scored as their questions resolve");
+      { label: "sha256", get: (r) => el("code", { text: String((r.record || r).sha256 || "").slice(0, 16) + "…" }) },
+    ], recs, "Frozen forecast records (made before the outcome), scored as their questions resolve");
   } catch (e) {
     table("records-table", [{ label: "records", get: (r) => r }], [e.message]);
   }
@@ -460,19 +503,20 @@ async function loadRecords() {
 
 async function loadRuns() {
   try {
-    const data = await api("/api/runs");
-    const runs = Array.isArray(data) ? data : (data.runs || []);
+    state.stored = await api("/api/runs");
     table("runs-table", [
-      { label: "run", get: (r) => r.run_id || r.id },
-      { label: "command", get: (r) => r.command || r.kind },
-      { label: "scenario", get: (r) => r.scenario },
+      { label: "run", get: (r) => r.id },
+      { label: "kind", get: (r) => r.kind },
+      { label: "status", get: (r) => r.status },
+      { label: "scenario", get: (r) => r.scenario_id },
       { label: "started", get: (r) => r.started },
       { label: "seed", get: (r) => r.seed },
-      { label: "open", get: (r) => el("button", { type: "button", onclick: () => openRun(r.run_id || r.id), text: "Open" }) },
-      { label: "report", get: (r) => el("a", { href: withToken("/api/runs/" + encodeURIComponent(r.run_id || r.id) + "/report"),
-        download: "", text: "HTML report" }) },
-    ], runs.slice(0, 50), runs.length ? "Runs in the store, newest first" : "No stored runs yet.");
+      { label: "seconds", get: (r) => num(r.seconds) },
+      { label: "open", get: (r) => el("button", { type: "button", "aria-label": "open run " + r.id,
+        onclick: () => openRun(r.id), text: "Open" }) },
+    ], state.stored, state.stored.length ? "Runs in the store, newest first" : "No stored runs yet.");
   } catch (e) {
+    state.stored = [];
     table("runs-table", [{ label: "runs", get: (r) => r }], [e.message]);
   }
 }
@@ -480,12 +524,19 @@ async function loadRuns() {
 async function openRun(id) {
   try {
     const run = await api("/api/runs/" + encodeURIComponent(id));
-    const result = run.result || run;
-    if (result.issues) {
-      showForecast(result);
-      await Promise.all([draw("positions", result, "chart-positions"), draw("trajectories", result, "chart-trajectories")]);
-    } else if (result.summary || result.yearly) {
-      await showComparison(result);
+    const box = $("run-detail");
+    const facts = [["run", run.id], ["kind", run.kind], ["status", run.status], ["command", run.command],
+      ["scenario", run.scenario_id], ["seed", run.seed], ["started", run.started], ["seconds", num(run.seconds)],
+      ["tables", (run.tables || []).map((t) => t.name).join(", ")]];
+    if (run.error) facts.push(["error", run.error]);
+    const dl = el("dl");
+    for (const [k, v] of facts) dl.append(el("dt", { text: k }), el("dd", { text: v ?? "—" }));
+    box.replaceChildren(el("h3", { text: "Run " + run.id }), dl);
+    if (run.report) {
+      const href = withToken(run.report);
+      box.append(el("p", {}, el("a", { id: "report-download", href, download: run.id + ".html",
+        text: "Download the HTML report" }), " · ", el("a", { href, target: "_blank", rel: "noopener", text: "open it in a new tab" })));
+      box.append(el("iframe", { id: "report-frame", src: href, title: "report of run " + run.id }));
     }
     say("Opened run " + id + ".");
   } catch (e) {
