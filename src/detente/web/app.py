@@ -135,10 +135,6 @@ class _TokenGuard:
         await self.app(scope, receive, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 class _BodyLimit:
     def __init__(self, app: Any, limit: int) -> None:
         self.app, self.limit = app, limit
@@ -163,28 +159,32 @@ class _BodyLimit:
                     await self._refusal(size)(scope, receive, send)
                     return
         seen = 0
-        started = False
+        started = refused = False
 
         async def counted() -> dict:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _BodyTooLarge
+                if seen > self.limit and not started:
+                    # answered here and now: the app's own reply (it sees a disconnect) is
+                    # dropped, so the 413 is what the client reads whatever the app makes of it
+                    refused = True
+                    await self._refusal(None)(scope, receive, send)
+                    return {"type": "http.disconnect"}
             return message
 
         async def watched(message: dict) -> None:
             nonlocal started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
-            await self.app(scope, counted, watched)
-        except _BodyTooLarge:
-            if not started:
-                await self._refusal(None)(scope, receive, send)
+        await self.app(scope, counted, watched)
 
 
 # --------------------------------------------------------------------------------------------
@@ -602,7 +602,11 @@ def create_app(store: Path | str | None = None, token: str | None = None,
         policy: Any = body.policy
         if body.levers:
             policy = lever_policy(scenario, body.levers, body.policy)
-        options = options_by_engine(body.set or None, (body.model,))[body.model]
+        try:
+            options = options_by_engine(body.set or None, (body.model,))[body.model]
+        except OptionsError as err:  # located at the key; in the body it sits under "set"
+            raise OptionsError(str(err), [dataclasses.replace(p, path=f"set.{p.path}")
+                                          for p in err.problems]) from None
         result = run(scenario, model=body.model, rounds=body.rounds, policy=policy,
                      draws=body.draws, seed=body.seed, options=options or None,
                      issue=body.issue, perturbation=body.perturbation)
