@@ -1,5 +1,5 @@
 """The dashboard's server side: its page and static files, the vendored JavaScript, and the
-Vega-Lite specs of ``POST /api/charts/{kind}``, over a real uvicorn server on 127.0.0.1.
+Vega-Lite specs of ``POST /api/charts/{kind}``, over a real ``detente serve`` (uvicorn) on 127.0.0.1.
 
 Expected numbers come from outside the code under test: the vendored files' hashes from
 ``static/vendor/VENDOR.md`` (written when they were fetched), the vega-lite version from the
@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,46 +22,10 @@ from detente.web.dashboard import STATIC
 VENDOR = STATIC / "vendor"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LiveServer:
-    """A real uvicorn server of ``create_app`` in a thread, on a free 127.0.0.1 port."""
-
-    def __init__(self, app: Any) -> None:
-        import uvicorn
-
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start within 30 s")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-
-
 @pytest.fixture(scope="module")
-def dashboard_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``detente serve``'s app with a fresh run store, served by uvicorn."""
-    from detente.web import create_app
-
-    store = tmp_path_factory.mktemp("store") / "runs.duckdb"
-    with LiveServer(create_app(store=store)) as live:
-        yield live
+def dashboard_server(api_server: Any) -> Any:
+    """The API tests' ``detente serve`` (tests/web/conftest.py): a real uvicorn server."""
+    return api_server
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +181,9 @@ def test_comparison_charts_reshape_its_records():
 
 def test_chart_errors_name_the_problem(dashboard_server):
     res = httpx.post(dashboard_server.url + "/api/charts/nonsense", json={}, timeout=30)
-    assert res.status_code == 404 and "allowed: trajectories" in res.text
+    assert res.status_code == 404, res.text
+    assert res.json()["problems"][0]["field"] == "kind"
+    assert "trajectories" in res.json()["problems"][0]["allowed"]
     res = httpx.post(dashboard_server.url + "/api/charts/fan", json={"summary": []},
                      timeout=30)
     assert res.status_code == 422 and "'yearly'" in res.text

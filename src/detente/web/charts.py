@@ -28,7 +28,8 @@ HEIGHT = 150
 
 
 class ChartError(DetenteError):
-    """A result dict that lacks what the asked chart draws (names the missing key)."""
+    """A result dict that lacks what the asked chart draws (names the missing key); the
+    server answers it with a 422."""
 
 
 def _need(result: Mapping[str, Any], key: str, kind: str) -> Any:

@@ -15,7 +15,7 @@ Routes
 ``POST /api/charts/{kind}``
     Body: a result dict as the API returned it; answer: the Vega-Lite spec
     (:func:`detente.web.charts.chart`). A result that lacks what the chart draws is a 422 that
-    names the missing key.
+    names the missing key; an unknown kind a 404.
 """
 
 from __future__ import annotations
@@ -61,11 +61,16 @@ def static_file(path: str) -> FileResponse:
 @router.post("/api/charts/{kind}", tags=["charts"])
 def chart_spec(kind: str, result: dict[str, Any] = Body(...)) -> dict[str, Any]:  # noqa: B008
     """The Vega-Lite spec of chart ``kind`` (trajectories, positions, fan, paired,
-    track-record) for a result dict the API returned; rendering only, nothing is computed."""
-    from detente.web.charts import ChartError, chart
+    track-record) for a result dict the API returned; rendering only, nothing is computed.
 
-    try:
-        return chart(kind, result)
-    except ChartError as exc:
-        status = 404 if exc.args and str(exc.args[0]).startswith("unknown chart") else 422
-        raise HTTPException(status_code=status, detail=str(exc)) from exc
+    An unknown kind is a 404 and a result that lacks what the chart draws a 422, both in the
+    API's error form (``detail`` and located ``problems``, :func:`detente.web.app.create_app`).
+    """
+    from detente.errors import Problem
+    from detente.web.app import NotFoundError
+    from detente.web.charts import CHARTS, chart
+
+    if kind not in CHARTS:
+        raise NotFoundError(f"no chart {kind[:60]!r}", [Problem(
+            "unknown chart kind", path="kind", allowed=", ".join(CHARTS))])
+    return chart(kind, result)
