@@ -353,9 +353,11 @@ async function runForecast() {
     const fc = await api("/api/forecast", { method: "POST", body: await forecastBody() });
     showForecast(fc);
     await Promise.all([draw("positions", fc, "chart-positions"), draw("trajectories", fc, "chart-trajectories")]);
+    const ms = performance.now() - t0;  // press → table and both charts drawn
     state.runs += 1;
+    document.body.dataset.forecastMs = ms.toFixed(1);
     document.body.dataset.forecastRuns = String(state.runs);
-    say(`Forecast (${fc.model}, ${fc.draws} draws, seed ${fc.seed}) shown in ${Math.round(performance.now() - t0)} ms.`);
+    say(`Forecast (${fc.model}, ${fc.draws} draws, seed ${fc.seed}) shown in ${Math.round(ms)} ms.`);
   } catch (e) {
     say("Forecast failed: " + e.message, true);
   } finally {
