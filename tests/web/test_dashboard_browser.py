@@ -292,12 +292,11 @@ def _screenshots(page: Any) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-full.png"), full_page=True)
     # the README picture: the levers, the forecast and the comparison
-    page.evaluate("document.getElementById('levers-section').scrollIntoView()")
-    top = page.eval_on_selector("#forecast-section", "e => e.getBoundingClientRect().top "
+    top = page.eval_on_selector("#levers-section", "e => e.getBoundingClientRect().top "
                                 "+ window.scrollY")
     bottom = page.eval_on_selector("#compare-section", "e => e.getBoundingClientRect().bottom "
                                    "+ window.scrollY")
-    clip = {"x": 0, "y": top - 10, "width": 1300, "height": min(bottom - top + 20, 2600)}
+    clip = {"x": 0, "y": top - 10, "width": 1300, "height": min(bottom - top + 20, 3200)}
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True, clip=clip)
     if os.environ.get("DETENTE_README_SCREENSHOT") == "1":
         (ROOT / "docs" / "img" / "dashboard.png").write_bytes(

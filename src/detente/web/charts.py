@@ -164,11 +164,14 @@ def fan(result: Mapping[str, Any]) -> dict[str, Any]:
     band80 = quantiles.mark_area(opacity=0.18).encode(
         y=alt.Y("q10:Q", title="launch events per year"), y2="q90:Q")
     band50 = quantiles.mark_area(opacity=0.38).encode(y="q25:Q", y2="q75:Q")
+    # the same intervals as bars at each year, so a one-year horizon still shows them
+    rule80 = quantiles.mark_rule(strokeWidth=2, opacity=0.6).encode(y="q10:Q", y2="q90:Q")
+    rule50 = quantiles.mark_rule(strokeWidth=7, opacity=0.6).encode(y="q25:Q", y2="q75:Q")
     line = quantiles.mark_line(point=True).encode(
         y="median:Q", tooltip=["policy:N", "months:N", alt.Tooltip("median:Q", format=".0f"),
                                alt.Tooltip("q10:Q", format=".0f"),
                                alt.Tooltip("q90:Q", format=".0f")])
-    layers = [band80, band50, line]
+    layers = [band80, band50, rule80, rule50, line]
     if observed:
         layers.append(alt.Chart().transform_filter("datum.what == 'observed'")
                       .mark_point(color="black", filled=True, size=40, shape="square")
