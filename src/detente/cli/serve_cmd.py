@@ -37,8 +37,10 @@ def dashboard_url(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> str:
 
 def serve_hint(store: Path | None = None) -> str:
     """The one command that opens the dashboard (printed by ``detente compare``)."""
-    where = f" --store {store}" if store is not None else ""
-    return f"detente serve{where}  (then open {dashboard_url()})"
+    import shlex
+
+    where = f" --store {shlex.quote(str(store))}" if store is not None else ""
+    return f"detente serve{where}, then open {dashboard_url()}"
 
 
 def check_bind(host: str, port: int, token: str | None) -> None:
