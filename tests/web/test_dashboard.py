@@ -191,3 +191,49 @@ def test_chart_errors_name_the_problem(dashboard_server):
                      json={"issues": {"x": {"actors": ["a"], "positions_by_round": 5}}},
                      timeout=30)
     assert res.status_code == 422 and "Traceback" not in res.text
+
+
+def _track_record() -> dict[str, Any]:
+    """A back-cast dict shaped as ``BackcastResult.summary`` writes it (arbitrary numbers:
+    the test checks they pass through)."""
+    return {"summary": {"n_cases": 3, "direction_band": 5.0, "forecasters": {
+        "smp": {"n_issues": 18, "direction_correct": 9, "mean_abs_error": 29.0,
+                "in_interval": 4},
+        "nothing changes": {"n_issues": 18, "direction_correct": 3, "mean_abs_error": 19.0,
+                            "in_interval": 6}}},
+        "lines": ["On 3 past cases, SMP got the direction right on 9 of 18 issues"]}
+
+
+def test_track_record_chart_carries_the_summary():
+    from detente.web.charts import chart
+
+    rows = _values(chart("track-record", _track_record()))
+    assert sorted((r["forecaster"], r["value"]) for r in rows) == [
+        ("nothing changes", 3), ("nothing changes", 19.0), ("smp", 9), ("smp", 29.0)]
+
+
+def test_every_chart_is_a_valid_vega_lite_spec(smp_forecast):
+    """Each kind validated against the Vega-Lite JSON schema altair ships (the schema of the
+    spec's ``$schema`` version): the specs skip validation when served, so it is done here."""
+    from altair.utils.schemapi import validate_jsonschema
+    from altair.vegalite.v6.schema import core
+
+    from detente.web.charts import CHARTS, chart
+
+    comparison = {
+        "yearly": [{"policy": "sq", "year": 1, "months": "y1", "quantity": "launch_events",
+                    "median": 10.0, "q25": 8.0, "q75": 12.0, "q10": 5.0, "q90": 15.0}],
+        "paired": [{"policy": "sq", "quantity": "launch_events", "median": 0.0, "q10": 0.0,
+                    "q90": 0.0, "p_better": 0.0, "p_worse": 0.0}],
+        "positions": [{"policy": "sq", "engine": "smp", "issue": "talks", "start": 20.0,
+                       "median": 70.0, "q25": 65.0, "q75": 75.0, "q10": 60.0, "q90": 80.0}],
+        "observed": [{"year": 1, "value": 13.0}], "model": "smp"}
+    inputs = {"trajectories": smp_forecast, "positions": smp_forecast, "fan": comparison,
+              "paired": comparison, "track-record": _track_record()}
+    assert sorted(inputs) == sorted(CHARTS)
+    schema = core.load_schema()
+    for kind, result in inputs.items():
+        validate_jsonschema(chart(kind, result), schema)  # raises on an invalid spec
+    validate_jsonschema(chart("positions", comparison), schema)
+    with pytest.raises(Exception, match="nope"):  # the check can fail
+        validate_jsonschema({**chart("positions", comparison), "mark": "nope"}, schema)
