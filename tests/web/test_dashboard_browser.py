@@ -288,6 +288,25 @@ def test_compare_job_shows_progress_and_its_result(watched):
     watched.clean()
 
 
+@pytest.mark.slow
+def test_a_running_compare_can_be_cancelled(watched, server):
+    import httpx
+
+    page = watched.open()
+    page.check("#with-backcast")  # the longest job the page can start
+    page.click("#compare")
+    page.wait_for_selector("#cancel:not([hidden])", timeout=60_000)
+    page.click("#cancel")
+    page.wait_for_function("document.getElementById('progress-text').innerText === 'cancelled'",
+                           timeout=120_000)
+    assert page.inner_text("#status") == "Comparison cancelled."
+    assert page.is_hidden("#cancel") and page.is_enabled("#compare")
+    jobs = httpx.get(server.url + "/api/jobs", headers={"Authorization": f"Bearer {TOKEN}"},
+                     timeout=30).json()
+    assert jobs[0]["state"] == "cancelled"  # the server's word, not the page's
+    watched.clean()
+
+
 def _screenshots(page: Any) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-full.png"), full_page=True)

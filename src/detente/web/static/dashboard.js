@@ -402,6 +402,11 @@ async function runCompare() {
       if (!["queued", "running"].includes(job.state)) break;
       await new Promise((r) => setTimeout(r, 250));
     }
+    if (job.state === "cancelled") {
+      $("progress-text").textContent = "cancelled";
+      say("Comparison cancelled.");
+      return;
+    }
     if (job.state !== "done" || !job.result) throw new Error(job.error || ("the job ended " + job.state));
     $("progress").value = 1;
     $("progress-text").textContent = "done";
@@ -419,7 +424,15 @@ async function runCompare() {
 }
 
 async function cancelJob() {
-  if (state.job) await api("/api/jobs/" + state.job, { method: "DELETE" });
+  if (!state.job) return;
+  $("cancel").disabled = true;
+  try {
+    await api("/api/jobs/" + state.job, { method: "DELETE" });
+  } catch (e) {
+    say("Could not cancel: " + e.message, true);
+  } finally {
+    $("cancel").disabled = false;
+  }
 }
 
 async function showComparison(c) {
