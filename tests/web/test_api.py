@@ -384,3 +384,15 @@ def test_records_are_the_library_scores(api_server):
         _plain(json.loads(json.dumps([r["record"] for r in expected["records"]])))
     assert got["records"][0]["leaderboard"] == _plain(json.loads(json.dumps(
         expected["records"][0]["leaderboard"])))
+
+
+def test_a_store_held_by_another_writer_is_a_503_saying_so(start_server):
+    from detente.runs.store import RunStore
+
+    with start_server(env={"DETENTE_STORE_TIMEOUT": "1"}) as server:
+        with RunStore(server.store):  # this process writes: DuckDB locks the file
+            r = httpx.get(server.url + "/api/runs", timeout=60)
+            assert r.status_code == 503, r.text
+            assert "in use by another process" in r.json()["detail"]
+            assert r.headers["retry-after"] == "5"
+        assert httpx.get(server.url + "/api/runs", timeout=60).json() == []

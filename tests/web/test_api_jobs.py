@@ -231,3 +231,27 @@ def test_a_cancel_during_a_store_write_waits_for_the_write(tmp_path):
     out, _ = proc.communicate(timeout=60)
     assert out.strip() == "cancelled after the write"
     assert target.read_text().split() == [str(k) for k in range(20)]
+
+
+def test_a_cancelled_sweep_keeps_whole_chunks_and_is_resumable(api_server):
+    with api_server.client(timeout=600) as c:
+        job_id = c.post("/api/jobs", json={"kind": "sweep", "params": {
+            "scenario": "korea-2023", "method": "sobol", "samples": 1024,
+            "seed": 2}}).json()["job_id"]
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:  # until the first chunk is committed
+            status = c.get(f"/api/jobs/{job_id}").json()
+            if (status["progress"]["done"] or 0) > 0 or status["state"] in ("done", "failed"):
+                break
+            time.sleep(0.1)
+        assert status["state"] == "running", status
+        run_id = status["run_id"]
+        assert c.delete(f"/api/jobs/{job_id}").json()["state"] == "cancelled"
+    with RunStore(api_server.store, read_only=True) as st:
+        rec = st.record(run_id)
+        chunks = st.chunk_stats(run_id)
+        evaluations = st.table(run_id, "evaluations") if len(chunks) else None
+    assert rec.status == "interrupted"  # what `detente sweep --resume` continues
+    assert 0 < len(chunks) < rec.params["n_chunks"]
+    # every committed chunk is whole: its rows are all there, none of a chunk not committed
+    assert len(evaluations) == int(chunks["n_rows"].sum())

@@ -37,6 +37,9 @@ TERMINAL = ("done", "failed", "cancelled")
 CANCEL_GRACE = 30.0
 #: Finished jobs kept for GET /api/jobs/{id} (the oldest finished are dropped first).
 KEEP_FINISHED = 200
+#: Finished jobs that keep their result in memory (a compare result is a few MB); older ones
+#: keep their status and run id, and the result is read from the store (GET /api/runs/{id}).
+KEEP_RESULTS = 20
 
 
 class JobLimitError(OptionsError):
@@ -259,6 +262,7 @@ class Job:
     created: float = field(default_factory=time.time)
     ended: float | None = None
     cancel_requested: bool = False
+    result_dropped: bool = False
     version: int = 0
     process: Any = field(default=None, repr=False)
 
@@ -281,6 +285,9 @@ class Job:
             out["problems"] = self.problems
         if with_result and self.result is not None:
             out["result"] = self.result
+        elif with_result and self.result_dropped:
+            out["result_note"] = (f"the result is no longer kept in memory: it is stored as "
+                                  f"run {self.run_id} (GET /api/runs/{self.run_id})")
         return out
 
 
@@ -323,10 +330,14 @@ class JobManager:
         return job
 
     def _forget_old(self) -> None:
-        finished = [j for j in self._jobs.values() if j.state in TERMINAL]
-        for old in sorted(finished, key=lambda j: j.created)[:max(0, len(finished)
-                                                                     - KEEP_FINISHED)]:
-            self._jobs.pop(old.id, None)
+        finished = sorted((j for j in self._jobs.values() if j.state in TERMINAL),
+                          key=lambda j: j.created, reverse=True)
+        for k, old in enumerate(finished):
+            if k >= KEEP_FINISHED:
+                self._jobs.pop(old.id, None)
+            elif k >= KEEP_RESULTS and old.result is not None:
+                old.result = None
+                old.result_dropped = True
 
     def _update(self, job: Job, **changes: Any) -> None:
         with self._changed:
