@@ -130,6 +130,14 @@ def test_page_loads_offline_with_no_errors(watched):
     assert title in cell
     # the assets came from this server only, and the page loaded its vendored vega-embed
     assert page.evaluate("typeof vegaEmbed === 'function' && vega.version.startsWith('6.')")
+    # every control has a label (the sliders too, once a policy shows them)
+    page.select_option("#policy", POLICY)
+    unlabelled = page.eval_on_selector_all(
+        "input, select", "els => els.filter(e => !e.labels || !e.labels.length).map(e => e.id)")
+    assert unlabelled == []
+    n_changes = len(scenario.policy(POLICY).levers) + len(scenario.policy(POLICY).assumptions)
+    assert page.eval_on_selector_all("#levers input[type=range]:not([id^=slider-dynamics])",
+                                     "els => els.length") == n_changes
     watched.clean()
 
 
