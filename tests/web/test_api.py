@@ -396,3 +396,23 @@ def test_a_store_held_by_another_writer_is_a_503_saying_so(start_server):
             assert "in use by another process" in r.json()["detail"]
             assert r.headers["retry-after"] == "5"
         assert httpx.get(server.url + "/api/runs", timeout=60).json() == []
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:80", "127.0.0.1.evil.example",
+                                  ""])
+def test_without_a_token_other_host_names_are_refused(api_server, host):
+    # DNS rebinding: a page of another site resolving its name to 127.0.0.1
+    port = api_server.url.rsplit(":", 1)[1]
+    with socket.create_connection(("127.0.0.1", int(port)), timeout=60) as sock:
+        head = "GET /api/scenarios HTTP/1.1\r\n" + (f"Host: {host}\r\n" if host else "")
+        sock.sendall((head + "Connection: close\r\n\r\n").encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    assert int(data.split(b" ", 2)[1]) == 400
+    assert b"korea-2023" not in data
+    ok, _ = raw_request(api_server, "GET", "/api/limits")
+    assert ok == 200
+    local = httpx.get(api_server.url.replace("127.0.0.1", "localhost") + "/api/limits",
+                      timeout=60)
+    assert local.status_code == 200

@@ -107,12 +107,31 @@ def _error(status: int, detail: str, problems: list[Problem] | None = None,
 # --------------------------------------------------------------------------------------------
 
 
+#: Host names a server without a token answers to (it listens on a loopback address).
+_LOCAL_NAMES = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+
+
 class _TokenGuard:
     def __init__(self, app: Any, token: str | None) -> None:
         self.app, self.token = app, token
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or self.token is None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.token is None:
+            # no token: only this machine may talk to the server, so a page elsewhere that
+            # points a DNS name at 127.0.0.1 (DNS rebinding) is refused by its Host header
+            host = next((v.decode("latin-1") for k, v in scope.get("headers", ())
+                         if k == b"host"), "")
+            name = host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
+            if name not in _LOCAL_NAMES:
+                response = _error(400, f"Host {elide(host, 60)!r} is not this machine: without "
+                                       "a token the server answers requests to 127.0.0.1 or "
+                                       "localhost only (start it with --token to serve other "
+                                       "names)")
+                await response(scope, receive, send)
+                return
             await self.app(scope, receive, send)
             return
         given = None
