@@ -416,3 +416,14 @@ def test_without_a_token_other_host_names_are_refused(api_server, host):
     local = httpx.get(api_server.url.replace("127.0.0.1", "localhost") + "/api/limits",
                       timeout=60)
     assert local.status_code == 200
+
+
+def test_a_body_not_sent_as_json_is_refused(api_server):
+    # an HTML form of another site can send text/plain; it must not start anything
+    with api_server.client() as c:
+        before = len(c.get("/api/jobs").json())
+        r = c.post("/api/jobs", content=json.dumps({"kind": "backcast",
+                                                    "params": {"draws": 20}}),
+                   headers={"Content-Type": "text/plain"})
+        assert r.status_code == 422, r.text
+        assert len(c.get("/api/jobs").json()) == before
