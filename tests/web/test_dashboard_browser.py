@@ -138,6 +138,12 @@ def test_page_loads_offline_with_no_errors(watched):
     n_changes = len(scenario.policy(POLICY).levers) + len(scenario.policy(POLICY).assumptions)
     assert page.eval_on_selector_all("#levers input[type=range]:not([id^=slider-dynamics])",
                                      "els => els.length") == n_changes
+    # each slider starts at the scenario file's value (a step grid must not move it)
+    policy = scenario.policy(POLICY)
+    for kind, changes in (("levers", policy.levers), ("assumptions", policy.assumptions)):
+        for j, change in enumerate(changes):
+            value = page.eval_on_selector(f"#slider-{kind}-{j}", "e => Number(e.value)")
+            assert value == change.value, (kind, j)
     watched.clean()
 
 

@@ -273,7 +273,7 @@ function renderLevers() {
       const [lo, hi] = leverRange(c);
       const id = `slider-${kind}-${j}`;
       const out = el("output", { for: id, text: String(c.value) });
-      const input = el("input", { type: "range", id, min: lo, max: hi, step: (hi - lo) / 100,
+      const input = el("input", { type: "range", id, min: lo, max: hi, step: "any",
         value: c.value, "data-path": `policies[${k}].${kind}[${j}].value`,
         oninput: (e) => {
           out.textContent = e.target.value;
@@ -293,7 +293,7 @@ function renderLevers() {
     const id = `slider-dynamics-${j}`;
     const [lo, hi] = spec ? [spec.low, spec.high] : [Math.min(0, d.value), Math.max(1, d.value)];
     const out = el("output", { for: id, text: String(d.value) });
-    const input = el("input", { type: "range", id, min: lo, max: hi, step: (hi - lo) / 100, value: d.value,
+    const input = el("input", { type: "range", id, min: lo, max: hi, step: "any", value: d.value,
       "data-path": `policies[${k}].dynamics[${j}].value`,
       oninput: (e) => { out.textContent = e.target.value; d.value = Number(e.target.value); state.edited = true; } });
     box.append(el("div", { class: "lever dynamics" },
