@@ -710,10 +710,7 @@ def create_app(store: Path | str | None = None, token: str | None = None,
             rid = _resolve(st, run_id)
             rec = st.record(rid)
             tables = st.tables(rid)
-        info = {k: getattr(rec, k) for k in (
-            "id", "kind", "status", "command", "version", "scenario_id", "scenario_sha256",
-            "seed", "started", "ended", "seconds", "error", "params", "timings", "versions")}
-        return {**info, "tables": tables.to_dict(orient="records"),
+        return {**rec.to_dict(), "tables": tables.to_dict(orient="records"),
                 "report": f"/api/runs/{rid}/report" if rec.kind == "compare" else None}
 
     @app.get("/api/runs/{run_id}/tables/{name}", tags=["runs"])
@@ -740,10 +737,7 @@ def create_app(store: Path | str | None = None, token: str | None = None,
             frames = {n: st.table(rid, n) for n in st.tables(rid)["name"]}
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
-            record = {k: getattr(rec, k) for k in (
-                "id", "kind", "status", "command", "version", "scenario_id", "seed",
-                "started", "ended", "params", "timings", "versions")}
-            zf.writestr("run.json", json.dumps(_jsonable(record), indent=1,
+            zf.writestr("run.json", json.dumps(_jsonable(rec.to_dict()), indent=1,
                                                ensure_ascii=False))
             for name, frame in frames.items():
                 zf.writestr(f"{name}.csv", frame.to_csv(index=False))
