@@ -422,8 +422,9 @@ class JobManager:
                 job.cancel_requested = True
                 if job.process is not None and job.process.is_alive():
                     job.process.terminate()
+        deadline = time.monotonic() + CANCEL_GRACE  # a store write in progress may finish
         for job in list(self._jobs.values()):
             if job.process is not None:
-                job.process.join(5)
+                job.process.join(max(0.0, deadline - time.monotonic()))
                 if job.process.is_alive():
                     job.process.kill()
