@@ -112,6 +112,11 @@ SERVE_MAX_BODY_BYTES = 2 * 1024 * 1024
 #: Most Monte Carlo draws one request may ask for (a forecast is answered in the request: 2 000
 #: SMP draws of the Korea scenario take a few seconds).
 SERVE_MAX_DRAWS = 2_000
+#: Most draw × round work of one forecast request: draws (at least 1, the point run) times the
+#: rounds or turns run. 200 000 is 2 000 SMP draws of 100 turns, about 10 s on one core of the
+#: benchmark machine; ``rounds`` up to the engines' 10 000 would otherwise make one request
+#: run for minutes.
+SERVE_MAX_DRAW_ROUNDS = 200_000
 #: Most draws of a job (compare, back-cast): jobs run in worker processes, off the event loop.
 SERVE_MAX_JOB_DRAWS = 2_000
 #: Longest compare horizon in months (the CLI allows 1–10 years).
@@ -134,6 +139,8 @@ class ServerLimits:
 
     max_body_bytes: int = setting(SERVE_MAX_BODY_BYTES, interval=(1, math.inf), integer=True)
     max_draws: int = setting(SERVE_MAX_DRAWS, interval=(0, math.inf), integer=True)
+    max_draw_rounds: int = setting(SERVE_MAX_DRAW_ROUNDS, interval=(1, math.inf),
+                                   integer=True)
     max_job_draws: int = setting(SERVE_MAX_JOB_DRAWS, interval=(2, math.inf), integer=True)
     max_horizon_months: int = setting(SERVE_MAX_HORIZON_MONTHS, interval=(1, math.inf),
                                       integer=True)

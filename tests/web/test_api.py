@@ -287,6 +287,13 @@ def test_over_limit_requests_get_a_4xx_naming_the_limit(api_server):
                                           "draws": SERVE_MAX_DRAWS + 1})
         assert r.status_code == 422 and f"{SERVE_MAX_DRAWS:,}" in r.json()["detail"]
         assert "limits.max_draws" in r.json()["detail"]
+        r = c.post("/api/forecast", json={"scenario": "korea-2023", "model": "bdm",
+                                          "rounds": 10_000, "draws": 2_000})
+        assert r.status_code == 422 and "limits.max_draw_rounds" in r.json()["detail"]
+        assert "20,000,000 draw-rounds" in r.json()["detail"]  # 2 000 × 10 000
+        r = c.post("/api/forecast", json={"scenario": "korea-2023", "model": "smp",
+                                          "set": {"rounds": 10_000}, "draws": 100})
+        assert r.status_code == 422 and "limits.max_draw_rounds" in r.json()["detail"]
         r = c.post("/api/jobs", json={"kind": "compare", "params": {
             "scenario": "korea-2023", "horizon_months": SERVE_MAX_HORIZON_MONTHS + 1}})
         assert r.status_code == 422 and "limits.max_horizon_months" in r.json()["detail"]

@@ -288,7 +288,7 @@ def _summary(scenario_id: str, scenario: Any, origin: str) -> dict[str, Any]:
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # true is not 1, "5" not 5
 
 
 class ScenarioBody(_Body):
@@ -613,7 +613,7 @@ def create_app(store: Path | str | None = None, token: str | None = None,
     def forecast(body: ForecastBody) -> dict[str, Any]:
         """A bargaining forecast (``detente forecast``): the result's ``to_dict()``."""
         from detente.bargaining.forecast import forecast as run
-        from detente.bargaining.forecast import options_by_engine
+        from detente.bargaining.forecast import get_engine, options_by_engine
         from detente.scenario.policy import lever_policy
 
         _check_limit("draws", body.draws, limits.max_draws, "max_draws")
@@ -626,6 +626,18 @@ def create_app(store: Path | str | None = None, token: str | None = None,
         except OptionsError as err:  # located at the key; in the body it sits under "set"
             raise OptionsError(str(err), [dataclasses.replace(p, path=f"set.{p.path}")
                                           for p in err.problems]) from None
+        rounds = body.rounds if body.rounds is not None else options.get(
+            "rounds", get_engine(body.model).options_type().rounds)
+        if isinstance(rounds, int) and not isinstance(rounds, bool):
+            work = max(body.draws, 1) * rounds
+            if work > limits.max_draw_rounds:
+                raise LimitError(
+                    f"{max(body.draws, 1):,} draws × {rounds:,} rounds is {work:,} draw-rounds, "
+                    f"over this server's limit of {limits.max_draw_rounds:,} "
+                    "(limits.max_draw_rounds)", [Problem(
+                        "too much work for one request", path="draws",
+                        allowed=f"draws × rounds ≤ {limits.max_draw_rounds:,} (fewer draws or "
+                                "rounds)")])
         result = run(scenario, model=body.model, rounds=body.rounds, policy=policy,
                      draws=body.draws, seed=body.seed, options=options or None,
                      issue=body.issue, perturbation=body.perturbation)
