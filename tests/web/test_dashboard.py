@@ -58,6 +58,20 @@ def test_vendored_files_match_vendor_md():
         assert "Redistribution and use in source and binary forms" in text, lic  # BSD-3
 
 
+def test_vendored_swagger_ui_matches_vendor_md():
+    # the API's /docs page loads these instead of a CDN copy (they and their hashes: VENDOR.md)
+    rows = {}
+    for line in (VENDOR / "VENDOR.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip(" `") for c in line.strip().strip("|").split("|")]
+        if len(cells) == 7 and cells[1] == "swagger-ui-dist":
+            rows[cells[0]] = cells[5]
+    assert sorted(rows) == ["swagger-favicon-32x32.png", "swagger-ui-bundle.js",
+                            "swagger-ui.css"]
+    for name, digest in rows.items():
+        assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, name
+    assert "Apache License" in (VENDOR / "LICENSE-swagger-ui-dist").read_text(encoding="utf-8")
+
+
 def test_altair_schema_major_matches_vendored_vega_lite(smp_forecast):
     from detente.web.charts import chart
 

@@ -334,3 +334,16 @@ def _screenshots(page: Any) -> None:
     if os.environ.get("DETENTE_README_SCREENSHOT") == "1":
         (ROOT / "docs" / "img" / "dashboard.png").write_bytes(
             (ARTIFACTS / "dashboard.png").read_bytes())
+
+
+@pytest.mark.slow
+def test_api_docs_page_renders_offline(watched):
+    # /docs is Swagger UI from static/vendor (VENDOR.md), not FastAPI's CDN copy: with every
+    # host but 127.0.0.1 cut off it still draws the operations of the OpenAPI schema
+    page = watched.page
+    page.goto(f"{watched.server.url}/docs?token={TOKEN.replace(' ', '%20')}")
+    page.wait_for_selector(".opblock-summary-path", timeout=60_000)
+    paths = page.eval_on_selector_all(".opblock-summary-path",
+                                      "els => els.map(e => e.innerText.trim())")
+    assert "/api/scenarios" in paths and "/api/jobs/{job_id}" in paths
+    watched.clean()

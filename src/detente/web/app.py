@@ -480,7 +480,8 @@ def create_app(store: Path | str | None = None, token: str | None = None,
         yield
         jobs.shutdown()
 
-    app = FastAPI(title="détente", version=_version(), docs_url="/docs", redoc_url=None,
+    # /docs is served below from the vendored Swagger UI, not FastAPI's CDN page: offline too
+    app = FastAPI(title="détente", version=_version(), docs_url=None, redoc_url=None,
                   default_response_class=SafeJSONResponse, lifespan=lifespan,
                   description="The JSON API of détente (docs/serve.md): scenarios, forecasts, "
                               "jobs (compare, back-tests, back-casts, sweeps), runs, claims "
@@ -492,6 +493,22 @@ def create_app(store: Path | str | None = None, token: str | None = None,
     app.state.jobs = jobs
     app.add_middleware(_BodyLimit, limit=limits.max_body_bytes)
     app.add_middleware(_TokenGuard, token=token)
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs(request: Request) -> HTMLResponse:
+        """The OpenAPI page, every file from static/vendor (VENDOR.md); the token, when the
+        page was opened with one, goes on to the schema and the files."""
+        from urllib.parse import quote
+
+        from fastapi.openapi.docs import get_swagger_ui_html
+
+        given = request.query_params.get("token")
+        suffix = f"?token={quote(given, safe='')}" if given else ""
+        return get_swagger_ui_html(
+            openapi_url=f"/openapi.json{suffix}", title="détente API",
+            swagger_js_url=f"/static/vendor/swagger-ui-bundle.js{suffix}",
+            swagger_css_url=f"/static/vendor/swagger-ui.css{suffix}",
+            swagger_favicon_url=f"/static/vendor/swagger-favicon-32x32.png{suffix}")
 
     @app.exception_handler(DetenteError)
     async def _detente_error(_: Request, err: DetenteError) -> Response:
