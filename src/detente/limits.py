@@ -9,9 +9,14 @@ bound for a user who really needs more; it is read when the check runs, never on
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import os
+from collections.abc import Mapping
+from typing import Any
 
 from detente.errors import OptionsError, Problem
+from detente.options import check_settings, setting, settings_from_mapping
 
 #: Largest scenario file read (bytes); ``DETENTE_MAX_SCENARIO_BYTES`` overrides.
 MAX_SCENARIO_BYTES = 8 * 1024 * 1024
@@ -94,3 +99,74 @@ def draw_problem(draws: int, per_draw: dict[str, int]) -> Problem | None:
     return Problem(
         f"draws {int(draws):,} on {axes} would need about {gib:,.1f} GiB", path="draws",
         allowed=f"at most {fits:,} draws here (or raise DETENTE_MAX_DRAW_CELLS)")
+
+
+# --- server limits (``detente serve``) --------------------------------------------------------
+# A server answers strangers' requests (on another address than 127.0.0.1, anyone holding the
+# token): each bound caps what one request may make this machine do, and a request over it gets
+# a 4xx naming the bound. The defaults fit a laptop running the dashboard.
+
+#: Largest request body (bytes): a posted scenario is YAML or JSON text, and the embedded Korea
+#: scenario is about 60 kB; JSON of the same scenario about twice that.
+SERVE_MAX_BODY_BYTES = 2 * 1024 * 1024
+#: Most Monte Carlo draws one request may ask for (a forecast is answered in the request: 2 000
+#: SMP draws of the Korea scenario take a few seconds).
+SERVE_MAX_DRAWS = 2_000
+#: Most draw × round work of one forecast request: draws (at least 1, the point run) times the
+#: rounds or turns run. 200 000 is 2 000 SMP draws of 100 turns, about 10 s on one core of the
+#: benchmark machine; ``rounds`` up to the engines' 10 000 would otherwise make one request
+#: run for minutes.
+SERVE_MAX_DRAW_ROUNDS = 200_000
+#: Most draws of a job (compare, back-cast): jobs run in worker processes, off the event loop.
+SERVE_MAX_JOB_DRAWS = 2_000
+#: Longest compare horizon in months (the CLI allows 1–10 years).
+SERVE_MAX_HORIZON_MONTHS = 120
+#: Jobs queued or running at once: each is a worker process, and this machine's cores are few.
+SERVE_MAX_JOBS = 2
+#: Uploaded scenarios kept in memory (the oldest is dropped first).
+SERVE_MAX_UPLOADS = 64
+#: Most evaluations of a sweep job (samples × design rows).
+SERVE_MAX_SWEEP_SAMPLES = 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerLimits:
+    """What one request to ``detente serve`` may ask for (docs/serve.md, "Limits").
+
+    Checked by the one options validator on construction; :func:`server_limits` builds one from
+    a mapping (``--limit KEY=VALUE``), refusing unknown keys.
+    """
+
+    max_body_bytes: int = setting(SERVE_MAX_BODY_BYTES, interval=(1, math.inf), integer=True)
+    max_draws: int = setting(SERVE_MAX_DRAWS, interval=(0, math.inf), integer=True)
+    max_draw_rounds: int = setting(SERVE_MAX_DRAW_ROUNDS, interval=(1, math.inf),
+                                   integer=True)
+    max_job_draws: int = setting(SERVE_MAX_JOB_DRAWS, interval=(2, math.inf), integer=True)
+    max_horizon_months: int = setting(SERVE_MAX_HORIZON_MONTHS, interval=(1, math.inf),
+                                      integer=True)
+    max_jobs: int = setting(SERVE_MAX_JOBS, interval=(1, math.inf), integer=True)
+    max_uploads: int = setting(SERVE_MAX_UPLOADS, interval=(1, math.inf), integer=True)
+    max_sweep_samples: int = setting(SERVE_MAX_SWEEP_SAMPLES, interval=(1, math.inf),
+                                     integer=True)
+
+    def __post_init__(self) -> None:
+        check_settings(self, "limits", "invalid server limits")
+
+    def to_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+    def to_frame(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame([{"limit": k, "value": v} for k, v in self.to_dict().items()])
+
+
+def server_limits(values: Mapping[str, Any] | None = None) -> ServerLimits:
+    """The server limits: the defaults above, overridden by ``values``.
+
+    Raises
+    ------
+    OptionsError
+        An unknown key (naming the known ones) or a bad value (``limits.<key>``).
+    """
+    return settings_from_mapping(ServerLimits, dict(values or {}), "limits")

@@ -18,6 +18,7 @@ from detente.cli import dynamics_cmds  # noqa: F401  isort: skip
 from detente.cli import backcast_cmd  # noqa: F401  isort: skip
 from detente.cli import forecasts_cmds  # noqa: F401  isort: skip
 from detente.cli import evidence_cmds  # noqa: F401  isort: skip
+from detente.cli import serve_cmd  # noqa: F401  isort: skip
 
 
 def main() -> None:

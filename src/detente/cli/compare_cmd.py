@@ -85,6 +85,9 @@ def compare_cmd(scenario: ScenarioArg, policies: PoliciesOpt = None, years: Year
         console.print(f"\n[bold]Out of sample[/]: {_oos_line(result.out_of_sample)}",
                       highlight=False)
     console.print(f"\nReport: [bold]{path}[/]  (open it in a browser; self-contained)")
+    from detente.cli.serve_cmd import serve_hint
+
+    console.print(safe(f"Dashboard: {serve_hint(store)}"), highlight=False, soft_wrap=True)
     if export is not None:
         console.print(f"Tables: {len(exported)} CSV files in {export}", highlight=False)
 

@@ -119,10 +119,7 @@ def backtest_cmd(
     kinds = ["rolling"] + ([] if no_episodes else ["episode"])
     from detente.evidence import data_hash
 
-    tables = {"scores": result.to_frame(),
-              **{f"summary.{k}": result.summary(k).reset_index() for k in kinds},
-              **{f"skill.{k}": result.skill(k).reset_index() for k in kinds}}
-    run_id = record_run(kind="backtest", seed=seed, tables=tables, store=store, skip=no_store,
+    run_id = record_run(kind="backtest", seed=seed, tables=result.tables(), store=store, skip=no_store,
                         params={**result.settings, "crisis_rule": crisis_rule,
                                 "data_hash": data_hash()},
                         quiet=as_json)

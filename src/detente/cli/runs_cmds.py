@@ -110,10 +110,7 @@ def show_cmd(run_id: RunArg, store: StoreOpt = None, as_json: JsonOpt = False) -
             chunks = st.chunk_stats(rec.id)
     except DetenteError as err:
         fail(err)
-    info = {k: getattr(rec, k) for k in ("id", "kind", "status", "command", "version",
-                                        "scenario_id", "scenario_sha256", "seed", "started",
-                                        "ended", "seconds", "error", "host", "pid", "params",
-                                        "timings", "versions")}
+    info = rec.to_dict()
     if as_json:
         _echo_json(info | {"tables": tables.to_dict(orient="records"), "chunks_done": len(chunks),
                            "indices": None if indices is None else

@@ -112,6 +112,15 @@ class BacktestResult:
         """The long score table (one row per kind, origin, forecaster and month ahead)."""
         return self.scores.copy()
 
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The result tables a run store keeps: the scores, and per kind present the summary
+        and the skill (``summary.rolling``, ``skill.episode``, …); ``detente backtest`` and the
+        server's back-test job store these."""
+        kinds = [k for k in ("rolling", "episode") if (self.scores["kind"] == k).any()]
+        return {"scores": self.to_frame(),
+                **{f"summary.{k}": self.summary(k).reset_index() for k in kinds},
+                **{f"skill.{k}": self.skill(k).reset_index() for k in kinds}}
+
     def to_dict(self) -> dict:
         """JSON-ready: settings, and per kind the summary, skill, verdicts and PIT."""
         import json

@@ -202,6 +202,21 @@ class RunRecord:
     def seconds(self) -> float | None:
         return None if self.ended is None else (self.ended - self.started).total_seconds()
 
+    #: The fields :meth:`to_dict` gives (``detente runs show`` and ``GET /api/runs/{id}``).
+    SHOWN = ("id", "kind", "status", "command", "version", "scenario_id", "scenario_sha256",
+             "seed", "started", "ended", "seconds", "error", "host", "pid", "params",
+             "timings", "versions")
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ran, on what, with which seed and how long (the scenario itself left out)."""
+        return {k: getattr(self, k) for k in self.SHOWN}
+
+    def to_frame(self) -> pd.DataFrame:
+        """:meth:`to_dict` as a one-row frame (params, timings and versions as JSON text)."""
+        row = {k: json.dumps(v, default=str) if isinstance(v, dict) else v
+               for k, v in self.to_dict().items()}
+        return pd.DataFrame([row])
+
 
 @dataclass(frozen=True)
 class IntegrityReport:

@@ -14,8 +14,11 @@ from detente.scenario.dynamics_levers import DYNAMICS_LEVERS, DynamicsLeverSpec
 from detente.scenario.load import (
     Loaded,
     dump,
+    load_embedded,
     load_scenario,
     read_scenario,
+    read_scenario_data,
+    read_scenario_text,
     scenario_problems,
     validate,
 )
@@ -78,8 +81,11 @@ __all__ = [
     "Stance",
     "apply",
     "dump",
+    "load_embedded",
     "load_scenario",
     "read_scenario",
+    "read_scenario_data",
+    "read_scenario_text",
     "scenario_arrays",
     "scenario_problems",
     "scenarios",

@@ -979,6 +979,48 @@ def load_scenario(id_or_path: str | os.PathLike[str],
     return loaded.scenario
 
 
+def read_scenario_text(text: str, name: str = "<scenario>") -> Loaded:
+    """Read a scenario from YAML ``text`` (an upload, a posted document), never from a path.
+
+    The same bounds and located problems as a file (:func:`read_scenario`): the size limit of
+    :func:`detente.limits.max_scenario_bytes`, then the YAML reader; ``name`` is the file the
+    problems name. Raises nothing for bad content.
+    """
+    if not isinstance(text, str):
+        return Loaded(None, [Problem(f"{_shown(text)} ({type(text).__name__}) is not YAML text",
+                                     file=name, allowed="the text of a YAML scenario")])
+    biggest = limits.max_scenario_bytes()
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > biggest:
+        return Loaded(None, [Problem(
+            f"the text is {size:,} bytes, more than the {biggest:,} a scenario may have",
+            file=name, allowed="a scenario under the limit (or raise DETENTE_MAX_SCENARIO_BYTES)")])
+    try:
+        return _read_yaml_text(text.removeprefix("\ufeff"), name)
+    except _Refused as refused:
+        return Loaded(None, [refused.problem])
+
+
+def read_scenario_data(data: Any, name: str = "<scenario>") -> Loaded:
+    """Read a scenario from plain data (the dict form of :meth:`Scenario.model_dump`, e.g. a
+    posted JSON document) with the rules of a file; problems are located by field path (there
+    are no lines). Raises nothing for bad content."""
+    return _build(data, Origin(file=name))
+
+
+def load_embedded(scenario_id: str) -> Loaded:
+    """Read the embedded scenario ``scenario_id`` only: unlike :func:`read_scenario`, never a
+    file of that name (for faces that take ids from untrusted clients)."""
+    from detente.scenario.embedded import embedded_ids, embedded_text
+
+    if not isinstance(scenario_id, str) or scenario_id not in embedded_ids():
+        known = ", ".join(embedded_ids()) or "none"
+        return Loaded(None, [Problem(f"no embedded scenario {_shown(scenario_id)}",
+                                     path="scenario", allowed=f"one of {known}")])
+    text, display = embedded_text(scenario_id)
+    return _read_yaml_text(text, display)
+
+
 def validate(id_or_path: str | os.PathLike[str],
              scale: tuple[float, float] | None = None) -> list[Problem]:
     """Every problem of a scenario: errors (rules broken) and warnings (e.g. unsourced numbers).
@@ -993,8 +1035,11 @@ __all__ = [
     "Loaded",
     "Origin",
     "dump",
+    "load_embedded",
     "load_scenario",
     "read_scenario",
+    "read_scenario_data",
+    "read_scenario_text",
     "scenario_problems",
     "scenario_to_yaml",
     "slug_actor_id",

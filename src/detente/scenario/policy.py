@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 from detente.errors import Problem, ScenarioError
 from detente.scenario.model import (
     Assumption,
@@ -131,3 +133,84 @@ def apply(policy: Policy | str, scenario: Scenario) -> Scenario:
         data["dynamics"][d.name] = {"value": d.value, "source": f"policy:{policy.id}",
                                     "note": d.rationale}
     return Scenario.model_validate(data)
+
+
+#: The id of the policy :func:`lever_policy` builds from ad hoc levers.
+CUSTOM_POLICY = "custom-levers"
+
+
+def lever_policy(scenario: Scenario, levers: Any, policy: Policy | str | None = None) -> Policy:
+    """A policy made of ad hoc levers (what-if settings), on top of ``policy`` if given.
+
+    ``levers`` maps ``"<actor>.<issue>.<position|salience>"`` or ``"<actor>.capability"`` to a
+    number (``set`` it) or to ``{"op": "set" | "shift" | "scale", "value": x, "rationale": …}``.
+    Each lever changes its own actor's number (docs/scenario-format.md, "Applying a policy"),
+    so its actor joins ``chosen_by``. The result is applied with :func:`apply` like any policy.
+
+    Raises
+    ------
+    ScenarioError
+        A key that names no actor, issue or field, or a value that is not a number or a
+        ``{"op", "value"}`` mapping, each located at ``levers.<key>``.
+    """
+    from collections.abc import Mapping
+
+    if not isinstance(levers, Mapping):
+        raise ScenarioError("levers must be a mapping", [Problem(
+            f"{type(levers).__name__} is not a mapping", path="levers",
+            allowed='{"<actor>.<issue>.<position|salience>" or "<actor>.capability": number}')])
+    base: Policy | None = None
+    if isinstance(policy, str):
+        try:
+            base = scenario.policy(policy)
+        except KeyError:
+            raise ScenarioError(f"scenario {scenario.id!r} has no policy {policy!r}", [Problem(
+                f"no policy {policy!r}", path="policy",
+                allowed="one of " + (", ".join(p.id for p in scenario.policies) or "none"))]
+            ) from None
+    elif policy is not None:
+        base = policy
+    problems: list[Problem] = []
+    made: list[Lever] = []
+    actors, issues = set(scenario.actor_ids), set(scenario.issue_ids)
+    for key, raw in levers.items():
+        where = f"levers.{key}"
+        parts = str(key).split(".")
+        if len(parts) == 2 and parts[1] == "capability":
+            actor, issue, field = parts[0], None, "capability"
+        elif len(parts) == 3 and parts[2] in ("position", "salience"):
+            actor, issue, field = parts
+        else:
+            problems.append(Problem(f"cannot read the lever {str(key)[:80]!r}", path=where,
+                                    allowed="<actor>.<issue>.position, <actor>.<issue>.salience "
+                                            "or <actor>.capability"))
+            continue
+        if actor not in actors or (issue is not None and issue not in issues):
+            problems.append(Problem(f"no actor {actor!r}" if actor not in actors
+                                    else f"no issue {issue!r}", path=where,
+                                    allowed="actors: " + ", ".join(sorted(actors))
+                                    + "; issues: " + ", ".join(sorted(issues))))
+            continue
+        spec = raw if isinstance(raw, Mapping) else {"op": "set", "value": raw}
+        try:
+            made.append(Lever.model_validate({"actor": actor, "issue": issue, "field": field,
+                                              "op": spec.get("op", "set"),
+                                              "value": spec.get("value"),
+                                              "rationale": spec.get("rationale")}))
+        except ValidationError as exc:  # a value that is not a number, an unknown op
+            first = exc.errors()[0]
+            problems.append(Problem(str(first.get("msg", "invalid lever")), path=where,
+                                    allowed='a number, or {"op": "set|shift|scale", '
+                                            '"value": number}'))
+    if problems:
+        raise ScenarioError(f"{len(problems)} lever(s) cannot be read", problems)
+    chosen = list(base.chosen_by) if base is not None else []
+    for lever in made:
+        if lever.actor not in chosen:
+            chosen.append(lever.actor)
+    return Policy(id=f"{base.id}+levers" if base is not None else CUSTOM_POLICY,
+                  name=(f"{base.name} with levers" if base is not None else "ad hoc levers"),
+                  chosen_by=chosen or [scenario.actor_ids[0]],
+                  levers=[*(base.levers if base else ()), *made],
+                  assumptions=list(base.assumptions) if base else [],
+                  dynamics=list(base.dynamics) if base else [])
