@@ -2,7 +2,8 @@
 
 Some stages of :func:`detente.evaluate` are pure functions of their arguments, the package
 (code and shipped data) and the user evidence layer: the engines' back-casts (a fixed seed),
-the regime-coding audit and the episode back-test (a seed). :func:`memo` keeps their results
+the regime-coding audit, the episode back-test (a seed) and the comparison's β_T × β_D grid
+(its seed, the posterior and the bargaining forecasts it reads). :func:`memo` keeps their results
 under ``$DETENTE_CACHE/stages/`` beside the fitted posteriors (:func:`detente.dynamics.fit`),
 keyed by a SHA-256 over
 
@@ -22,6 +23,7 @@ rules.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -31,6 +33,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 T = TypeVar("T")
@@ -60,10 +63,20 @@ def package_hash() -> str:
 
 
 def _canonical(value: Any) -> Any:
-    """Arguments as JSON-ready values; a DataFrame by the SHA-256 of its CSV text."""
+    """Arguments as JSON-ready values: a DataFrame by the SHA-256 of its CSV text, an array by
+    its dtype, shape and the SHA-256 of its bytes, a dataclass by its fields."""
     if isinstance(value, pd.DataFrame):
         text = value.to_csv(lineterminator="\n").encode()
         return {"frame_sha256": hashlib.sha256(text).hexdigest()}
+    if isinstance(value, np.ndarray):
+        data = np.ascontiguousarray(value)
+        return {"dtype": data.dtype.str, "shape": list(data.shape),
+                "sha256": hashlib.sha256(data.tobytes()).hexdigest()}
+    if isinstance(value, np.generic):
+        return _canonical(value.item())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"dataclass": type(value).__qualname__,
+                **{f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}}
     if isinstance(value, dict):
         return {str(k): _canonical(v) for k, v in sorted(value.items())}
     if isinstance(value, list | tuple):
