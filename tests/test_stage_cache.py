@@ -62,3 +62,33 @@ def test_an_unwritable_cache_still_returns_the_result(tmp_path, monkeypatch):
 def test_an_unkeyable_argument_is_refused():
     with pytest.raises(TypeError, match="cannot key"):
         stage_key("t", {"f": object()})
+
+
+def _date_figure(last: float):
+    from detente.report.figures import subplots
+
+    fig, ax = subplots(figsize=(4, 3))
+    months = pd.period_range("2020-01", periods=24, freq="M").to_timestamp()
+    ax.plot(months, np.r_[np.arange(23.0), last])
+    ax.set_title("launches")
+    return fig
+
+
+def test_a_figure_built_twice_has_one_fingerprint_and_one_picture(tmp_path, monkeypatch):
+    """The report's PNGs are cached by figure_fingerprint: two builds of the same figure (with
+    a date axis, whose locator is built with dtstart = now) must share it, a changed point must
+    not, and the cached bytes must be those a fresh render gives (rendered in another cache)."""
+    import time
+
+    from detente.report.figures import figure_fingerprint, to_png
+
+    first = figure_fingerprint(_date_figure(23.0))
+    time.sleep(1.1)  # a second later: a locator built from "now" would differ
+    assert figure_fingerprint(_date_figure(23.0)) == first
+    assert figure_fingerprint(_date_figure(23.5)) != first
+    cached = to_png(_date_figure(23.0))
+    assert memo("figure", {"figure": first, "dpi": 90}, lambda: b"not this")[1] is True
+    assert to_png(_date_figure(23.0)) == cached
+    monkeypatch.setenv("DETENTE_CACHE", str(tmp_path / "elsewhere"))
+    assert to_png(_date_figure(23.0)) == cached  # rendered afresh: the same bytes
+    assert to_png(_date_figure(23.5)) != cached
