@@ -48,12 +48,13 @@ CASES: dict[str, list[str]] = {
 VOLATILE = frozenset({"seconds", "started", "report", "run"})
 
 
-def run_case(name: str, cache: Path | None = None) -> dict[str, Any]:
+def run_case(name: str, cache: Path | None = None, out: Path | None = None) -> dict[str, Any]:
     """Run one case in a subprocess and return its parsed JSON.
 
     ``cache`` is the ``$DETENTE_CACHE`` to use (default: a fresh temporary folder, so the run
-    fits from scratch). ``$DETENTE_DATA`` always points at an empty folder and the run store is
-    off, so only the repository's own data enter.
+    fits from scratch); ``out`` the report folder of a ``compare`` case (default: a temporary
+    one). ``$DETENTE_DATA`` always points at an empty folder and the run store is off, so only
+    the repository's own data enter.
     """
     detente = Path(sys.executable).with_name("detente")
     with tempfile.TemporaryDirectory(prefix="detente-golden-") as tmp:
@@ -61,7 +62,7 @@ def run_case(name: str, cache: Path | None = None) -> dict[str, Any]:
         (work / "data").mkdir()
         args = list(CASES[name])
         if args[0] == "compare":
-            args += ["--out", str(work / "out")]
+            args += ["--out", str(out or work / "out")]
         env = {**os.environ, "DETENTE_CACHE": str(cache or work / "cache"),
                "DETENTE_DATA": str(work / "data"), "DETENTE_STORE": str(work / "runs.duckdb")}
         done = subprocess.run([str(detente), *args], capture_output=True, text=True, env=env,

@@ -54,11 +54,15 @@ def _assert_same(name: str, actual: dict, when: str) -> None:
 @pytest.mark.slow
 def test_compare_matches_golden_cold_and_warm(tmp_path: Path) -> None:
     """The main job, first with an empty cache (every fit from scratch), then again with the
-    cache the first run filled: caching must not change a number."""
+    cache the first run filled: caching must not change a number, and the two HTML reports
+    (figures from the stage cache in the second) must be the same bytes."""
     name = "compare-korea-2023-seed2023"
     cache = tmp_path / "cache"
-    _assert_same(name, golden.run_case(name, cache=cache), "cold cache")
-    _assert_same(name, golden.run_case(name, cache=cache), "warm cache")
+    _assert_same(name, golden.run_case(name, cache=cache, out=tmp_path / "cold"), "cold cache")
+    _assert_same(name, golden.run_case(name, cache=cache, out=tmp_path / "warm"), "warm cache")
+    (cold,) = (tmp_path / "cold").glob("*.html")
+    assert cold.read_bytes() == (tmp_path / "warm" / cold.name).read_bytes(), (
+        "the warm run's report differs from the cold run's")
 
 
 @pytest.mark.slow
