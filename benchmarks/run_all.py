@@ -1,16 +1,30 @@
-"""Run every benchmark in this folder (``make bench``).
+"""Run every benchmark in this folder (``make bench``), then print one table of every target.
 
 Each ``bench_*.py`` module has a ``main() -> None`` that measures its targets against a baseline
-measured in the same run and prints ratios. Run one alone with ``python benchmarks/bench_X.py``.
+measured in the same run and prints ratios. Run one alone with ``python benchmarks/bench_X.py``,
+or a few through this script: ``python benchmarks/run_all.py smp compare``.
+
+A module may also define ``targets() -> list[dict]``: the figures its ``main()`` measured in this
+run, one dict per target with the keys
+
+    name, measured, unit, target, baseline_name, baseline, ratio, passed
+
+(``target`` the limit, or a text such as ``"≥ 50×"``; ``ratio`` the measured figure ÷ the
+baseline; ``passed`` a bool). After every module has run, the targets of all of them are
+printed in ONE table with the measured figure, the ratio against the baseline and PASS/FAIL, and
+the exit status is non-zero when a benchmark broke. A failed target is reported, not an error:
+figures from a shared machine say little about a quiet one.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import platform
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -18,8 +32,6 @@ HERE = Path(__file__).resolve().parent
 
 
 def machine() -> str:
-    import os
-
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -32,10 +44,47 @@ def machine() -> str:
             f"numpy {np.__version__}")
 
 
+def _number(value: Any, unit: str = "") -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if value != value:  # NaN
+        return "–"
+    text = f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return f"{text} {unit}".rstrip()
+
+
+def _target_text(row: dict[str, Any]) -> str:
+    limit = row.get("target")
+    if isinstance(limit, int | float) and not isinstance(limit, bool):
+        return f"≤ {_number(limit, row.get('unit', ''))}"
+    return str(limit)
+
+
+def table(rows: list[tuple[str, dict[str, Any]]]) -> str:
+    """The one target table: module, target, measured, limit, baseline, ratio, verdict."""
+    header = ("benchmark", "target", "measured", "limit", "baseline", "ratio", "verdict")
+    body = []
+    for module, row in rows:
+        ratio = row.get("ratio")
+        body.append((module.removeprefix("bench_"), str(row.get("name", "?")),
+                     _number(row.get("measured"), row.get("unit", "")), _target_text(row),
+                     f"{row.get('baseline_name', '–')} = "
+                     f"{_number(row.get('baseline'), row.get('unit', ''))}",
+                     "–" if ratio is None else f"{_number(ratio)}×",
+                     "PASS" if row.get("passed") else "FAIL"))
+    widths = [max(len(r[i]) for r in (header, *body)) for i in range(len(header))]
+    line = "  ".join("{:<" + str(w) + "}" for w in widths)
+    out = [line.format(*header), line.format(*("-" * w for w in widths))]
+    out += [line.format(*r) for r in body]
+    return "\n".join(out)
+
+
 def main(selected: list[str]) -> int:
     print(f"machine: {machine()}")
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     sys.path.insert(0, str(HERE))
     failures = 0
+    rows: list[tuple[str, dict[str, Any]]] = []
     for path in sorted(HERE.glob("bench_*.py")):
         if selected and not any(s in path.stem for s in selected):
             continue
@@ -50,10 +99,18 @@ def main(selected: list[str]) -> int:
         try:
             spec.loader.exec_module(module)
             module.main()
+            if callable(getattr(module, "targets", None)):
+                rows += [(path.stem, dict(row)) for row in module.targets()]
         except Exception as exc:  # keep going: one broken benchmark must not hide the others
             failures += 1
             print(f"FAILED: {type(exc).__name__}: {exc}")
         print(f"({path.stem}: {time.perf_counter() - start:.1f} s)")
+    print(f"\n=== targets (load average at the end: "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}) ===")
+    print(table(rows) if rows else "no module defined targets()")
+    if rows:
+        passed = sum(bool(r.get("passed")) for _, r in rows)
+        print(f"{passed} of {len(rows)} targets met")
     return 1 if failures else 0
 
 

@@ -426,6 +426,7 @@ def evaluate(
     -------
     Evaluation
     """
+    from detente._memo import memo
     from detente.options import check_arguments, constraint
     from detente.policy import DEFAULT_DRAWS, compare
     from detente.report.html import Sensitivity
@@ -458,19 +459,29 @@ def evaluate(
         from detente.dynamics.audit import audit as run_audit
 
         say("auditing the regime coding (coding variants, placebo, event study)")
-        regime_audit = run_audit(panel, until=comp.posterior.until)
+        # pure in the panel and the training window: kept in the stage cache (detente._memo)
+        regime_audit, _ = memo("audit", {"panel": panel, "until": comp.posterior.until},
+                               lambda: run_audit(panel, until=comp.posterior.until))
         if backtest:
             import warnings
 
             from detente.dynamics import backtest as run_backtest
 
             say("back-testing the dynamic model on the held-out episodes")
-            with warnings.catch_warnings():  # log(0) inside a baseline's score, not ours
-                warnings.simplefilter("ignore", RuntimeWarning)
-                bt = run_backtest(panel, origins=[], episodes=True, seed=comp.seed % 2**32,
-                                  progress=lambda done, total, label: say(
-                                      f"back-testing the dynamic model: episode {label} "
-                                      f"({done}/{total})"))
+            bt_seed = comp.seed % 2**32
+
+            def episodes() -> Any:
+                with warnings.catch_warnings():  # log(0) inside a baseline's score, not ours
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    return run_backtest(panel, origins=[], episodes=True, seed=bt_seed,
+                                        progress=lambda done, total, label: say(
+                                            f"back-testing the dynamic model: episode {label} "
+                                            f"({done}/{total})"))
+
+            # seeded and pure in the panel: the same seed reads the stage cache
+            bt, hit = memo("episode-backtest", {"panel": panel, "seed": bt_seed}, episodes)
+            if hit:
+                say("back-testing the dynamic model: the episodes of this seed, from the cache")
         else:
             notes.append("no out-of-sample check was run (back-test skipped)")
     else:
@@ -483,7 +494,10 @@ def evaluate(
         say("back-casting the bargaining engines on past cases")
         # the track record belongs to the engines, not to this comparison: one fixed seed, so
         # every comparison quotes the same record (and a verdict cannot flip with the seed)
-        track_record = run_backcast(seed=BACKCAST_SEED, progress=say)
+        track_record, hit = memo("backcast", {"seed": BACKCAST_SEED},
+                                 lambda: run_backcast(seed=BACKCAST_SEED, progress=say))
+        if hit:
+            say("back-casting the bargaining engines: the fixed-seed record, from the cache")
     else:
         notes.append("no back-cast was run: the bargaining forecasts have no track record here")
     forecast_record = None

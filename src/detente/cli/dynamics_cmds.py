@@ -108,12 +108,18 @@ def backtest_cmd(
 
     origin_list = [o.strip() for o in origins.split(",")] if origins else None
     try:
+        from detente._memo import memo
+
         panel = monthly_panel(crisis_rule=crisis_rule)
         with Progress("detente backtest", "back-testing") as bar:
-            result = backtest(panel, origins=origin_list, horizon_months=horizon, episodes=not no_episodes,
-                              draws=draws, seed=seed, method=method,
-                              progress=lambda done, total, label: bar.count(
-                                  done, total, f"origin {label}:"))
+            # seeded and pure in the panel and these settings: a rerun reads the stage cache
+            result, _ = memo("backtest", {
+                "panel": panel, "origins": origin_list, "horizon_months": horizon,
+                "episodes": not no_episodes, "draws": draws, "seed": seed, "method": method},
+                lambda: backtest(panel, origins=origin_list, horizon_months=horizon,
+                                 episodes=not no_episodes, draws=draws, seed=seed,
+                                 method=method, progress=lambda done, total, label: bar.count(
+                                     done, total, f"origin {label}:")))
     except DetenteError as err:
         fail(err)
     kinds = ["rolling"] + ([] if no_episodes else ["episode"])

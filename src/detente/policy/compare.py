@@ -497,9 +497,27 @@ class Comparison:
         """The β_T × β_D grid of paired launch differences
         (:func:`detente.policy.sensitivity.bridge_grid`, computed once; None without a
         binding)."""
+        from detente._memo import memo
         from detente.policy.sensitivity import bridge_grid
 
-        return bridge_grid(self)
+        if not self.bound:
+            return None
+        # The grid is a pure function of exactly these (detente.policy.sensitivity.bridge_grid
+        # reads nothing else of the comparison; its code and grid axes are in the package
+        # hash of the key), so a rerun with the same seed reads it from the stage cache.
+        post, talks = self.posterior, self.talks_issue
+        outcomes = [[o.policy_id, np.asarray(o.bargaining.distributions[talks].forecast),
+                     float(o.unsc_resolution_rate)] for o in (*self.outcomes, self.status_quo)]
+        arguments = {
+            "posterior": {"samples": {k: np.asarray(v) for k, v in post.samples.items()},
+                          "variant": post.variant, "method": post.method,
+                          "first_month": post.first_month, "until": post.until,
+                          "state": post.state},
+            "seed": self.seed, "draws": self.draws, "paths_per_draw": self.paths_per_draw,
+            "horizon_months": self.horizon_months, "beta_talks": float(self.bridge.beta_talks),
+            "talks_issue": talks, "outcomes": outcomes}
+        grid, _ = memo("bridge-grid", arguments, lambda: bridge_grid(self))
+        return grid
 
     def bridge_grid(self, beta_talks: Sequence[float] | None = None,
                     beta_dialogue: Sequence[str] | None = None) -> Any:

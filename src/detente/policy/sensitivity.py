@@ -40,6 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -260,8 +261,11 @@ def bridge_grid(comparison: Any, beta_talks: Sequence[float] | None = None,
         if key not in runs:
             value = levels[level]
             extra = {} if value is None else {"dialogue_rate_ratio": math.exp(value)}
-            runs[key] = simulate_bridged(post, pairing, shift, rate, months=months, seed=seed,
-                                         levers=extra)
+            tr = simulate_bridged(post, pairing, shift, rate, months=months, seed=seed,
+                                  levers=extra)
+            # only what _diff_row reads is kept: ~70 full trajectories held at once were
+            # most of the main job's peak memory (issue 16)
+            runs[key] = SimpleNamespace(launch_events=tr.launch_events, regime=tr.regime)
         return runs[key]
 
     rows = []

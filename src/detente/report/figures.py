@@ -375,12 +375,56 @@ def tornado(rows: pd.DataFrame, ax: Any = None, output: str = "", index: str = "
     return ax
 
 
-def to_png(fig: Any, dpi: int = 90) -> bytes:
-    """The figure as PNG bytes."""
+def figure_fingerprint(fig: Any) -> str:
+    """SHA-256 of everything a figure renders from: its pickled state (the state matplotlib
+    restores a figure from, with the same picture) and the rcParams a ``savefig`` reads.
+
+    Two parts of that state differ between two builds of the same figure without changing
+    the picture, and are left out: the invalidation links of transforms (keyed by ``id()``)
+    and the rule a date locator builds with ``dtstart = now`` (the locator resets ``dtstart``
+    to the axis's view before it computes any tick; its construction arguments stay in).
+    """
+    import hashlib
+    import pickle
+
+    import matplotlib
+    from matplotlib.dates import rrulewrapper
+    from matplotlib.transforms import TransformNode
+
+    class _Fingerprint(pickle.Pickler):
+        def reducer_override(self, obj: Any) -> Any:
+            if isinstance(obj, TransformNode):
+                state = {k: v for k, v in obj.__getstate__().items() if k != "_parents"}
+                return type(obj), (), state
+            if isinstance(obj, rrulewrapper):
+                return type(obj), (), {k: v for k, v in vars(obj).items() if k != "_rrule"}
+            return NotImplemented
+
     buf = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
+    _Fingerprint(buf, protocol=5).dump(fig)
+    rc = repr(sorted((k, repr(v)) for k, v in matplotlib.rcParams.items()))
+    return hashlib.sha256(buf.getvalue() + rc.encode()
+                          + matplotlib.__version__.encode()).hexdigest()
+
+
+def to_png(fig: Any, dpi: int = 90) -> bytes:
+    """The figure as PNG bytes.
+
+    Rendering (``tight_layout`` and ``savefig``) is most of a warm report's time, and a figure
+    built from the same numbers renders the same bytes: the PNG is kept in the stage cache
+    (:mod:`detente._memo`) under :func:`figure_fingerprint` and ``dpi``. On a hit the figure is
+    not laid out or drawn.
+    """
+    from detente._memo import memo
+
+    def render() -> bytes:
+        buf = io.BytesIO()
+        fig.tight_layout()
+        fig.savefig(buf, format="png", dpi=dpi)
+        return buf.getvalue()
+
+    png, _ = memo("figure", {"figure": figure_fingerprint(fig), "dpi": int(dpi)}, render)
+    return png
 
 
 class ComparisonPlots:

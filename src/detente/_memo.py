@@ -1,0 +1,129 @@
+"""The one on-disk cache of pure, keyed stage results (issue 16: the main job warm).
+
+Some stages of :func:`detente.evaluate` are pure functions of their arguments, the package
+(code and shipped data) and the user evidence layer: the engines' back-casts (a fixed seed),
+the regime-coding audit, the episode back-test (a seed) and the comparison's β_T × β_D grid
+(its seed, the posterior and the bargaining forecasts it reads). :func:`memo` keeps their results
+under ``$DETENTE_CACHE/stages/`` beside the fitted posteriors (:func:`detente.dynamics.fit`),
+keyed by a SHA-256 over
+
+- the stage's name and its arguments (canonical JSON; a frame by the hash of its CSV text),
+- every file of the installed ``detente`` package (sources and data, so any change of code or
+  shipped evidence is a new key),
+- the versions of the numerical libraries the results depend on,
+- the user evidence layer (:func:`detente.evidence.user.layer_key`).
+
+A hit returns the same object the computation returned when the entry was written (pickled),
+so a warm run gives the numbers of a cold one; tests/test_golden_outputs.py runs the main job
+cold and warm against the same golden output. An unreadable entry is recomputed; an entry that
+cannot be written is skipped (the result is still returned). The cache is the user's own folder,
+the same trust as the posterior cache: nothing here reads a cache it did not write by these
+rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import pickle
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+T = TypeVar("T")
+
+#: Distributions whose numbers end up in cached results (their versions enter every key).
+LIBRARIES = ("numpy", "scipy", "pandas", "jax", "jaxlib", "numpyro", "scoringrules",
+             "statsmodels")
+
+
+@functools.cache
+def package_hash() -> str:
+    """SHA-256 over the relative path and bytes of every file of the ``detente`` package
+    (compiled ``__pycache__`` excluded), in a fixed order; computed once per process."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()
+                       and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    for name in LIBRARIES:
+        try:
+            version = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            version = "-"
+        digest.update(f"{name}={version}\0".encode())
+    return digest.hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    """Arguments as JSON-ready values: a DataFrame by the SHA-256 of its CSV text, an array by
+    its dtype, shape and the SHA-256 of its bytes, a dataclass by its fields."""
+    if isinstance(value, pd.DataFrame):
+        text = value.to_csv(lineterminator="\n").encode()
+        return {"frame_sha256": hashlib.sha256(text).hexdigest()}
+    if isinstance(value, np.ndarray):
+        data = np.ascontiguousarray(value)
+        return {"dtype": data.dtype.str, "shape": list(data.shape),
+                "sha256": hashlib.sha256(data.tobytes()).hexdigest()}
+    if isinstance(value, np.generic):
+        return _canonical(value.item())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"dataclass": type(value).__qualname__,
+                **{f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, list | tuple):
+        return [_canonical(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise TypeError(f"cannot key a stage by a {type(value).__name__}")
+
+
+def stage_key(name: str, arguments: dict[str, Any]) -> str:
+    """The cache key of one stage call (hex SHA-256, see the module docstring)."""
+    from detente.evidence.user import layer_key
+
+    payload = json.dumps({"stage": name, "arguments": _canonical(arguments),
+                          "package": package_hash(), "user_layer": layer_key()},
+                         sort_keys=True, allow_nan=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def memo(name: str, arguments: dict[str, Any], compute: Callable[[], T]) -> tuple[T, bool]:
+    """``compute()``, or its result stored under the key of ``name`` and ``arguments``.
+
+    Returns
+    -------
+    (result, hit)
+        ``hit`` is True when the result came from the cache.
+    """
+    from detente._io import atomic_file
+    from detente.dynamics.fit import cache_dir
+
+    folder = cache_dir() / "stages"
+    path = folder / f"{name}-{stage_key(name, arguments)[:32]}.pickle"
+    try:
+        with path.open("rb") as handle:
+            return pickle.load(handle), True
+    except FileNotFoundError:
+        pass
+    except Exception:  # a truncated or foreign entry is recomputed, not an error
+        pass
+    result = compute()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with atomic_file(path, "wb") as handle:
+            pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        pass  # a read-only or full cache only costs the next run this stage's time
+    return result, False
+
+
+__all__ = ["memo", "package_hash", "stage_key"]
