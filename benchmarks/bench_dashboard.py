@@ -12,6 +12,11 @@ the same run:
 - **browser**: time from pressing *Run forecast* to the table and both charts drawn, measured
   by the page itself (``performance.now()``; ``body[data-forecast-ms]``), after moving the
   talks lever of ``engagement-with-incentives`` to a new value each time. Target: < 1 s.
+- **compare job**: ``POST /api/jobs`` with the page's default comparison (20 draws, seed 2023,
+  3 years, back-casts, no back-test) until the job is done, polled as the page polls; run twice
+  (the second with the stage cache the first filled, as a room re-running it would see).
+
+Issue 16's targets (``targets()``): a lever move ≤ 0.5 s of server time, a compare job ≤ 3 s.
 
 Run alone: ``python benchmarks/bench_dashboard.py`` (about a minute on 2 cores).
 """
@@ -33,6 +38,47 @@ POLICY = "engagement-with-incentives"
 REPEATS = 8
 DRAWS = (0, 20)  # the point run, and the page's default Monte Carlo draws
 TARGET_S = 1.0
+#: Issue 16: server time of a lever move, and a compare job.
+MOVE_TARGET_S = 0.5
+COMPARE_TARGET_S = 3.0
+#: The page's default comparison (static/index.html).
+COMPARE_PARAMS = {"scenario": SCENARIO, "draws": 20, "seed": 2023, "horizon_months": 36,
+                  "backtest": False, "backcast": True}
+_RESULTS: dict[str, Any] = {}
+
+
+def _compare_job(url: str, token: str) -> float:
+    """Seconds from POST /api/jobs to the job done, polling every 250 ms like the page."""
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=300,
+                      headers={"Authorization": f"Bearer {token}"}) as client:
+        t = time.perf_counter()
+        job = client.post("/api/jobs", json={"kind": "compare", "params": COMPARE_PARAMS})
+        job.raise_for_status()
+        job_id = job.json()["job_id"]
+        while True:
+            state = client.get(f"/api/jobs/{job_id}").json()["state"]
+            if state in ("done", "failed", "cancelled"):
+                break
+            time.sleep(0.25)
+        if state != "done":
+            raise RuntimeError(f"compare job ended {state}")
+        return time.perf_counter() - t
+
+
+def targets() -> list[dict[str, Any]]:
+    """Issue 16's dashboard targets, from :func:`main`'s measurements."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _measure import target
+
+    if not _RESULTS:
+        main()
+    rows = _RESULTS["rows"][DRAWS[-1]]
+    return [target(f"lever move, server time ({DRAWS[-1]} draws)", rows["move"] / 1000, "s",
+                   MOVE_TARGET_S, "library forecast alone", rows["library"] / 1000),
+            target("compare job (page defaults), second run", _RESULTS["compare"][1], "s",
+                   COMPARE_TARGET_S, "first run (stage cache empty)", _RESULTS["compare"][0])]
 
 
 def _edited(value: float) -> dict[str, Any]:
@@ -129,6 +175,8 @@ def main() -> None:
         server_url = server.url
         rows = {d: _server(server_url, token, d) for d in DRAWS}
         shown = {d: _browser(server_url, token, d) for d in DRAWS}
+        jobs = [_compare_job(server_url, token) for _ in range(2)]
+    _RESULTS.update(rows=rows, compare=jobs)
     print("| draws | GET /api/limits (floor) | library forecast | upload | POST /api/forecast "
           "| 2 chart specs | lever move on the server | × library | press → charts drawn "
           "(browser, median / max) | target < 1 s |")
@@ -140,6 +188,8 @@ def main() -> None:
               f"{r['forecast']:.0f} ms | {r['charts']:.0f} ms | {r['move']:.0f} ms | "
               f"{r['move'] / r['library']:.2f}× | {1000 * med:.0f} / {1000 * worst:.0f} ms | "
               f"{'met' if med < TARGET_S else 'NOT MET'} |")
+    print(f"compare job with the page's defaults: {jobs[0]:.1f} s, again {jobs[1]:.1f} s "
+          f"(target ≤ {COMPARE_TARGET_S:g} s)")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 

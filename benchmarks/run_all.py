@@ -9,6 +9,9 @@ run, one dict per target with the keys
 
     name, measured, unit, target, baseline_name, baseline, ratio, passed
 
+(optionally ``at_least: True`` when the target is a floor, such as a speed-up, and
+``baseline_unit`` when the baseline is in another unit than the measured figure)
+
 (``target`` the limit, or a text such as ``"≥ 50×"``; ``ratio`` the measured figure ÷ the
 baseline; ``passed`` a bool). After every module has run, the targets of all of them are
 printed in ONE table with the measured figure, the ratio against the baseline and PASS/FAIL, and
@@ -56,7 +59,9 @@ def _number(value: Any, unit: str = "") -> str:
 def _target_text(row: dict[str, Any]) -> str:
     limit = row.get("target")
     if isinstance(limit, int | float) and not isinstance(limit, bool):
-        return f"≤ {_number(limit, row.get('unit', ''))}"
+        # most targets are ceilings; a speed-up is a floor (``at_least``)
+        sign = "≥" if row.get("at_least") else "≤"
+        return f"{sign} {_number(limit, row.get('unit', ''))}"
     return str(limit)
 
 
@@ -69,7 +74,7 @@ def table(rows: list[tuple[str, dict[str, Any]]]) -> str:
         body.append((module.removeprefix("bench_"), str(row.get("name", "?")),
                      _number(row.get("measured"), row.get("unit", "")), _target_text(row),
                      f"{row.get('baseline_name', '–')} = "
-                     f"{_number(row.get('baseline'), row.get('unit', ''))}",
+                     f"{_number(row.get('baseline'), row.get('baseline_unit', row.get('unit', '')))}",
                      "–" if ratio is None else f"{_number(ratio)}×",
                      "PASS" if row.get("passed") else "FAIL"))
     widths = [max(len(r[i]) for r in (header, *body)) for i in range(len(header))]
