@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
 import socket
 import subprocess
@@ -22,21 +21,11 @@ from typing import Any
 import httpx
 import pytest
 from ruamel.yaml import YAML
+from tests.web._json import plain
 
 import detente
 
 SCENARIOS = Path(detente.__file__).parent / "scenarios"
-
-
-def _plain(obj: Any) -> Any:
-    """JSON as the API sends it: NaN and infinities are null (JSON has neither)."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    return obj
 
 
 def raw_request(server: Any, method: str, target: str, body: bytes = b"",
@@ -235,7 +224,7 @@ def test_forecast_is_the_library_forecast(api_server, model):
         again = c.post("/api/forecast", json={"scenario": "korea-2023", "model": model,
                                               "draws": 24, "seed": 11})
     assert got.status_code == 200, got.text
-    assert got.json() == _plain(json.loads(json.dumps(expected)))
+    assert got.json() == plain(json.loads(json.dumps(expected)))
     assert again.json() == got.json()  # same seed, same numbers
 
 
@@ -256,7 +245,7 @@ def test_forecast_levers_policy_and_engine_options_match_the_library(api_server)
         "scenario": "korea-2023", "model": "bdm", "policy": "maximum-pressure",
         "levers": {f"{actor}.{issue}.position": 90}, "set": {"capitulation": "never"}})
     assert got.status_code == 200, got.text
-    assert got.json()["issues"] == _plain(json.loads(json.dumps(expected["issues"])))
+    assert got.json()["issues"] == plain(json.loads(json.dumps(expected["issues"])))
     assert got.json()["options"]["capitulation"] == "never"
 
 
@@ -388,8 +377,8 @@ def test_records_are_the_library_scores(api_server):
     expected = score_records(None).to_dict()
     got = httpx.get(api_server.url + "/api/records", timeout=120).json()
     assert [r["record"] for r in got["records"]] == \
-        _plain(json.loads(json.dumps([r["record"] for r in expected["records"]])))
-    assert got["records"][0]["leaderboard"] == _plain(json.loads(json.dumps(
+        plain(json.loads(json.dumps([r["record"] for r in expected["records"]])))
+    assert got["records"][0]["leaderboard"] == plain(json.loads(json.dumps(
         expected["records"][0]["leaderboard"])))
 
 

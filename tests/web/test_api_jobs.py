@@ -10,26 +10,15 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import time
 import zipfile
-from typing import Any
 
 import httpx
 import pandas as pd
 import pytest
+from tests.web._json import plain
 
 from detente.runs.store import RunStore
-
-
-def _plain(obj: Any) -> Any:
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    return obj
 
 
 def _events(client: httpx.Client, job_id: str, timeout: float = 600) -> list[dict]:
@@ -72,7 +61,7 @@ def test_backcast_job_streams_progress_and_stores_the_library_result(api_server)
         assert any(s.startswith("back-cast ") for s in stages), stages
         final = events[-1]
         assert final["progress"]["fraction"] == 1.0
-        assert final["result"] == _plain(json.loads(json.dumps(expected.to_dict())))
+        assert final["result"] == plain(json.loads(json.dumps(expected.to_dict())))
         polled = c.get(f"/api/jobs/{job_id}").json()
         assert polled["state"] == "done" and polled["run_id"] == final["run_id"]
         assert job_id in [j["id"] for j in c.get("/api/jobs").json()]
