@@ -173,12 +173,10 @@ def main() -> None:
         "",
         f"**Machine:** {machine()}.",
         "",
-        f"**Conditions: a loaded machine.** The 2 cores were shared with other engineers' "
-        f"tests and benchmarks while this ran (load average {load_before[0]:.1f} before, "
-        f"{load_after[0]:.1f} after; 1-minute averages), and the benchmark and the server it "
-        f"started ran at niceness {os.nice(0)}. Latencies and throughput are therefore "
-        "pessimistic and noisy; the lost-request count is not. Rerun on a quiet machine for the "
-        "figures that count.",
+        f"**Conditions:** load average {load_before[0]:.1f} before and {load_after[0]:.1f} "
+        f"after (1-minute averages; the load the 20 clients and the server make themselves "
+        f"shows in the second), niceness {os.nice(0)}. With 20 clients on 2 cores the "
+        "latencies are queueing time; the lost-request count is the target.",
         "",
         f"**Workload:** {CLIENTS} concurrent clients (httpx, one connection each, on loopback) "
         f"sending `POST /api/forecast` for {SECONDS:.0f} s, each request the next of "
