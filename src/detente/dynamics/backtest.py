@@ -40,8 +40,9 @@ from detente.dynamics.scores import (
     batch_mc_se,
     brier,
     crps_counts,
+    draw_blocks,
     interval_coverage,
-    log_score_nb_mixture,
+    log_score_nb_blocks,
     pit_from_cdf,
     prob_at_least_one,
     skill,
@@ -310,17 +311,18 @@ def _score_forecast(fc: CountForecast, observed: pd.DataFrame) -> pd.DataFrame:
     # with the seed (issue 12). Each score also on MC_BATCHES blocks of draws, for its MC error.
     conc_full = np.broadcast_to(conc, rate.shape)
     counts = crps_counts(y, rate, conc_full, paths, batches=MC_BATCHES)
+    blocks = draw_blocks(rate.shape[1], MC_BATCHES)
+    log_score, log_blocks = log_score_nb_blocks(y, rate, conc_full, blocks)
     batches = {}
     hit = (y > 0).astype(float)
-    for b, block in enumerate(np.array_split(np.arange(rate.shape[1]), MC_BATCHES)):
+    for b, block in enumerate(blocks):
         batches[f"crps_mc{b}"] = counts.crps_blocks[:, b]
-        batches[f"log_score_mc{b}"] = log_score_nb_mixture(y, rate[:, block],
-                                                           conc_full[:, block])
+        batches[f"log_score_mc{b}"] = log_blocks[:, b]
         batches[f"brier_mc{b}"] = brier(hit, prob_at_least_one(rate[:, block],
                                                                conc_full[:, block]))
     return pd.DataFrame({
         "month": observed.index.astype(str), "h": np.arange(1, horizon + 1), "observed": y,
-        "crps": counts.crps, "log_score": log_score_nb_mixture(y, rate, conc),
+        "crps": counts.crps, "log_score": log_score,
         "p_launch": p_launch, "brier": brier(hit, p_launch), **batches,
         "in50": cover[0.5], "in80": cover[0.8], "in95": cover[0.95],
         "cdf_below": counts.cdf_below, "cdf_at": counts.cdf_at,

@@ -94,7 +94,7 @@ def crps_counts(obs: np.ndarray, mean: np.ndarray, concentration: np.ndarray,
     mean = np.maximum(np.asarray(mean, dtype=float), 1e-12)
     conc = np.broadcast_to(np.asarray(concentration, dtype=float), mean.shape)
     n, draws = mean.shape
-    blocks = np.array_split(np.arange(draws), max(batches, 1))
+    blocks = draw_blocks(draws, batches)
     total = np.full(n, np.nan)
     per_block = np.full((n, len(blocks)), np.nan)
     below = np.full(n, np.nan)
@@ -201,6 +201,22 @@ def log_score_nb_mixture(obs: np.ndarray, mean: np.ndarray,
     """
     terms = _log_pmf_terms(obs, mean, concentration)
     return -(logsumexp(terms, axis=-1) - np.log(terms.shape[-1]))
+
+
+def log_score_nb_blocks(obs: np.ndarray, mean: np.ndarray, concentration: np.ndarray,
+                        blocks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`log_score_nb_mixture` of all draws, shape (n,), and of each block of draws,
+    shape (n, len(blocks)), from one evaluation of the per-draw log pmf."""
+    terms = _log_pmf_terms(obs, mean, concentration)
+    total = -(logsumexp(terms, axis=-1) - np.log(terms.shape[-1]))
+    per_block = np.stack([-(logsumexp(terms[:, b], axis=-1) - np.log(len(b))) for b in blocks],
+                         axis=1)
+    return total, per_block
+
+
+def draw_blocks(draws: int, batches: int) -> list[np.ndarray]:
+    """The contiguous blocks of draw indices behind batch-means Monte Carlo errors."""
+    return np.array_split(np.arange(draws), max(batches, 1))
 
 
 def prob_at_least_one(mean: np.ndarray, concentration: np.ndarray) -> np.ndarray:
