@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from detente.dynamics.priors import (
     LEVERS,
@@ -94,6 +93,8 @@ class Posterior:
         Columns: prior, prior 5/50/95 % quantiles, posterior mean, 5/50/95 % quantiles, r_hat,
         ess, source of the prior, and the lever acting through the parameter.
         """
+        from scipy import stats  # the table's prior quantiles only; see priors.frozen_scipy
+
         rows = []
         for spec in priors_for(self.variant):
             draws = self.samples[spec.name]

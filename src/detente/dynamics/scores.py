@@ -34,9 +34,9 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-import scoringrules as sr
-from scipy import stats
-from scipy.special import logsumexp
+
+# scoringrules and scipy are imported where a score is computed: importing them costs ≈ 0.5 s,
+# and a warm main job (every score cached) or a simulation never computes one (issue 16)
 
 INTERVAL_LEVELS: tuple[float, ...] = (0.5, 0.8, 0.95)
 
@@ -45,6 +45,8 @@ def crps_sample(obs: np.ndarray, draws: np.ndarray) -> np.ndarray:
     """CRPS of sample forecasts, shape (n,); ``draws`` of shape (n, n_draws)."""
     obs = np.asarray(obs, dtype=float)
     draws = np.asarray(draws, dtype=float)
+    import scoringrules as sr
+
     return np.asarray(sr.crps_ensemble(obs, draws, estimator="qd"), dtype=float)
 
 
@@ -178,6 +180,9 @@ def _log_pmf_terms(obs: np.ndarray, mean: np.ndarray, concentration: np.ndarray)
     finite = np.isfinite(conc)
     obs_b = np.broadcast_to(obs, mean.shape)
     out = np.empty(mean.shape)
+    import scoringrules as sr
+    from scipy import stats
+
     if finite.any():  # scipy, not sr.logs_negbinom: see the module docstring
         c = conc[finite]
         out[finite] = stats.nbinom.logpmf(obs_b[finite], c, c / (c + mean[finite]))
@@ -199,6 +204,8 @@ def log_score_nb_mixture(obs: np.ndarray, mean: np.ndarray,
     concentration : ndarray broadcastable to (n, n_draws)
         Each draw's NB2 concentration; ``inf`` means Poisson.
     """
+    from scipy.special import logsumexp
+
     terms = _log_pmf_terms(obs, mean, concentration)
     return -(logsumexp(terms, axis=-1) - np.log(terms.shape[-1]))
 
@@ -207,6 +214,8 @@ def log_score_nb_blocks(obs: np.ndarray, mean: np.ndarray, concentration: np.nda
                         blocks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """:func:`log_score_nb_mixture` of all draws, shape (n,), and of each block of draws,
     shape (n, len(blocks)), from one evaluation of the per-draw log pmf."""
+    from scipy.special import logsumexp
+
     terms = _log_pmf_terms(obs, mean, concentration)
     total = -(logsumexp(terms, axis=-1) - np.log(terms.shape[-1]))
     per_block = np.stack([-(logsumexp(terms[:, b], axis=-1) - np.log(len(b))) for b in blocks],
@@ -231,6 +240,8 @@ def prob_at_least_one(mean: np.ndarray, concentration: np.ndarray) -> np.ndarray
 
 def brier(obs: np.ndarray, prob: np.ndarray) -> np.ndarray:
     """Brier score :math:`(p - o)^2`, shape (n,)."""
+    import scoringrules as sr
+
     return np.asarray(sr.brier_score(np.asarray(obs, dtype=float),
                                      np.clip(np.asarray(prob, dtype=float), 0.0, 1.0)),
                       dtype=float)
@@ -260,6 +271,8 @@ def mixture_cdf(k: np.ndarray, mean: np.ndarray, concentration: np.ndarray) -> n
     conc = np.broadcast_to(np.asarray(concentration, dtype=float), mean.shape)
     finite = np.isfinite(conc)
     k_b = np.broadcast_to(k, mean.shape)
+    from scipy import stats
+
     cdf = np.empty(mean.shape)
     cdf[finite] = stats.nbinom.cdf(k_b[finite], conc[finite],
                                    conc[finite] / (conc[finite] + mean[finite]))
