@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import io
 import json
 import pickle
 from collections.abc import Callable
@@ -40,7 +41,7 @@ T = TypeVar("T")
 
 #: Distributions whose numbers end up in cached results (their versions enter every key).
 LIBRARIES = ("numpy", "scipy", "pandas", "jax", "jaxlib", "numpyro", "scoringrules",
-             "statsmodels")
+             "statsmodels", "matplotlib")
 
 
 @functools.cache
@@ -86,6 +87,42 @@ def _canonical(value: Any) -> Any:
     raise TypeError(f"cannot key a stage by a {type(value).__name__}")
 
 
+class CanonicalPickler(pickle.Pickler):
+    """A pickler whose bytes depend only on an object's content, for fingerprints (never for
+    storage: what it writes is not meant to be loaded).
+
+    Two equal objects pickle to different bytes in two ways that say nothing about their
+    content: a set's order follows the process's string hashing (a pydantic model keeps its
+    ``fields_set`` as a set), and the pickle memo writes an object met twice once, so equal
+    values that share an object in one process and are separate objects in another differ.
+    Here sets are written sorted and the memo is off (``fast``; a structure that refers to
+    itself raises ``ValueError``). Subclasses add their own ``reducer_override``, and one for
+    objects that do refer to themselves (a matplotlib figure and its axes) sets
+    ``memo = True`` (sharing is then the same whenever the objects are built the same way).
+    """
+
+    memo: bool = False
+
+    def __init__(self, file: Any) -> None:
+        super().__init__(file, protocol=5)
+        self.fast = not self.memo
+
+    def persistent_id(self, obj: Any) -> Any:
+        # called for every object before its type's own pickling (reducer_override is not
+        # called for built-in sets), so a set is replaced by its sorted members here
+        if type(obj) in (set, frozenset):
+            return (type(obj).__name__, tuple(sorted(repr(v) for v in obj)))
+        return None
+
+
+def fingerprint(value: Any, pickler: type[CanonicalPickler] = CanonicalPickler) -> str:
+    """Hex SHA-256 of ``value``'s canonical pickle (:class:`CanonicalPickler`): equal content,
+    equal fingerprint, in any process."""
+    buf = io.BytesIO()
+    pickler(buf).dump(value)
+    return hashlib.sha256(buf.getvalue()).hexdigest()
+
+
 def stage_key(name: str, arguments: dict[str, Any]) -> str:
     """The cache key of one stage call (hex SHA-256, see the module docstring)."""
     from detente.evidence.user import layer_key
@@ -126,4 +163,4 @@ def memo(name: str, arguments: dict[str, Any], compute: Callable[[], T]) -> tupl
     return result, False
 
 
-__all__ = ["memo", "package_hash", "stage_key"]
+__all__ = ["CanonicalPickler", "fingerprint", "memo", "package_hash", "stage_key"]

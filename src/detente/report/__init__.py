@@ -25,7 +25,25 @@ from detente.report.html import (
 
 
 def context(result: Any) -> dict[str, Any]:
-    """Everything the report of ``result`` (an Evaluation) shows, as plain JSON-ready data."""
+    """Everything the report of ``result`` (an Evaluation) shows, as plain JSON-ready data.
+
+    The content is a pure function of the result (its figures are drawn in matplotlib's
+    default style, whatever the user's own), so it is kept in the stage cache
+    (:mod:`detente._memo`) under the result's content fingerprint: the same result again (a
+    warm ``detente compare``) gets the same content without importing matplotlib or drawing a
+    figure (issue 16). The result's start and end times are left out of the key; nothing in
+    the report shows them.
+    """
+    import dataclasses
+
+    from detente._memo import fingerprint, memo
+
+    key = {"evaluation": fingerprint(dataclasses.replace(result, started=None, ended=None))}
+    content, _ = memo("report", key, lambda: _context(result))
+    return content
+
+
+def _context(result: Any) -> dict[str, Any]:
     comp = result.comparison
     if not comp.bound:
         return bargaining_context(comp)

@@ -384,14 +384,15 @@ def figure_fingerprint(fig: Any) -> str:
     and the rule a date locator builds with ``dtstart = now`` (the locator resets ``dtstart``
     to the axis's view before it computes any tick; its construction arguments stay in).
     """
-    import hashlib
-    import pickle
-
     import matplotlib
     from matplotlib.dates import rrulewrapper
     from matplotlib.transforms import TransformNode
 
-    class _Fingerprint(pickle.Pickler):
+    from detente._memo import CanonicalPickler, fingerprint
+
+    class _Fingerprint(CanonicalPickler):
+        memo = True  # a figure and its axes refer to each other
+
         def reducer_override(self, obj: Any) -> Any:
             if isinstance(obj, TransformNode):
                 state = {k: v for k, v in obj.__getstate__().items() if k != "_parents"}
@@ -400,11 +401,8 @@ def figure_fingerprint(fig: Any) -> str:
                 return type(obj), (), {k: v for k, v in vars(obj).items() if k != "_rrule"}
             return NotImplemented
 
-    buf = io.BytesIO()
-    _Fingerprint(buf, protocol=5).dump(fig)
     rc = repr(sorted((k, repr(v)) for k, v in matplotlib.rcParams.items()))
-    return hashlib.sha256(buf.getvalue() + rc.encode()
-                          + matplotlib.__version__.encode()).hexdigest()
+    return fingerprint((fig, rc, matplotlib.__version__), _Fingerprint)
 
 
 def to_png(fig: Any, dpi: int = 90) -> bytes:

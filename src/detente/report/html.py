@@ -369,6 +369,23 @@ def forecast_record_context(forecast_record: Any) -> tuple[dict[str, Any] | None
     return {"records": records, "notes": doc.get("notes", [])}, figs
 
 
+def _default_style(build: Any) -> Any:
+    """Draw a report's figures in matplotlib's default style (``style.context("default")``,
+    which leaves the backend alone): the same result gives the same report on every machine,
+    whatever the user's matplotlibrc, so the report can be cached by its result alone."""
+    import functools
+
+    @functools.wraps(build)
+    def styled(*args: Any, **kwargs: Any) -> Any:
+        from matplotlib import style
+
+        with style.context("default"):
+            return build(*args, **kwargs)
+
+    return styled
+
+
+@_default_style
 def report_context(comp: Any, claims: list[Any] | None = None,
                    panel: pd.DataFrame | None = None, backtest: Any = None,
                    sensitivity: Sensitivity | None = None,
@@ -674,6 +691,7 @@ def write_report(comp: Any, path: str | Path, **kw: Any) -> Path:
     return write_context(report_context(comp, **kw), path)
 
 
+@_default_style
 def bargaining_context(comp: Any) -> dict[str, Any]:
     """The report of a comparison without a dynamics binding: bargaining forecasts only.
 
