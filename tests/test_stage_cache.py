@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from detente._memo import memo, stage_key
+from tests.policy.conftest import panel, small_comparison  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(autouse=True)
@@ -92,3 +93,67 @@ def test_a_figure_built_twice_has_one_fingerprint_and_one_picture(tmp_path, monk
     monkeypatch.setenv("DETENTE_CACHE", str(tmp_path / "elsewhere"))
     assert to_png(_date_figure(23.0)) == cached  # rendered afresh: the same bytes
     assert to_png(_date_figure(23.5)) != cached
+
+
+_FINGERPRINT_CHILD = r"""
+import sys
+from detente._memo import fingerprint
+from detente.scenario import load_scenario
+scenario = load_scenario("korea-2023")
+shared = "a string held twice"
+print(fingerprint({"tags": {"alpha", "beta", "gamma", "delta"}, "scenario": scenario,
+                   "twice": [shared, shared] if sys.argv[1] == "shared" else
+                   [shared, "a string held " + "twice"]}))
+"""
+
+
+def test_a_fingerprint_depends_on_content_not_on_the_process():
+    """Equal content, equal fingerprint in any process: a set's order follows the process's
+    string-hash seed (pydantic keeps fields_set as a set) and the pickle memo writes a shared
+    object once, so a plain pickle's SHA-256 differs between processes; the expected value is
+    that the processes agree, and a changed member does not."""
+    import subprocess
+    import sys
+
+    def child(seed: str, sharing: str) -> str:
+        done = subprocess.run([sys.executable, "-c", _FINGERPRINT_CHILD, sharing], check=True,
+                              capture_output=True, text=True,
+                              env={**__import__("os").environ, "PYTHONHASHSEED": seed})
+        return done.stdout.strip()
+
+    prints = {child("1", "shared"), child("2", "shared"), child("3", "separate")}
+    assert len(prints) == 1
+    from detente._memo import fingerprint
+
+    assert fingerprint({"tags": {"alpha", "beta"}}) != fingerprint({"tags": {"alpha", "betA"}})
+
+
+def test_the_report_content_is_cached_by_the_result_and_ignores_the_user_style(
+        tmp_path, monkeypatch, small_comparison, panel):  # noqa: F811 (the fixtures)
+    """report.context keeps the content under the result's fingerprint: the second call is a
+    hit that returns the first call's content; a user's matplotlib style (rcParams changed in
+    the caller) changes neither the key nor the figures (they are drawn in the default style:
+    the content computed afresh in another cache under the changed style has the same PNGs);
+    a changed result is another entry."""
+    import dataclasses
+    from datetime import datetime
+
+    import matplotlib
+
+    from detente import report
+    from detente.evaluation import Evaluation
+
+    result = Evaluation(comparison=small_comparison, backtest=None, claims=[], panel=panel,
+                        options={}, started=datetime(2026, 1, 1), ended=datetime(2026, 1, 1, 0, 1))
+    first = report.context(result)
+    entries = sorted((tmp_path / "cache" / "stages").glob("report-*.pickle"))
+    assert len(entries) == 1
+    later = dataclasses.replace(result, started=datetime(2026, 2, 1), ended=datetime(2026, 2, 2))
+    assert report.context(later) == first
+    assert sorted((tmp_path / "cache" / "stages").glob("report-*.pickle")) == entries
+    monkeypatch.setenv("DETENTE_CACHE", str(tmp_path / "other"))
+    with matplotlib.rc_context({"lines.linewidth": 6.0, "axes.facecolor": "black"}):
+        fresh = report.context(result)
+    assert fresh["figures"] == first["figures"]
+    report.context(dataclasses.replace(result, notes=("another note",)))
+    assert len(sorted((tmp_path / "other" / "stages").glob("report-*.pickle"))) == 2

@@ -31,14 +31,16 @@ def context(result: Any) -> dict[str, Any]:
     default style, whatever the user's own), so it is kept in the stage cache
     (:mod:`detente._memo`) under the result's content fingerprint: the same result again (a
     warm ``detente compare``) gets the same content without importing matplotlib or drawing a
-    figure (issue 16). The result's start and end times are left out of the key; nothing in
-    the report shows them.
+    figure (issue 16). The key is the result's fields but its start and end times (nothing in
+    the report shows them), so a property cached on the object does not change it.
     """
     import dataclasses
 
     from detente._memo import fingerprint, memo
 
-    key = {"evaluation": fingerprint(dataclasses.replace(result, started=None, ended=None))}
+    fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result)
+              if f.name not in ("started", "ended")}
+    key = {"evaluation": fingerprint(fields)}
     content, _ = memo("report", key, lambda: _context(result))
     return content
 
