@@ -26,10 +26,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: `detente forecast` starts
+    import pandas as pd  # its work without it (issue 16)
 
 #: Kinds of offer an engine may report. BDM uses the first three (Scholz et al. 2011, §6);
 #: engines with other move types add their own strings.
@@ -116,6 +118,7 @@ def stop_reason(positions: np.ndarray, limit_reached: bool, max_period: int = 12
         with period ``p`` ≥ 2), else ``"round limit"`` when the limit was reached and
         ``"converged"`` when the engine's own stopping rule ended it.
     """
+
     x = np.asarray(positions, dtype=float)
     rounds = x.shape[0] - 1
     last = x[-1].reshape(x.shape[1], -1)
@@ -211,6 +214,8 @@ class IssueResult:
 
     def movers(self) -> pd.DataFrame:
         """Actors that moved: ``actor, start, end, moves, travelled`` sorted by distance travelled."""
+        import pandas as pd
+
         steps = np.abs(np.diff(self.positions, axis=0))  # (rounds, n)
         frame = pd.DataFrame({
             "actor": list(self.actor_ids),
@@ -268,6 +273,8 @@ class IssueResult:
 
     def rounds_frame(self) -> pd.DataFrame:
         """Per-round summary: ``round, median, mean``."""
+        import pandas as pd
+
         return pd.DataFrame({
             "round": np.arange(self.rounds_run + 1),
             "median": self.median,
@@ -280,6 +287,8 @@ class IssueResult:
         Columns ``model, issue, round, actor, position, risk_exponent, median, mean``;
         ``risk_exponent`` is NaN for round 0 and for engines without one.
         """
+        import pandas as pd
+
         t, n = self.positions.shape
         risk = np.full((t, n), np.nan)
         if self.risk_exponent is not None:
@@ -366,6 +375,8 @@ class IssueDistribution:
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy per-draw frame: ``issue, draw, start_median, forecast, cycle_low, cycle_high``."""
+        import pandas as pd
+
         return pd.DataFrame({
             "issue": self.issue_id,
             "draw": np.arange(self.n_draws),
@@ -418,6 +429,8 @@ class Forecast:
 
     def summary_frame(self) -> pd.DataFrame:
         """One row per issue: start median, forecast, cycle range, and draw quantiles if any."""
+        import pandas as pd
+
         rows = []
         for issue_id, res in self.results.items():
             row: dict[str, Any] = {
@@ -438,6 +451,8 @@ class Forecast:
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy per-issue, per-round, per-actor frame of the point runs (see IssueResult.to_frame)."""
+        import pandas as pd
+
         return pd.concat([r.to_frame() for r in self.results.values()], ignore_index=True)
 
     def draws_frame(self) -> pd.DataFrame:
@@ -445,6 +460,8 @@ class Forecast:
 
         Columns ``model, issue, draw, start_median, forecast, cycle_low, cycle_high``.
         """
+        import pandas as pd
+
         frames = [pd.DataFrame({
             "model": self.model, "issue": issue_id, "draw": np.arange(dist.n_draws),
             "start_median": dist.start_median, "forecast": dist.forecast,
