@@ -51,6 +51,11 @@ CASES = ["dummyData_3Dim", "SOE-Pol-Comp", "SOE-Policy", "SOE-Competitive", "dum
 TARGET_STARTUP_S = 0.15
 STARTUP_CASE = "dummyData_3Dim"
 
+#: The libraries a recorded forecast cannot do without (the scenario model, the engines' arrays,
+#: the run store's frames and database, the CLI), imported and nothing run: the floor of any
+#: ``detente forecast`` that records its run, printed beside the KTAB ratios.
+IMPORT_FLOOR = "import numpy, pandas, duckdb, pydantic, ruamel.yaml, typer, rich.console"
+
 #: Runs the ``detente`` script's ``main()`` and stamps the command's first work on stderr.
 PROBE = r"""
 import sys, time
@@ -165,6 +170,7 @@ def measure(repeats: int = 5, smpc: Path | None = None) -> dict:
         for _ in range(repeats):
             add("python -c pass", _wall([str(PYTHON), "-c", "pass"], env))
             add("detente --help", _wall([str(BIN), "--help"], env))
+            add("import floor", _wall([str(PYTHON), "-c", IMPORT_FLOOR], env))
             for name, cmd in forecast.items():
                 add(f"{name}/wall", _wall(cmd, env))
                 add(f"{name}/no-store", _wall([*cmd, "--no-store"], env))
@@ -260,6 +266,9 @@ def main(argv: list[str] | None = None) -> None:
             ktab_live = results[f"{case}/smpc"]
             line += f" {ktab_live:7.3f} {ktab_live / wall:5.2f}×"
         print(line)
+    print(f"\nimport floor of a recorded forecast (python -c '{IMPORT_FLOOR}'): "
+          f"{results['import floor']:.3f} s; KTAB's two smallest cases take "
+          + ", ".join(f"{table[c]:.3f} s ({c})" for c in CASES[:2] if c in table))
     print(f"\nwhere the time of `detente forecast {STARTUP_CASE} --model smp --json` goes "
           "(medians, probe process):")
     for label, _, _ in PHASE_SPANS:

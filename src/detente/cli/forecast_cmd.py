@@ -54,14 +54,16 @@ def forecast_cmd(
     no_store: NoStoreOpt = False,
 ) -> None:
     """Forecast the bargaining outcome per issue: start median, forecast, cycle range, who moves."""
-    from detente.bargaining.forecast import forecast, options_by_engine
-    from detente.bargaining.montecarlo import resolve_seed
     from detente.scenario import load_scenario
 
     started = started_now()
     models = ("bdm", "smp") if model == "all" else (model,)
     try:
         scen = load_scenario(scenario)
+        # the engines after the file: a broken scenario is reported without importing them
+        from detente.bargaining.forecast import forecast, options_by_engine
+        from detente.bargaining.montecarlo import resolve_seed
+
         per_engine = options_by_engine(parse_key_values(settings, "--set", "capitulation=never"),
                                        models)
         # one seed for every engine of the run, drawn here when none is given and recorded
