@@ -157,3 +157,34 @@ def test_the_report_content_is_cached_by_the_result_and_ignores_the_user_style(
     assert fresh["figures"] == first["figures"]
     report.context(dataclasses.replace(result, notes=("another note",)))
     assert len(sorted((tmp_path / "other" / "stages").glob("report-*.pickle"))) == 2
+
+
+def test_the_cache_folder_is_bounded_and_keeps_what_was_used_last(tmp_path, monkeypatch):
+    """With DETENTE_MAX_STAGE_CACHE_MB=1 and entries of 0.3 MiB (random bytes: the pickle
+    cannot be smaller), the folder never holds more than 1 MiB after a write; the entry just
+    written and an old entry read (hit) since stay, the least recently used go first. Expected
+    sizes are the bound and the entries' own sizes."""
+    import os
+    import time
+
+    monkeypatch.setenv("DETENTE_MAX_STAGE_CACHE_MB", "1")
+    folder = tmp_path / "cache" / "stages"
+    rng = np.random.default_rng(0)
+
+    def blob() -> bytes:
+        return rng.bytes(300 * 1024)
+
+    for k in range(3):
+        memo("blob", {"k": k}, blob)
+    first = sorted(folder.glob("blob-*.pickle"), key=lambda p: p.stat().st_mtime)
+    assert len(first) == 3
+    old = time.time() - 100  # make the order of use unambiguous on coarse clocks
+    for age, path in enumerate(first):
+        os.utime(path, (old + age, old + age))
+    assert memo("blob", {"k": 0}, lambda: b"not this")[1] is True  # k=0 used again now
+    memo("blob", {"k": 3}, blob)  # 4 × 0.3 MiB > 1 MiB: trimmed to ≤ 0.8 MiB
+    left = {p.name for p in folder.glob("blob-*.pickle")}
+    assert sum(p.stat().st_size for p in folder.glob("*.pickle")) <= 1024 * 1024
+    assert first[0].name in left                  # read since: kept
+    assert first[1].name not in left              # least recently used: removed
+    assert memo("blob", {"k": 3}, lambda: b"not this")[1] is True

@@ -18,16 +18,20 @@ so a warm run gives the numbers of a cold one; tests/test_golden_outputs.py runs
 cold and warm against the same golden output. An unreadable entry is recomputed; an entry that
 cannot be written is skipped (the result is still returned). The cache is the user's own folder,
 the same trust as the posterior cache: nothing here reads a cache it did not write by these
-rules.
+rules. The folder is bounded (:func:`detente.limits.max_stage_cache_bytes`, 1 GiB unless
+``DETENTE_MAX_STAGE_CACHE_MB`` says otherwise): a hit marks its entry as used, and a write that
+takes the folder past the bound removes the least recently used entries down to 80 % of it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
 import io
 import json
+import os
 import pickle
 from collections.abc import Callable
 from importlib import metadata
@@ -148,11 +152,15 @@ def memo(name: str, arguments: dict[str, Any], compute: Callable[[], T]) -> tupl
     path = folder / f"{name}-{stage_key(name, arguments)[:32]}.pickle"
     try:
         with path.open("rb") as handle:
-            return pickle.load(handle), True
+            result = pickle.load(handle)
     except FileNotFoundError:
         pass
     except Exception:  # a truncated or foreign entry is recomputed, not an error
         pass
+    else:
+        with contextlib.suppress(OSError):
+            os.utime(path)  # used now: the last entry the size bound removes
+        return result, True
     result = compute()
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -160,7 +168,34 @@ def memo(name: str, arguments: dict[str, Any], compute: Callable[[], T]) -> tupl
             pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         pass  # a read-only or full cache only costs the next run this stage's time
+    else:
+        _bound(folder, keep=path)
     return result, False
+
+
+def _bound(folder: Path, keep: Path) -> None:
+    """Remove the least recently used entries of ``folder`` (oldest modification time first,
+    never ``keep``) when the folder is over the size bound, down to 80 % of it. Another process
+    may remove or replace an entry meanwhile: what is gone is skipped."""
+    from detente.limits import max_stage_cache_bytes
+
+    limit = max_stage_cache_bytes()
+    entries = []
+    for entry in folder.glob("*.pickle"):
+        with contextlib.suppress(OSError):
+            info = entry.stat()
+            entries.append((info.st_mtime, info.st_size, entry))
+    total = sum(size for _, size, _ in entries)
+    if total <= limit:
+        return
+    for _, size, entry in sorted(entries, key=lambda e: (e[0], e[2].name)):
+        if total <= 0.8 * limit:
+            break
+        if entry == keep:
+            continue
+        with contextlib.suppress(OSError):
+            entry.unlink()
+            total -= size
 
 
 __all__ = ["CanonicalPickler", "fingerprint", "memo", "package_hash", "stage_key"]

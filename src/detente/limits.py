@@ -40,6 +40,10 @@ MAX_DRAW_CELLS = 200_000_000
 #: Bytes per draw cell held at once by a batched engine run (inputs, pair tables, paths), a
 #: deliberately generous estimate so the refusal comes before the machine swaps.
 BYTES_PER_DRAW_CELL = 64
+#: Largest size of the stage cache (``$DETENTE_CACHE/stages``, :mod:`detente._memo`) in MiB;
+#: ``DETENTE_MAX_STAGE_CACHE_MB`` overrides. One `detente compare` adds about 1.5 MiB (back-test,
+#: audit, back-casts, grid, report); past the bound the least recently used entries go.
+MAX_STAGE_CACHE_MB = 1024
 
 
 def _env_int(name: str, default: int) -> int:
@@ -57,6 +61,12 @@ def _env_int(name: str, default: int) -> int:
                            [Problem(f"{value} must be positive", path=name,
                                     allowed="a positive whole number")])
     return value
+
+
+def max_stage_cache_bytes() -> int:
+    """The stage cache's size bound in bytes (:data:`MAX_STAGE_CACHE_MB` or
+    ``DETENTE_MAX_STAGE_CACHE_MB``)."""
+    return _env_int("DETENTE_MAX_STAGE_CACHE_MB", MAX_STAGE_CACHE_MB) * 1024 * 1024
 
 
 def max_scenario_bytes() -> int:
