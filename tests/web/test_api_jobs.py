@@ -244,3 +244,48 @@ def test_a_cancelled_sweep_keeps_whole_chunks_and_is_resumable(api_server):
     assert 0 < len(chunks) < rec.params["n_chunks"]
     # every committed chunk is whole: its rows are all there, none of a chunk not committed
     assert len(evaluations) == int(chunks["n_rows"].sum())
+
+
+def test_jobs_start_on_the_standby_worker_and_a_new_one_is_kept_ready(tmp_path):
+    """The manager keeps one worker started ahead of the next job: a submitted job runs in
+    that process (its pid is the standby's), a new standby is started, a second job runs in
+    that one, every job's stored result equals the library's (detente.backcast.backcast in this
+    process, same seed and draws), and shutdown leaves no worker alive. Real spawned processes,
+    a real DuckDB store."""
+    from detente.backcast import backcast
+    from detente.web.jobs import JobManager
+
+    manager = JobManager(tmp_path / "runs.duckdb", max_jobs=2)
+    try:
+        first_standby = manager._ready.process
+        params = {"scenarios": ["korea-2002"], "draws": 20, "seed": 4, "echo": {}}
+        job = manager.submit("backcast", params)
+        assert job.process is first_standby
+        deadline = time.monotonic() + 300
+        while job.state not in ("done", "failed", "cancelled") and time.monotonic() < deadline:
+            manager.wait_change(job, job.version, timeout=1.0)
+        assert job.state == "done", job.error
+        while manager._ready is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second_standby = manager._ready.process
+        assert second_standby is not first_standby and second_standby.is_alive()
+        again = manager.submit("backcast", {**params, "seed": 5})
+        assert again.process is second_standby
+        while again.state not in ("done", "failed", "cancelled") and \
+                time.monotonic() < deadline:
+            manager.wait_change(again, again.version, timeout=1.0)
+        assert again.state == "done", again.error
+        for run, seed in ((job, 4), (again, 5)):
+            expected = backcast(["korea-2002"], draws=20, seed=seed).to_frame()
+            with RunStore(tmp_path / "runs.duckdb", read_only=True) as store:
+                stored = store.table(run.run_id, "scores")
+            pd.testing.assert_frame_equal(stored.reset_index(drop=True),
+                                          expected.reset_index(drop=True), check_dtype=False)
+    finally:
+        manager.shutdown()
+    import multiprocessing
+
+    time.sleep(0.5)  # a refill thread started by the second submit has finished by now
+    assert manager._ready is None and not second_standby.is_alive()
+    assert [p.name for p in multiprocessing.active_children()
+            if p.name == "detente-standby-worker"] == []
