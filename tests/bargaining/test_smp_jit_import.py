@@ -40,3 +40,34 @@ def test_small_cases_do_not_import_numba(reference_dir):
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["small"] == []
     assert seen["large"] is True
+
+
+READ_ONLY_PROBE = """
+import json, tempfile
+import numpy as np
+
+def refuse(*args, **kwargs):
+    raise OSError(30, "Read-only file system")
+
+tempfile.TemporaryFile = refuse       # numba's writability probe of every cache folder
+from detente.bargaining import _smp_jit, _smp_kernels as K
+rng = np.random.default_rng(3)
+w, u = rng.uniform(0.4, 2.0, 9), rng.uniform(0.0, 1.0, (9, 5))
+compiled = _smp_jit.coalition_strengths(w, u, K.COALITION_FLOOR)
+K._JIT_MIN_ACTORS = 10**6
+print(json.dumps({"cache": type(_smp_jit.coalition_strengths._cache).__name__,
+                  "same": bool(np.array_equal(compiled, K.coalition_strengths(w, u,
+                                                                           "proportional")))}))
+"""
+
+
+def test_compiled_loops_work_without_a_writable_cache_folder():
+    """An installed package in a read-only place, with a read-only home: numba refuses
+    ``cache=True`` there (RuntimeError when the function is defined); the loops then compile in
+    the process and still give the NumPy numbers. The read-only file system is simulated (the
+    tests run as root, who may write anywhere) by refusing the temporary file with which numba
+    probes each cache folder."""
+    done = subprocess.run([sys.executable, "-c", READ_ONLY_PROBE], capture_output=True,
+                          text=True, timeout=300, check=True)
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen == {"cache": "NullCache", "same": True}

@@ -22,18 +22,32 @@ previous NumPy implementation on every size and option it covers.
 
 Compilation
 -----------
-``cache=True``: the machine code is stored in ``__pycache__`` beside this file, or, where that
-folder is not writable (an installed package), in numba's per-user cache folder; a later
-process loads it instead of compiling (≈ 0.6 s once per machine and numba version).
+The machine code is cached: in ``__pycache__`` beside this file, or, where that folder is not
+writable (an installed package), in numba's per-user cache folder; a later process loads it
+instead of compiling (≈ 0.8 s for both loops, once per machine and numba version). Where
+neither folder is writable numba refuses ``cache=True`` when the function is defined, so
+:func:`_compiled` then compiles in every process instead of failing.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numba
 import numpy as np
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _compiled(func: Callable) -> Callable:
+    """``func`` compiled lazily, IEEE-exact (no fastmath), its machine code cached on disk
+    when a cache folder is writable, else compiled once per process."""
+    options = {"nogil": True, "error_model": "numpy"}
+    try:
+        return numba.njit(cache=True, **options)(func)
+    except RuntimeError:  # "cannot cache function ...: no locator available" (read-only)
+        return numba.njit(cache=False, **options)(func)
+
+
+@_compiled
 def challenge_sweep(d: np.ndarray, one_minus_d: np.ndarray, risk_t: np.ndarray,
                     a_ni: np.ndarray, g1_ni: np.ndarray, g3_ni: np.ndarray, z_ni: np.ndarray,
                     weight: np.ndarray, b_i: np.ndarray, b_j: np.ndarray, t_ij: np.ndarray,
@@ -100,7 +114,7 @@ def challenge_sweep(d: np.ndarray, one_minus_d: np.ndarray, risk_t: np.ndarray,
                 tji[j] -= t if not t >= 0.0 else 0.0
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@_compiled
 def coalition_strengths(w: np.ndarray, u: np.ndarray, floor: float) -> np.ndarray:
     """Proportional coalition strengths of one vote (SPEC §3 step 1).
 
