@@ -21,7 +21,12 @@ CPU time per turn, the growth exponent (least-squares slope of log time per turn
 over 25–200, and the local slope 100→200), against the previous implementation of the kernels
 (``_reference_*`` in ``tests/bargaining/test_smp_kernel_equivalence.py``, the code before the
 issue-16 work) swapped in and timed in the same run on 25–200 actors, with its positions checked
-equal to the engine's. ``targets()`` returns the issue targets as dicts (see ``run_all.py``).
+equal to the engine's. From ``_smp_kernels._JIT_MIN_ACTORS`` (128) actors the engine runs its
+O(N³) loops compiled (numba), so 200 and 400 are compiled and 25–100 NumPy: the fitted exponent
+spans both. The issue-16 200×1 target is measured as the first run of a new interpreter with
+the machine's compiled-code cache (numba's import and code loading included); the same run with
+an empty cache folder (compilation included) and the in-process figure are printed beside it.
+``targets()`` returns the issue targets as dicts (see ``run_all.py``).
 """
 
 from __future__ import annotations
@@ -225,23 +230,6 @@ def scaling() -> dict:
         rows[n] = row
         print(f"{n:5d} {turns:5d} {wall:8.3f} {cpu:8.3f} {wall / turns:10.4f} {prev_txt}",
               flush=True)
-    # the threads' share: the threaded sizes up to 200 again with the other setting, same run
-    threaded = [n for n in FIT_SIZES if n >= K._THREAD_MIN_ACTORS]
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if threaded and (cores or 1) > 1:
-        saved = K._SWEEP_MAX_THREADS
-        other = 2 if saved == 1 else 1
-        try:
-            K._SWEEP_MAX_THREADS = other
-            for n in threaded:
-                alt_wall, alt_cpu, _ = kernel_run(*synthetic_case(n), 1)
-                rows[n].update(alt_threads=other, alt_wall=alt_wall, alt_cpu=alt_cpu)
-                print(f"{n:5d} with {other} thread(s) (default {saved}): wall {alt_wall:.3f} s, "
-                      f"cpu {alt_cpu:.3f} s (default: wall {rows[n]['wall']:.3f} s, cpu "
-                      f"{rows[n]['cpu']:.3f} s; default is {alt_wall / rows[n]['wall']:.2f}× "
-                      "faster on wall)", flush=True)
-        finally:
-            K._SWEEP_MAX_THREADS = saved
     fit = [n for n in FIT_SIZES if n in rows]
     out = {"rows": rows}
     for key in ("wall", "cpu", "prev_wall", "prev_cpu"):
@@ -255,6 +243,56 @@ def scaling() -> dict:
                        ("prev_wall", "previous, wall"), ("prev_cpu", "previous, CPU")):
         if f"exponent_{key}" in out:
             print(f"  {label:15s} N^{out[f'exponent_{key}']:.2f}  (N^{out[f'local_{key}']:.2f})")
+    return out
+
+
+FRESH_CHILD = """
+import json, sys, time
+import numpy as np
+from detente.bargaining import _smp_kernels as K
+cap, pos, sal = (np.load(sys.argv[1] + f"/{name}.npy") for name in ("cap", "pos", "sal"))
+w0, c0 = time.perf_counter(), time.process_time()
+with np.errstate(invalid="ignore", divide="ignore"):
+    trace = K.simulate(cap, pos / 100.0, sal / 100.0)
+wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+np.save(sys.argv[1] + "/positions.npy", trace.positions)
+print(json.dumps({"wall": wall, "cpu": cpu, "numba": "numba" in sys.modules}))
+"""
+
+
+def fresh_process_runs(n: int = 200) -> dict:
+    """The N×1 run as the first SMP run of a new interpreter (NumPy and détente imported, not
+    timed): numba's import and its compiled code's loading count (issue 16). Twice with the
+    machine's code cache (the first may fill it), once with an empty cache folder
+    (``NUMBA_CACHE_DIR`` → a new temporary folder: compilation included, as on a machine's very
+    first run). Each child's positions are checked equal to this process's run."""
+    import json
+    import subprocess
+    import tempfile
+
+    cap, pos, sal = synthetic_case(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        here = K.simulate(cap, pos / 100.0, sal / 100.0).positions
+    out: dict = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for name, arr in (("cap", cap), ("pos", pos), ("sal", sal)):
+            np.save(f"{folder}/{name}.npy", arr)
+        env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+        env["PYTHONPATH"] = str(REPO / "src")
+        for label in ("cached (first)", "cached", "empty cache"):
+            child_env = dict(env)
+            if label == "empty cache":
+                child_env["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(dir=folder)
+            done = subprocess.run([sys.executable, "-c", FRESH_CHILD, folder], env=child_env,
+                                  capture_output=True, text=True, check=True, timeout=600)
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            row["identical"] = bool(np.array_equal(np.load(f"{folder}/positions.npy"), here))
+            out[label] = row
+    print(f"\nsynthetic {n}×1, first SMP run in a new interpreter (numba import and code "
+          "loading or compiling included):")
+    for label, row in out.items():
+        print(f"  {label:15s} wall {row['wall']:6.3f} s  cpu {row['cpu']:6.3f} s  "
+              f"numba loaded={row['numba']}  identical={row['identical']}")
     return out
 
 
@@ -298,7 +336,7 @@ def measure() -> dict:
         rc = f"{ratio_cpu:.0f}" if ktab else "–"
         print(f"{name:18s} {f'{n}×{m}':>7s} {turns:5d} {wall:8.3f} {cpu:8.3f} {mem:8.1f} "
               f"{ktab_txt:>7s} {rw:>10s} {rc:>9s}  {', '.join(verdicts)}", flush=True)
-    results = {"cases": table, "scaling": scaling()}
+    results = {"cases": table, "scaling": scaling(), "fresh": fresh_process_runs(200)}
     literal_baseline()
     draws_benchmark()
     return results
@@ -330,12 +368,13 @@ def targets(results: dict | None = None) -> list[dict]:
                                KTAB_SECONDS.get(name), None if name not in KTAB_SECONDS
                                else KTAB_SECONDS[name] / wall, wall < goal))
     row = scale["rows"].get(200, {})
-    if "wall" in row:
+    fresh = results.get("fresh", {}).get("cached")
+    if "wall" in row and fresh:   # a new interpreter's first run: numba's import counts
         prev = row.get("prev_wall")
-        out.append(_target("SMP synthetic 200×1 whole run (issue 16)", row["wall"], "s",
-                           TARGET_200_SECONDS, "previous kernels, same run", prev,
-                           None if prev is None else prev / row["wall"],
-                           row["wall"] <= TARGET_200_SECONDS))
+        out.append(_target("SMP synthetic 200×1 whole run, new process (issue 16)",
+                           fresh["wall"], "s", TARGET_200_SECONDS, "previous kernels, same run",
+                           prev, None if prev is None else prev / fresh["wall"],
+                           fresh["wall"] <= TARGET_200_SECONDS))
     if "exponent_wall" in scale:
         prev = scale.get("exponent_prev_wall")
         out.append(_target("SMP per-turn growth exponent, 25–200 actors (wall)",
@@ -356,6 +395,12 @@ def main() -> None:
         print(f"  {'met   ' if t['passed'] else 'MISSED'} {t['name']}: {t['measured']:.3g} "
               f"{t['unit']} (target {t['target']:g}; {t['baseline_name']}: {base}; "
               f"ratio {ratio})")
+    rows200 = _RESULTS["scaling"]["rows"].get(200, {})
+    for label, row in _RESULTS.get("fresh", {}).items():
+        print(f"  measured  SMP synthetic 200×1, new process, {label}: {row['wall']:.3f} s wall")
+    if "wall" in rows200:
+        print(f"  measured  SMP synthetic 200×1, in process after other runs: "
+              f"{rows200['wall']:.3f} s wall")
     large = _RESULTS["scaling"]["rows"].get(400)
     if large:
         print(f"  measured  SMP synthetic 400×1: {large['wall']:.2f} s wall, {large['cpu']:.2f} s "

@@ -52,7 +52,7 @@ def refuse(*args, **kwargs):
 tempfile.TemporaryFile = refuse       # numba's writability probe of every cache folder
 from detente.bargaining import _smp_jit, _smp_kernels as K
 rng = np.random.default_rng(3)
-w, u = rng.uniform(0.4, 2.0, 9), rng.uniform(0.0, 1.0, (9, 5))
+w, u = rng.uniform(0.4, 2.0, 9), rng.uniform(0.0, 1.0, (2, 9, 5))
 compiled = _smp_jit.coalition_strengths(w, u, K.COALITION_FLOOR)
 K._JIT_MIN_ACTORS = 10**6
 print(json.dumps({"cache": type(_smp_jit.coalition_strengths._cache).__name__,

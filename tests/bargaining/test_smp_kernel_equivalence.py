@@ -271,11 +271,17 @@ def test_coalition_strengths_equal_previous(monkeypatch, n, m, rule, jit_from):
     batch = rng.uniform(0.0, 1.0, (5, n, 4))
     assert np.array_equal(K.coalition_strengths(c, batch, rule),
                           _reference_coalition_strengths(c, batch, rule))
+    nested = rng.uniform(0.0, 1.0, (2, 3, n, 2))      # two batch axes, queues of one bargain
+    assert np.array_equal(K.coalition_strengths(c, nested, rule),
+                          _reference_coalition_strengths(c, nested, rule))
 
 
 @pytest.mark.parametrize("n, m", SIZES)
-def test_bargain_utilities_equal_previous(n, m):
-    """Bargains with repeated targets (an actor in several bargains) and none at all."""
+@pytest.mark.parametrize("jit_from", [3, 10**6])
+def test_bargain_utilities_equal_previous(monkeypatch, n, m, jit_from):
+    """Bargains with repeated targets (an actor in several bargains) and none at all, in
+    NumPy and compiled."""
+    monkeypatch.setattr(K, "_JIT_MIN_ACTORS", jit_from)
     c, x, s = _state(n, m, seed=11 * n + m)
     terms = _terms(c, x, s)
     rng = np.random.default_rng(n + m)

@@ -1,4 +1,4 @@
-"""Compiled loops for the two O(N³) parts of an SMP turn on large cases (issue 16).
+"""Compiled loops for the O(N³) parts of an SMP turn on large cases (issue 16).
 
 :mod:`detente.bargaining._smp_kernels` imports this module only from
 ``_smp_kernels._JIT_MIN_ACTORS`` actors on, so numba (≈ 0.2 s to import) is never loaded for
@@ -116,30 +116,64 @@ def challenge_sweep(d: np.ndarray, one_minus_d: np.ndarray, risk_t: np.ndarray,
 
 @_compiled
 def coalition_strengths(w: np.ndarray, u: np.ndarray, floor: float) -> np.ndarray:
-    """Proportional coalition strengths of one vote (SPEC §3 step 1).
+    """Proportional coalition strengths of G votes with the same voters (SPEC §3 step 1).
 
-    ``C[m, m'] = floor + Σ_v max((u[v, m] − u[v, m']) w_v, 0)``, voters summed in order, and
-    ``C[m, m] = floor``; the numbers of ``_smp_kernels.coalition_strengths``.
+    ``C[g, m, m'] = floor + Σ_v max((u[g, v, m] − u[g, v, m']) w_v, 0)``, voters summed in
+    order, and ``C[g, m, m] = floor``; the numbers of ``_smp_kernels.coalition_strengths``.
 
     Parameters
     ----------
     w : (V,)
         Voter weights.
-    u : (V, K) C-ordered
-        Utility to voter v of option m.
+    u : (G, V, K) C-ordered
+        Utility to voter v of option m in vote g.
     floor : float
         The coalition-strength floor (1e-8).
+
+    Returns
+    -------
+    (G, K, K)
     """
-    n_voters, n_options = u.shape
-    strength = np.full((n_options, n_options), floor)
-    for m in range(n_options):
-        row = strength[m]
-        for v in range(n_voters):
-            um = u[v, m]
-            wv = w[v]
-            uv = u[v]
-            for k in range(n_options):
-                q = (um - uv[k]) * wv
-                row[k] += q if not q <= 0.0 else 0.0
-        row[m] = floor
+    n_votes, n_voters, n_options = u.shape
+    strength = np.full((n_votes, n_options, n_options), floor)
+    for g in range(n_votes):
+        for m in range(n_options):
+            row = strength[g, m]
+            for v in range(n_voters):
+                um = u[g, v, m]
+                wv = w[v]
+                uv = u[g, v]
+                for k in range(n_options):
+                    q = (um - uv[k]) * wv
+                    row[k] += q if not q <= 0.0 else 0.0
+            row[m] = floor
     return strength
+
+
+@_compiled
+def add_other_utilities(total: np.ndarray, own_t: np.ndarray, initiator: np.ndarray,
+                        target: np.ndarray) -> None:
+    """Add every non-party's utility to each bargain's total in place (SPEC §6.4).
+
+    ``total[b, a] += A^a(a, n)`` for n = 0..N−1 in order, skipping ``initiator[b]`` and
+    ``target[b]``; the sums of ``_smp_kernels.bargain_utilities``.
+
+    Parameters
+    ----------
+    total : (B, N) C-ordered
+        Per bargain b and voter a, ``(0 + U(d_a(y_I), R_a)) + U(d_a(y_J), R_a)`` so far.
+    own_t : (N, N) C-ordered
+        ``own_t[n, a] = A^a(a, n)``.
+    initiator, target : (B,) int64
+    """
+    n_bargains, n_actors = total.shape
+    for b in range(n_bargains):
+        row = total[b]
+        first = initiator[b]
+        second = target[b]
+        for n in range(n_actors):
+            if n == first or n == second:
+                continue
+            other = own_t[n]
+            for a in range(n_actors):
+                row[a] += other[a]

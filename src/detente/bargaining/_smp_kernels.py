@@ -55,13 +55,13 @@ _VOTE_CHUNK_CELLS = 1 << 18
 _MERGED_QUEUE_CELLS = 1 << 16
 #: Bound on the (third party, initiator, target) cells of one challenge block.
 _CHALLENGE_BLOCK_CELLS = 1 << 15
-#: From this many actors (voters) the challenge sweep and the proportional single-vote coalition
-#: strengths (the risk vote, the win probabilities) — the O(N³) loops of a turn — run compiled
-#: (:mod:`detente.bargaining._smp_jit`, numba, imported only then). Below it numba's import and
-#: loading its cached code (≈ 0.3 s in a new process) cost more than they save (measured on the
-#: synthetic N×1 runs of benchmarks/bench_smp.py, first run in a new process: 100 actors 0.27 s
-#: NumPy vs 0.38 s compiled, 128 actors 0.51 s vs 0.44 s), and small cases, ``detente --help``
-#: and the 7×3 forecast never load it (issue 16).
+#: From this many actors the O(N³) loops of a turn — the challenge sweep, the proportional
+#: coalition strengths (risk vote, win probabilities, queue votes) and the bargains' utility sums
+#: — run compiled (:mod:`detente.bargaining._smp_jit`, numba, imported only then). Below it
+#: numba's import and the loading of its cached code (≈ 0.3 s in a new process) cost more than
+#: they save (synthetic N×1 runs of benchmarks/bench_smp.py, first run in a new process, loaded
+#: 2-core machine: 100 actors 0.32 s NumPy vs 0.44–0.48 s compiled, 128 actors 0.75 s vs
+#: 0.53 s), and small cases, ``detente --help`` and the 7×3 forecast never load it (issue 16).
 _JIT_MIN_ACTORS = 128
 #: From this many actors a NumPy challenge sweep (other voting rules than proportional; the
 #: proportional one is compiled from :data:`_JIT_MIN_ACTORS`) may run bands on threads; below
@@ -193,12 +193,14 @@ def coalition_strengths(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
         ``−V(w, u_m', u_m)`` equals ``V(w, u_m, u_m')`` bit for bit, so no mirroring is needed.)
     """
     *batch, n_voters, n_options = u.shape
-    if rule == "proportional" and not batch and w.ndim == 1 and n_voters >= _JIT_MIN_ACTORS:
+    if rule == "proportional" and w.ndim == 1 and n_voters >= _JIT_MIN_ACTORS:
         from detente.bargaining import _smp_jit  # the same sums, compiled (issue 16)
 
-        return _smp_jit.coalition_strengths(np.ascontiguousarray(w, dtype=float),
-                                            np.ascontiguousarray(u, dtype=float),
-                                            COALITION_FLOOR)
+        votes = np.ascontiguousarray(u, dtype=float).reshape(math.prod(batch), n_voters,
+                                                             n_options)
+        return _smp_jit.coalition_strengths(np.ascontiguousarray(w, dtype=float), votes,
+                                            COALITION_FLOOR).reshape(*batch, n_options,
+                                                                     n_options)
     if rule != "proportional":
         lower = np.tril(np.ones((n_options, n_options), dtype=bool), -1)  # m > m'
     strength = np.full((*batch, n_options, n_options), COALITION_FLOOR)
@@ -765,6 +767,12 @@ def bargain_utilities(terms: StateTerms, xi: np.ndarray, s: np.ndarray,
     # row back; each sum sees the same terms in the same order as the spec's loop, at one
     # operation per cell instead of a multiply by a 0/1 mask plus an add (issue 16).
     own_t = np.ascontiguousarray(own.T)                         # own_t[n, a] = A^a(a, n)
+    if n_actors >= _JIT_MIN_ACTORS:                  # the same sums, compiled (issue 16)
+        from detente.bargaining import _smp_jit
+
+        _smp_jit.add_other_utilities(total, own_t, np.asarray(initiator, dtype=np.int64),
+                                     np.asarray(target, dtype=np.int64))
+        return np.ascontiguousarray((total / n_actors).T)
     party = np.concatenate([initiator, target])
     rows = np.concatenate([np.arange(n_bargains), np.arange(n_bargains)])
     order = np.argsort(party, kind="stable")
