@@ -22,8 +22,9 @@ over 25–200, and the local slope 100→200), against the previous implementati
 (``_reference_*`` in ``tests/bargaining/test_smp_kernel_equivalence.py``, the code before the
 issue-16 work) swapped in and timed in the same run on 25–200 actors, with its positions checked
 equal to the engine's. From ``_smp_kernels._JIT_MIN_ACTORS`` (128) actors the engine runs its
-O(N³) loops compiled (numba), so 200 and 400 are compiled and 25–100 NumPy: the fitted exponent
-spans both. The issue-16 200×1 target is measured as the first run of a new interpreter with
+O(N³) loops compiled (numba), so 200 and 400 are compiled and 25–100 NumPy: the engine's fitted
+exponent spans both, so each path is also timed alone on 25–200 (compiled from 3 actors, and
+NumPy only) with its own exponent. The issue-16 200×1 target is measured as the first run of a new interpreter with
 the machine's compiled-code cache (numba's import and code loading included); the same run with
 an empty cache folder (compilation included) and the in-process figure are printed beside it.
 ``targets()`` returns the issue targets as dicts (see ``run_all.py``).
@@ -227,12 +228,31 @@ def scaling() -> dict:
             same = bool(np.array_equal(old.positions, trace.positions))
             row.update(prev_wall=p_wall, prev_cpu=p_cpu, identical=same)
             prev_txt = f"{p_wall:9.3f} {p_cpu:9.3f} {p_wall / wall:8.2f}×  {same}"
+        if n in FIT_SIZES:  # each path alone: compiled at every size, NumPy at every size
+            for key, threshold in (("jit", 3), ("numpy", 10**9)):
+                saved = K._JIT_MIN_ACTORS
+                K._JIT_MIN_ACTORS = threshold
+                try:
+                    row[f"{key}_wall"], row[f"{key}_cpu"], alone = kernel_run(cap, pos, sal,
+                                                                              repeats)
+                finally:
+                    K._JIT_MIN_ACTORS = saved
+                row["identical"] = row.get("identical", True) and bool(
+                    np.array_equal(alone.positions, trace.positions))
         rows[n] = row
         print(f"{n:5d} {turns:5d} {wall:8.3f} {cpu:8.3f} {wall / turns:10.4f} {prev_txt}",
               flush=True)
+    print("each path alone, same runs (compiled loops from 3 actors / NumPy only):")
+    for n in FIT_SIZES:
+        if "jit_wall" in rows.get(n, {}):
+            r = rows[n]
+            print(f"{n:5d}  compiled wall {r['jit_wall']:7.3f} cpu {r['jit_cpu']:7.3f}   NumPy "
+                  f"wall {r['numpy_wall']:7.3f} cpu {r['numpy_cpu']:7.3f}   identical "
+                  f"{r['identical']}")
     fit = [n for n in FIT_SIZES if n in rows]
     out = {"rows": rows}
-    for key in ("wall", "cpu", "prev_wall", "prev_cpu"):
+    for key in ("wall", "cpu", "jit_wall", "jit_cpu", "numpy_wall", "numpy_cpu", "prev_wall",
+                "prev_cpu"):
         if all(key in rows[n] for n in fit):
             per_turn = [rows[n][key] / rows[n]["turns"] for n in fit]
             out[f"exponent_{key}"] = _slope(fit, per_turn)
@@ -240,6 +260,8 @@ def scaling() -> dict:
     print("per-turn growth exponent over " + "–".join(map(str, (fit[0], fit[-1]))) + " actors "
           "(log-log least squares; local slope 100→200 in brackets):")
     for key, label in (("wall", "engine, wall"), ("cpu", "engine, CPU"),
+                       ("jit_wall", "compiled, wall"), ("jit_cpu", "compiled, CPU"),
+                       ("numpy_wall", "NumPy, wall"), ("numpy_cpu", "NumPy, CPU"),
                        ("prev_wall", "previous, wall"), ("prev_cpu", "previous, CPU")):
         if f"exponent_{key}" in out:
             print(f"  {label:15s} N^{out[f'exponent_{key}']:.2f}  (N^{out[f'local_{key}']:.2f})")
@@ -251,6 +273,8 @@ import json, sys, time
 import numpy as np
 from detente.bargaining import _smp_kernels as K
 cap, pos, sal = (np.load(sys.argv[1] + f"/{name}.npy") for name in ("cap", "pos", "sal"))
+if sys.argv[2] == "numpy":
+    K._JIT_MIN_ACTORS = 10**9           # the NumPy kernels throughout (the engine before numba)
 w0, c0 = time.perf_counter(), time.process_time()
 with np.errstate(invalid="ignore", divide="ignore"):
     trace = K.simulate(cap, pos / 100.0, sal / 100.0)
@@ -265,7 +289,9 @@ def fresh_process_runs(n: int = 200) -> dict:
     timed): numba's import and its compiled code's loading count (issue 16). Twice with the
     machine's code cache (the first may fill it), once with an empty cache folder
     (``NUMBA_CACHE_DIR`` → a new temporary folder: compilation included, as on a machine's very
-    first run). Each child's positions are checked equal to this process's run."""
+    first run), and once with the compiled loops switched off (the NumPy kernels, i.e. the
+    engine before them: the baseline of the target). Each child's positions are checked equal
+    to this process's run."""
     import json
     import subprocess
     import tempfile
@@ -279,12 +305,14 @@ def fresh_process_runs(n: int = 200) -> dict:
             np.save(f"{folder}/{name}.npy", arr)
         env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
         env["PYTHONPATH"] = str(REPO / "src")
-        for label in ("cached (first)", "cached", "empty cache"):
+        for label in ("cached (first)", "cached", "empty cache", "NumPy kernels"):
             child_env = dict(env)
             if label == "empty cache":
                 child_env["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(dir=folder)
-            done = subprocess.run([sys.executable, "-c", FRESH_CHILD, folder], env=child_env,
-                                  capture_output=True, text=True, check=True, timeout=600)
+            kernels = "numpy" if label == "NumPy kernels" else "default"
+            done = subprocess.run([sys.executable, "-c", FRESH_CHILD, folder, kernels],
+                                  env=child_env, capture_output=True, text=True, check=True,
+                                  timeout=600)
             row = json.loads(done.stdout.strip().splitlines()[-1])
             row["identical"] = bool(np.array_equal(np.load(f"{folder}/positions.npy"), here))
             out[label] = row
@@ -367,13 +395,13 @@ def targets(results: dict | None = None) -> list[dict]:
             out.append(_target(f"SMP {name} wall", wall, "s", goal, "KTAB smpc -O2 (table)",
                                KTAB_SECONDS.get(name), None if name not in KTAB_SECONDS
                                else KTAB_SECONDS[name] / wall, wall < goal))
-    row = scale["rows"].get(200, {})
     fresh = results.get("fresh", {}).get("cached")
-    if "wall" in row and fresh:   # a new interpreter's first run: numba's import counts
-        prev = row.get("prev_wall")
+    if fresh:   # a new interpreter's first run: numba's import counts
+        base = results["fresh"].get("NumPy kernels", {}).get("wall")
         out.append(_target("SMP synthetic 200×1 whole run, new process (issue 16)",
-                           fresh["wall"], "s", TARGET_200_SECONDS, "previous kernels, same run",
-                           prev, None if prev is None else prev / fresh["wall"],
+                           fresh["wall"], "s", TARGET_200_SECONDS,
+                           "NumPy kernels (compiled loops off), new process, same run", base,
+                           None if base is None else fresh["wall"] / base,
                            fresh["wall"] <= TARGET_200_SECONDS))
     if "exponent_wall" in scale:
         prev = scale.get("exponent_prev_wall")
