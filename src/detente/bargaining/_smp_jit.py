@@ -24,7 +24,7 @@ Compilation
 -----------
 The machine code is cached: in ``__pycache__`` beside this file, or, where that folder is not
 writable (an installed package), in numba's per-user cache folder; a later process loads it
-instead of compiling (≈ 0.8 s for both loops, once per machine and numba version). Where
+instead of compiling (≈ 0.6 s for the three loops, once per machine and numba version). Where
 neither folder is writable numba refuses ``cache=True`` when the function is defined, so
 :func:`_compiled` then compiles in every process instead of failing.
 """

@@ -21,8 +21,8 @@ KTAB evaluates about N⁴ terms per turn, most only for its database (SPEC §5, 
 costs O(N³) time and O(N²) memory: the tensor ``A`` is never stored, only its (N, N) slices
 are computed where needed (SPEC §13); one third-party sweep over all (initiator, target) pairs
 at once (N passes over (N, N) arrays), and the queue votes. From ``_JIT_MIN_ACTORS`` actors the
-sweep and the risk vote run as compiled loops (:mod:`detente.bargaining._smp_jit`) with the
-same operations in the same order.
+sweep, the proportional votes and the bargains' utility sums run as compiled loops
+(:mod:`detente.bargaining._smp_jit`) with the same operations in the same order.
 
 Axis conventions
 ----------------
@@ -480,7 +480,7 @@ def _third_party_values(a, b, z, commit: str):
 
 
 def _sweep_workers(n_actors: int) -> int:
-    """Threads for the challenge sweep and the risk vote: the usable cores, at most
+    """Threads for the NumPy challenge sweep: the usable cores, at most
     ``_SWEEP_MAX_THREADS``, from ``_THREAD_MIN_ACTORS`` actors on; else 1."""
     if n_actors < _THREAD_MIN_ACTORS:
         return 1
