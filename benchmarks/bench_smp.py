@@ -21,7 +21,13 @@ CPU time per turn, the growth exponent (least-squares slope of log time per turn
 over 25–200, and the local slope 100→200), against the previous implementation of the kernels
 (``_reference_*`` in ``tests/bargaining/test_smp_kernel_equivalence.py``, the code before the
 issue-16 work) swapped in and timed in the same run on 25–200 actors, with its positions checked
-equal to the engine's. ``targets()`` returns the issue targets as dicts (see ``run_all.py``).
+equal to the engine's. From ``_smp_kernels._JIT_MIN_ACTORS`` (128) actors the engine runs its
+O(N³) loops compiled (numba), so 200 and 400 are compiled and 25–100 NumPy: the engine's fitted
+exponent spans both, so each path is also timed alone on 25–200 (compiled from 3 actors, and
+NumPy only) with its own exponent. The issue-16 200×1 target is measured as the first run of a new interpreter with
+the machine's compiled-code cache (numba's import and code loading included); the same run with
+an empty cache folder (compilation included) and the in-process figure are printed beside it.
+``targets()`` returns the issue targets as dicts (see ``run_all.py``).
 """
 
 from __future__ import annotations
@@ -222,29 +228,31 @@ def scaling() -> dict:
             same = bool(np.array_equal(old.positions, trace.positions))
             row.update(prev_wall=p_wall, prev_cpu=p_cpu, identical=same)
             prev_txt = f"{p_wall:9.3f} {p_cpu:9.3f} {p_wall / wall:8.2f}×  {same}"
+        if n in FIT_SIZES:  # each path alone: compiled at every size, NumPy at every size
+            for key, threshold in (("jit", 3), ("numpy", 10**9)):
+                saved = K._JIT_MIN_ACTORS
+                K._JIT_MIN_ACTORS = threshold
+                try:
+                    row[f"{key}_wall"], row[f"{key}_cpu"], alone = kernel_run(cap, pos, sal,
+                                                                              repeats)
+                finally:
+                    K._JIT_MIN_ACTORS = saved
+                row["identical"] = row.get("identical", True) and bool(
+                    np.array_equal(alone.positions, trace.positions))
         rows[n] = row
         print(f"{n:5d} {turns:5d} {wall:8.3f} {cpu:8.3f} {wall / turns:10.4f} {prev_txt}",
               flush=True)
-    # the threads' share: the threaded sizes up to 200 again with the other setting, same run
-    threaded = [n for n in FIT_SIZES if n >= K._THREAD_MIN_ACTORS]
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if threaded and (cores or 1) > 1:
-        saved = K._SWEEP_MAX_THREADS
-        other = 2 if saved == 1 else 1
-        try:
-            K._SWEEP_MAX_THREADS = other
-            for n in threaded:
-                alt_wall, alt_cpu, _ = kernel_run(*synthetic_case(n), 1)
-                rows[n].update(alt_threads=other, alt_wall=alt_wall, alt_cpu=alt_cpu)
-                print(f"{n:5d} with {other} thread(s) (default {saved}): wall {alt_wall:.3f} s, "
-                      f"cpu {alt_cpu:.3f} s (default: wall {rows[n]['wall']:.3f} s, cpu "
-                      f"{rows[n]['cpu']:.3f} s; default is {alt_wall / rows[n]['wall']:.2f}× "
-                      "faster on wall)", flush=True)
-        finally:
-            K._SWEEP_MAX_THREADS = saved
+    print("each path alone, same runs (compiled loops from 3 actors / NumPy only):")
+    for n in FIT_SIZES:
+        if "jit_wall" in rows.get(n, {}):
+            r = rows[n]
+            print(f"{n:5d}  compiled wall {r['jit_wall']:7.3f} cpu {r['jit_cpu']:7.3f}   NumPy "
+                  f"wall {r['numpy_wall']:7.3f} cpu {r['numpy_cpu']:7.3f}   identical "
+                  f"{r['identical']}")
     fit = [n for n in FIT_SIZES if n in rows]
     out = {"rows": rows}
-    for key in ("wall", "cpu", "prev_wall", "prev_cpu"):
+    for key in ("wall", "cpu", "jit_wall", "jit_cpu", "numpy_wall", "numpy_cpu", "prev_wall",
+                "prev_cpu"):
         if all(key in rows[n] for n in fit):
             per_turn = [rows[n][key] / rows[n]["turns"] for n in fit]
             out[f"exponent_{key}"] = _slope(fit, per_turn)
@@ -252,9 +260,67 @@ def scaling() -> dict:
     print("per-turn growth exponent over " + "–".join(map(str, (fit[0], fit[-1]))) + " actors "
           "(log-log least squares; local slope 100→200 in brackets):")
     for key, label in (("wall", "engine, wall"), ("cpu", "engine, CPU"),
+                       ("jit_wall", "compiled, wall"), ("jit_cpu", "compiled, CPU"),
+                       ("numpy_wall", "NumPy, wall"), ("numpy_cpu", "NumPy, CPU"),
                        ("prev_wall", "previous, wall"), ("prev_cpu", "previous, CPU")):
         if f"exponent_{key}" in out:
             print(f"  {label:15s} N^{out[f'exponent_{key}']:.2f}  (N^{out[f'local_{key}']:.2f})")
+    return out
+
+
+FRESH_CHILD = """
+import json, sys, time
+import numpy as np
+from detente.bargaining import _smp_kernels as K
+cap, pos, sal = (np.load(sys.argv[1] + f"/{name}.npy") for name in ("cap", "pos", "sal"))
+if sys.argv[2] == "numpy":
+    K._JIT_MIN_ACTORS = 10**9           # the NumPy kernels throughout (the engine before numba)
+w0, c0 = time.perf_counter(), time.process_time()
+with np.errstate(invalid="ignore", divide="ignore"):
+    trace = K.simulate(cap, pos / 100.0, sal / 100.0)
+wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+np.save(sys.argv[1] + "/positions.npy", trace.positions)
+print(json.dumps({"wall": wall, "cpu": cpu, "numba": "numba" in sys.modules}))
+"""
+
+
+def fresh_process_runs(n: int = 200) -> dict:
+    """The N×1 run as the first SMP run of a new interpreter (NumPy and détente imported, not
+    timed): numba's import and its compiled code's loading count (issue 16). Twice with the
+    machine's code cache (the first may fill it), once with an empty cache folder
+    (``NUMBA_CACHE_DIR`` → a new temporary folder: compilation included, as on a machine's very
+    first run), and once with the compiled loops switched off (the NumPy kernels, i.e. the
+    engine before them: the baseline of the target). Each child's positions are checked equal
+    to this process's run."""
+    import json
+    import subprocess
+    import tempfile
+
+    cap, pos, sal = synthetic_case(n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        here = K.simulate(cap, pos / 100.0, sal / 100.0).positions
+    out: dict = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for name, arr in (("cap", cap), ("pos", pos), ("sal", sal)):
+            np.save(f"{folder}/{name}.npy", arr)
+        env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+        env["PYTHONPATH"] = str(REPO / "src")
+        for label in ("cached (first)", "cached", "empty cache", "NumPy kernels"):
+            child_env = dict(env)
+            if label == "empty cache":
+                child_env["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(dir=folder)
+            kernels = "numpy" if label == "NumPy kernels" else "default"
+            done = subprocess.run([sys.executable, "-c", FRESH_CHILD, folder, kernels],
+                                  env=child_env, capture_output=True, text=True, check=True,
+                                  timeout=600)
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            row["identical"] = bool(np.array_equal(np.load(f"{folder}/positions.npy"), here))
+            out[label] = row
+    print(f"\nsynthetic {n}×1, first SMP run in a new interpreter (numba import and code "
+          "loading or compiling included):")
+    for label, row in out.items():
+        print(f"  {label:15s} wall {row['wall']:6.3f} s  cpu {row['cpu']:6.3f} s  "
+              f"numba loaded={row['numba']}  identical={row['identical']}")
     return out
 
 
@@ -298,7 +364,7 @@ def measure() -> dict:
         rc = f"{ratio_cpu:.0f}" if ktab else "–"
         print(f"{name:18s} {f'{n}×{m}':>7s} {turns:5d} {wall:8.3f} {cpu:8.3f} {mem:8.1f} "
               f"{ktab_txt:>7s} {rw:>10s} {rc:>9s}  {', '.join(verdicts)}", flush=True)
-    results = {"cases": table, "scaling": scaling()}
+    results = {"cases": table, "scaling": scaling(), "fresh": fresh_process_runs(200)}
     literal_baseline()
     draws_benchmark()
     return results
@@ -329,13 +395,14 @@ def targets(results: dict | None = None) -> list[dict]:
             out.append(_target(f"SMP {name} wall", wall, "s", goal, "KTAB smpc -O2 (table)",
                                KTAB_SECONDS.get(name), None if name not in KTAB_SECONDS
                                else KTAB_SECONDS[name] / wall, wall < goal))
-    row = scale["rows"].get(200, {})
-    if "wall" in row:
-        prev = row.get("prev_wall")
-        out.append(_target("SMP synthetic 200×1 whole run (issue 16)", row["wall"], "s",
-                           TARGET_200_SECONDS, "previous kernels, same run", prev,
-                           None if prev is None else prev / row["wall"],
-                           row["wall"] <= TARGET_200_SECONDS))
+    fresh = results.get("fresh", {}).get("cached")
+    if fresh:   # a new interpreter's first run: numba's import counts
+        base = results["fresh"].get("NumPy kernels", {}).get("wall")
+        out.append(_target("SMP synthetic 200×1 whole run, new process (issue 16)",
+                           fresh["wall"], "s", TARGET_200_SECONDS,
+                           "NumPy kernels (compiled loops off), new process, same run", base,
+                           None if base is None else fresh["wall"] / base,
+                           fresh["wall"] <= TARGET_200_SECONDS))
     if "exponent_wall" in scale:
         prev = scale.get("exponent_prev_wall")
         out.append(_target("SMP per-turn growth exponent, 25–200 actors (wall)",
@@ -356,6 +423,12 @@ def main() -> None:
         print(f"  {'met   ' if t['passed'] else 'MISSED'} {t['name']}: {t['measured']:.3g} "
               f"{t['unit']} (target {t['target']:g}; {t['baseline_name']}: {base}; "
               f"ratio {ratio})")
+    rows200 = _RESULTS["scaling"]["rows"].get(200, {})
+    for label, row in _RESULTS.get("fresh", {}).items():
+        print(f"  measured  SMP synthetic 200×1, new process, {label}: {row['wall']:.3f} s wall")
+    if "wall" in rows200:
+        print(f"  measured  SMP synthetic 200×1, in process after other runs: "
+              f"{rows200['wall']:.3f} s wall")
     large = _RESULTS["scaling"]["rows"].get(400)
     if large:
         print(f"  measured  SMP synthetic 400×1: {large['wall']:.2f} s wall, {large['cpu']:.2f} s "

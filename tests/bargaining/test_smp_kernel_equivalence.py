@@ -5,8 +5,10 @@ they stood before the issue-16 speed work (détente commit a4a74fe, ``_smp_kerne
 here verbatim apart from names, and used only by this file. That implementation reproduced
 KTAB ``smpc`` on KTAB's six shipped cases (tests/bargaining/test_smp_reference.py, against
 KTAB's own output in tests/reference/bargaining/smp/expected/). The optimised kernels
-reorganise the work (per-turn tables, tiles, reused buffers, threads, row updates) but must not
-change a single bit, so every comparison here is ``np.array_equal``, never a tolerance.
+reorganise the work (per-turn tables, tiles, reused buffers, threads, row updates, and from
+``K._JIT_MIN_ACTORS`` actors compiled loops, ``detente.bargaining._smp_jit``) but must not
+change a single bit, so every comparison here is ``np.array_equal``, never a tolerance. Tests
+that patch ``_JIT_MIN_ACTORS`` to 3 run the compiled loops on every size; 10**6 keeps NumPy.
 
 The inputs are random states of several sizes (seeded), with positions rounded to KTAB's 1e-4
 bargain grid and some actors sharing positions, as in later turns of a real run.
@@ -211,8 +213,11 @@ RULES = [("proportional", "semi"), ("proportional", "full"), ("proportional", "n
 @pytest.mark.parametrize("n, m, rule, commit",
                          [(n, m, *rc) for n, m in SIZES if n <= 40 for rc in RULES]
                          + [(n, m, "proportional", "semi") for n, m in SIZES if n > 40])
-def test_challenge_sweep_equals_previous_loop(n, m, rule, commit):
-    """E(i, i, i, j) for all pairs: the tiled, threaded sweep against the previous slab loop."""
+@pytest.mark.parametrize("jit_from", [3, 10**6])
+def test_challenge_sweep_equals_previous_loop(monkeypatch, n, m, rule, commit, jit_from):
+    """E(i, i, i, j) for all pairs: the tiled, threaded sweep and the compiled loop (the
+    proportional rule; other rules stay in NumPy) against the previous slab loop."""
+    monkeypatch.setattr(K, "_JIT_MIN_ACTORS", jit_from)
     c, x, s = _state(n, m, seed=100 * n + m)
     sigma = K.sequential_reduce(np.add, s, axis=1)
     terms = _terms(c, x, s, rule)
@@ -222,47 +227,61 @@ def test_challenge_sweep_equals_previous_loop(n, m, rule, commit):
     assert np.array_equal(got[1], expected[1])
 
 
-@pytest.mark.parametrize("cells, threads_from", [(1, 3), (50, 10**6), (4 * 9 * 9, 3),
-                                                 (10**7, 10**6)])
-def test_challenge_sweep_does_not_depend_on_tiles_or_threads(monkeypatch, cells, threads_from):
+@pytest.mark.parametrize("cells, threads_from, jit_from",
+                         [(1, 3, 10**6), (50, 10**6, 10**6), (4 * 9 * 9, 3, 10**6),
+                          (10**7, 10**6, 10**6), (1, 3, 3)])
+@pytest.mark.parametrize("commit", ["semi", "full", "none"])
+def test_challenge_sweep_does_not_depend_on_tiles_or_threads(monkeypatch, cells, threads_from,
+                                                             jit_from, commit):
     """Tile sizes from one cell (one initiator row, one third party) to the whole tensor, with
-    and without threads, give the previous loop's bits on a case that needs a non-unit z."""
+    and without threads, and the compiled loop, give the previous loop's bits on a case that
+    needs a non-unit z (every third-party commitment)."""
+    monkeypatch.setattr(K, "_JIT_MIN_ACTORS", jit_from)
     c, x, s = _state(9, 3, seed=9)
     sigma = K.sequential_reduce(np.add, s, axis=1)
     xi = np.clip(x + 0.01, 0.0, 1.0)              # ideals off the positions: A^i(n, n) ≠ 1
     terms = K.state_terms(x, xi, s, c, "proportional", "linear", "conditional", "mid",
                           "one-third")
     assert not np.all(terms.distance[np.arange(9), np.arange(9)] == 0.0)
-    expected = _reference_assess_all_challenges(terms, sigma, c, "proportional", "semi")
+    expected = _reference_assess_all_challenges(terms, sigma, c, "proportional", commit)
     monkeypatch.setattr(K, "_CHALLENGE_BLOCK_CELLS", cells)
     monkeypatch.setattr(K, "_THREAD_MIN_ACTORS", threads_from)
     monkeypatch.setattr(K, "_SWEEP_MAX_THREADS", 2)     # off by default: switch it on here
-    got = K.assess_all_challenges(terms, sigma, c, "proportional", "semi")
+    got = K.assess_all_challenges(terms, sigma, c, "proportional", commit)
     assert np.array_equal(got[0], expected[0])
     assert np.array_equal(got[1], expected[1])
 
 
 @pytest.mark.parametrize("n, m", SIZES)
 @pytest.mark.parametrize("rule", ["proportional", "binary", "asym-prospect"])
-@pytest.mark.parametrize("threads_from", [3, 10**6])
-def test_coalition_strengths_equal_previous(monkeypatch, n, m, rule, threads_from):
-    """Risk-attitude votes (N voters × N options; with threads, bands of options) and batched
-    queue votes (G × N × K)."""
-    monkeypatch.setattr(K, "_THREAD_MIN_ACTORS", threads_from)
-    monkeypatch.setattr(K, "_SWEEP_MAX_THREADS", 2)
+@pytest.mark.parametrize("jit_from", [3, 10**6])
+def test_coalition_strengths_equal_previous(monkeypatch, n, m, rule, jit_from):
+    """Risk-attitude votes (N voters × N options; proportional ones compiled from jit_from
+    voters), votes over fewer options than voters (the win probabilities over unique
+    positions), and batched queue votes (G × N × K)."""
+    monkeypatch.setattr(K, "_JIT_MIN_ACTORS", jit_from)
     c, x, s = _state(n, m, seed=7 * n + m)
     u0 = 1.0 - K.weighted_distance(x, x, s)
     assert np.array_equal(K.coalition_strengths(c, u0, rule),
                           _reference_coalition_strengths(c, u0, rule))
+    few = u0[:, ::3]                                  # not C-ordered, fewer options than voters
+    assert np.array_equal(K.coalition_strengths(c, few, rule),
+                          _reference_coalition_strengths(c, few, rule))
     rng = np.random.default_rng(n)
     batch = rng.uniform(0.0, 1.0, (5, n, 4))
     assert np.array_equal(K.coalition_strengths(c, batch, rule),
                           _reference_coalition_strengths(c, batch, rule))
+    nested = rng.uniform(0.0, 1.0, (2, 3, n, 2))      # two batch axes, queues of one bargain
+    assert np.array_equal(K.coalition_strengths(c, nested, rule),
+                          _reference_coalition_strengths(c, nested, rule))
 
 
 @pytest.mark.parametrize("n, m", SIZES)
-def test_bargain_utilities_equal_previous(n, m):
-    """Bargains with repeated targets (an actor in several bargains) and none at all."""
+@pytest.mark.parametrize("jit_from", [3, 10**6])
+def test_bargain_utilities_equal_previous(monkeypatch, n, m, jit_from):
+    """Bargains with repeated targets (an actor in several bargains) and none at all, in
+    NumPy and compiled."""
+    monkeypatch.setattr(K, "_JIT_MIN_ACTORS", jit_from)
     c, x, s = _state(n, m, seed=11 * n + m)
     terms = _terms(c, x, s)
     rng = np.random.default_rng(n + m)
@@ -293,18 +312,24 @@ FIELDS = ["positions", "win_prob", "risk", "target", "challenge_p", "challenge_g
           "adopted", "adopted_prob", "fractional_change", "status_quo_prob"]
 
 
-@pytest.mark.parametrize("n, m, options", [
-    (7, 3, {}), (13, 2, {}), (26, 1, {}), (27, 6, {"max_turns": 8}), (130, 1, {"max_turns": 3}),
-    (12, 2, {"rule": "asym-prospect", "commit": "none", "big_r_adjust": "half"}),
-    (10, 2, {"bargain_model": "init-rcvr"}),
+@pytest.mark.parametrize("n, m, options, jit_from", [
+    (7, 3, {}, 10**6), (13, 2, {}, 10**6), (26, 1, {}, 10**6), (27, 6, {"max_turns": 8}, 10**6),
+    (130, 1, {"max_turns": 3}, 10**6), (130, 1, {"max_turns": 3}, 128),
+    (12, 2, {"rule": "asym-prospect", "commit": "none", "big_r_adjust": "half"}, 10**6),
+    (10, 2, {"bargain_model": "init-rcvr"}, 10**6),
+    (7, 3, {}, 3), (13, 2, {}, 3), (26, 1, {}, 3), (27, 6, {"max_turns": 8}, 3),
+    (12, 2, {"commit": "full", "big_r_adjust": "half"}, 3),
+    (12, 2, {"commit": "none", "bargain_model": "init-rcvr"}, 3),
 ])
-def test_whole_runs_equal_previous_implementation(monkeypatch, n, m, options):
+def test_whole_runs_equal_previous_implementation(monkeypatch, n, m, options, jit_from):
     """A whole run, every recorded field of every turn, with the previous kernels swapped in
-    as the reference; 130 actors take the threaded sweep and the banded risk vote (threads
-    switched on for the run; on a one-core machine they stay off)."""
+    as the reference; with jit_from 3 (and at 130 actors with the default 128) the sweep and
+    the risk and win-probability votes run compiled, else in NumPy (130 actors: the threaded
+    sweep, threads switched on for the run; on a one-core machine they stay off)."""
     c, x, s = _state(n, m, seed=17 * n + m, shared=0.0)
     with monkeypatch.context() as patch:
         patch.setattr(K, "_SWEEP_MAX_THREADS", 2)        # the threaded paths, where they apply
+        patch.setattr(K, "_JIT_MIN_ACTORS", jit_from)
         got = K.simulate(c, x, s, per_estimator=n <= 13, **options)
     with monkeypatch.context() as patch:
         patch.setattr(K, "assess_all_challenges", _reference_assess_all_challenges)

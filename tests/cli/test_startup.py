@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 HEAVY = ("numpy", "pandas", "pydantic", "ruamel", "jax", "matplotlib", "duckdb", "scipy",
-         "numpyro", "dask", "importlib.metadata")
+         "numpyro", "dask", "importlib.metadata", "numba", "llvmlite")
 
 PROBE = """
 import json, sys

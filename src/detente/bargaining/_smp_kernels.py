@@ -19,8 +19,10 @@ Cost
 ----
 KTAB evaluates about N⁴ terms per turn, most only for its database (SPEC §5, §13). Here a turn
 costs O(N³) time and O(N²) memory: the tensor ``A`` is never stored, only its (N, N) slices
-are computed where needed (SPEC §13); one third-party sweep over all (initiator, target) pairs at once (N passes over (N, N) arrays),
-and the queue votes.
+are computed where needed (SPEC §13); one third-party sweep over all (initiator, target) pairs
+at once (N passes over (N, N) arrays), and the queue votes. From ``_JIT_MIN_ACTORS`` actors the
+sweep, the proportional votes and the bargains' utility sums run as compiled loops
+(:mod:`detente.bargaining._smp_jit`) with the same operations in the same order.
 
 Axis conventions
 ----------------
@@ -53,12 +55,21 @@ _VOTE_CHUNK_CELLS = 1 << 18
 _MERGED_QUEUE_CELLS = 1 << 16
 #: Bound on the (third party, initiator, target) cells of one challenge block.
 _CHALLENGE_BLOCK_CELLS = 1 << 15
-#: From this many actors (options) the challenge sweep (the risk vote) may run bands on threads;
-#: below it a thread's share is too short to pay for its start (CPU time rises at 100 actors).
+#: From this many actors the O(N³) loops of a turn — the challenge sweep, the proportional
+#: coalition strengths (risk vote, win probabilities, queue votes) and the bargains' utility sums
+#: — run compiled (:mod:`detente.bargaining._smp_jit`, numba, imported only then). Below it
+#: numba's import and the loading of its cached code (≈ 0.3 s in a new process) cost more than
+#: they save (synthetic N×1 runs of benchmarks/bench_smp.py, first run in a new process, loaded
+#: 2-core machine: 100 actors 0.32 s NumPy vs 0.44–0.48 s compiled, 128 actors 0.75 s vs
+#: 0.53 s), and small cases, ``detente --help`` and the 7×3 forecast never load it (issue 16).
+_JIT_MIN_ACTORS = 128
+#: From this many actors a NumPy challenge sweep (other voting rules than proportional; the
+#: proportional one is compiled from :data:`_JIT_MIN_ACTORS`) may run bands on threads; below
+#: it a thread's share is too short to pay for its start (CPU time rises at 100 actors).
 _THREAD_MIN_ACTORS = 128
 #: Threads for those bands. 1 (off): on the shared 2-core machine two threads cost ~15 % more
-#: CPU and gave no wall-time gain (30 % loss under load); benchmarks/bench_smp.py times both
-#: settings in one run, so a quiet machine can show whether 2 pays (issue 16).
+#: CPU and gave no wall-time gain (30 % loss under load) when the proportional sweep still ran
+#: in NumPy (issue 16).
 _SWEEP_MAX_THREADS = 1
 
 
@@ -182,8 +193,14 @@ def coalition_strengths(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
         ``−V(w, u_m', u_m)`` equals ``V(w, u_m, u_m')`` bit for bit, so no mirroring is needed.)
     """
     *batch, n_voters, n_options = u.shape
-    if rule == "proportional" and not batch and w.ndim == 1 and _sweep_workers(n_options) > 1:
-        return _banded_strengths(w, u, _sweep_workers(n_options))
+    if rule == "proportional" and w.ndim == 1 and n_voters >= _JIT_MIN_ACTORS:
+        from detente.bargaining import _smp_jit  # the same sums, compiled (issue 16)
+
+        votes = np.ascontiguousarray(u, dtype=float).reshape(math.prod(batch), n_voters,
+                                                             n_options)
+        return _smp_jit.coalition_strengths(np.ascontiguousarray(w, dtype=float), votes,
+                                            COALITION_FLOOR).reshape(*batch, n_options,
+                                                                     n_options)
     if rule != "proportional":
         lower = np.tril(np.ones((n_options, n_options), dtype=bool), -1)  # m > m'
     strength = np.full((*batch, n_options, n_options), COALITION_FLOOR)
@@ -221,39 +238,6 @@ def coalition_strengths(w: np.ndarray, u: np.ndarray, rule: str) -> np.ndarray:
         strength = sequential_reduce(np.add, q)     # then the others, in order
     diag = np.arange(n_options)
     strength[..., diag, diag] = COALITION_FLOOR
-    return strength
-
-
-def _banded_strengths(w: np.ndarray, u: np.ndarray, workers: int) -> np.ndarray:
-    """Proportional :func:`coalition_strengths` of one vote, bands of options m on threads.
-
-    Row m of C involves only u[:, m] and the other options' utilities, so a band of rows is
-    the same arithmetic as the whole vote (voters summed left to right, chunks of voters
-    carrying the running total), and the threads give the whole vote's bits (issue 16).
-    """
-    n_voters, n_options = u.shape
-    strength = np.empty((n_options, n_options))
-
-    def band(m0: int, m1: int) -> None:
-        rows = m1 - m0
-        chunk = min(n_voters, max(1, _VOTE_CHUNK_CELLS // (rows * n_options)))
-        total = np.full((rows, n_options), COALITION_FLOOR)
-        zeros = np.zeros((chunk, rows, n_options))
-        for start in range(0, n_voters, chunk):
-            stop = min(n_voters, start + chunk)
-            q = np.subtract(u[start:stop, m0:m1, None], u[start:stop, None, :],
-                            out=np.empty((stop - start, rows, n_options)))
-            q *= w[start:stop, None, None]           # V(w, u_m, u_m') = w (u_m − u_m')
-            np.maximum(q, zeros[: stop - start], out=q)
-            q[0] += total
-            total = sequential_reduce(np.add, q)
-        strength[m0:m1] = total
-
-    size = -(-n_options // workers)
-    _in_threads(band, [(m0, min(n_options, m0 + size)) for m0 in range(0, n_options, size)],
-                workers)
-    diag = np.arange(n_options)
-    strength[diag, diag] = COALITION_FLOOR
     return strength
 
 
@@ -496,7 +480,7 @@ def _third_party_values(a, b, z, commit: str):
 
 
 def _sweep_workers(n_actors: int) -> int:
-    """Threads for the challenge sweep and the risk vote: the usable cores, at most
+    """Threads for the NumPy challenge sweep: the usable cores, at most
     ``_SWEEP_MAX_THREADS``, from ``_THREAD_MIN_ACTORS`` actors on; else 1."""
     if n_actors < _THREAD_MIN_ACTORS:
         return 1
@@ -532,6 +516,10 @@ def assess_all_challenges(terms: StateTerms, sigma: np.ndarray, c: np.ndarray, r
     the spec's operations in the spec's order, so the numbers are those of the per-pair
     reading (:func:`assess_challenges`) bit for bit
     (tests/bargaining/test_smp_kernel_equivalence.py).
+
+    From :data:`_JIT_MIN_ACTORS` actors the proportional sweep is one compiled loop instead
+    (:func:`detente.bargaining._smp_jit.challenge_sweep`): the same element operations with
+    nothing written to memory between them, about 10× faster at 200 actors.
     """
     n_actors = c.shape[0]
     idx = np.arange(n_actors)
@@ -628,9 +616,17 @@ def assess_all_challenges(terms: StateTerms, sigma: np.ndarray, c: np.ndarray, r
                 tij += e[k]
                 tji -= b[k]
 
-    # bands are independent (disjoint rows of T_ij, T_ji): threads give the same numbers
-    _in_threads(sweep, [(r0, min(n_actors, r0 + rows)) for r0 in range(0, n_actors, rows)],
-                workers)
+    if proportional and n_actors >= _JIT_MIN_ACTORS:   # the same sums, compiled (issue 16)
+        from detente.bargaining import _smp_jit
+
+        c_order = np.ascontiguousarray
+        _smp_jit.challenge_sweep(c_order(d), c_order(one_minus_d), c_order(risk_t),
+                                 c_order(a_ni), c_order(g1_ni), c_order(g3_ni), c_order(z_ni),
+                                 c_order(weight), b_i, b_j, t_ij, t_ji, commit == "full",
+                                 commit == "none")
+    else:  # bands are independent (disjoint rows of T_ij, T_ji): threads give the same numbers
+        _in_threads(sweep, [(r0, min(n_actors, r0 + rows)) for r0 in range(0, n_actors, rows)],
+                    workers)
     total = t_ij + t_ji
     p = t_ij / total
     p_c = t_ji / total
@@ -771,6 +767,12 @@ def bargain_utilities(terms: StateTerms, xi: np.ndarray, s: np.ndarray,
     # row back; each sum sees the same terms in the same order as the spec's loop, at one
     # operation per cell instead of a multiply by a 0/1 mask plus an add (issue 16).
     own_t = np.ascontiguousarray(own.T)                         # own_t[n, a] = A^a(a, n)
+    if n_actors >= _JIT_MIN_ACTORS:                  # the same sums, compiled (issue 16)
+        from detente.bargaining import _smp_jit
+
+        _smp_jit.add_other_utilities(total, own_t, np.asarray(initiator, dtype=np.int64),
+                                     np.asarray(target, dtype=np.int64))
+        return np.ascontiguousarray((total / n_actors).T)
     party = np.concatenate([initiator, target])
     rows = np.concatenate([np.arange(n_bargains), np.arange(n_bargains)])
     order = np.argsort(party, kind="stable")
