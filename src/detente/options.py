@@ -20,10 +20,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import sys
 from collections.abc import Mapping
 from typing import Any
-
-import numpy as np
 
 from detente.errors import OptionsError, Problem, elide
 
@@ -86,9 +85,17 @@ def setting(default: Any, *, choices: tuple[Any, ...] | None = None,
     return dataclasses.field(default=default, metadata=meta)
 
 
+def _numpy_types(*names: str) -> tuple[type, ...]:
+    """NumPy's scalar types of these names, or none when NumPy is not imported: a value cannot
+    be a NumPy scalar then, and checking a setting must not import NumPy (a command's start-up,
+    issue 16)."""
+    np = sys.modules.get("numpy")
+    return tuple(getattr(np, name) for name in names) if np is not None else ()
+
+
 def _is_real(v: Any) -> bool:
-    return (isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
-            and math.isfinite(float(v)))
+    return (isinstance(v, (int, float, *_numpy_types("integer", "floating")))
+            and not isinstance(v, bool) and math.isfinite(float(v)))
 
 
 def allowed_words(meta: Mapping[str, Any]) -> str:
@@ -151,7 +158,7 @@ def _problem(meta: Mapping[str, Any], value: Any) -> str | None:
     if meta.get("interval"):
         lo, hi = meta["interval"]
         if meta.get("integer") and (isinstance(value, bool)
-                                    or not isinstance(value, int | np.integer)):
+                                    or not isinstance(value, (int, *_numpy_types("integer")))):
             return f"{shown(value)} is not an integer"
         if not _is_real(value):
             return f"{shown(value)} is not a finite number"

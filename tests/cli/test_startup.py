@@ -51,14 +51,15 @@ sys.stdout.write("\\nLOADED-WITH " + json.dumps(seen) + "\\n")
 
 
 def test_forecast_reads_the_scenario_before_importing_the_engines_libraries():
-    """``detente forecast`` starts its work (reading the scenario) before it imports pandas,
+    """``detente forecast`` starts its work (reading the scenario) before it imports NumPy, pandas,
     DuckDB, SciPy, JAX or matplotlib: the engines and the run store come after (issue 16's
     start-up target; the benchmark times it)."""
     from pathlib import Path
 
     case = Path(__file__).parents[1] / "reference" / "bargaining" / "smp" / "cases" / \
         "dummyData_3Dim.csv"
-    heavy = {"pandas", "duckdb", "scipy", "jax", "matplotlib", "numpyro", "dask", "pyarrow"}
+    heavy = {"numpy", "pandas", "duckdb", "scipy", "jax", "matplotlib", "numpyro", "dask",
+             "pyarrow", "numba"}
     code = FIRST_WORK_PROBE.replace("{0}", repr(heavy))
     done = subprocess.run([sys.executable, "-c", code, str(case)], capture_output=True,
                           text=True, timeout=120, check=True)

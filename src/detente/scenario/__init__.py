@@ -9,7 +9,8 @@
 
 from __future__ import annotations
 
-from detente.scenario.arrays import ScenarioArrays, scenario_arrays
+from typing import Any
+
 from detente.scenario.dynamics_levers import DYNAMICS_LEVERS, DynamicsLeverSpec
 from detente.scenario.load import (
     Loaded,
@@ -37,6 +38,16 @@ from detente.scenario.model import (
     Stance,
 )
 from detente.scenario.policy import apply
+
+
+def __getattr__(name: str) -> Any:
+    # the arrays (NumPy) on first use: reading a scenario does not need NumPy, and a command
+    # starts its work sooner without it (issue 16)
+    if name in ("ScenarioArrays", "scenario_arrays"):
+        from detente.scenario import arrays
+
+        return getattr(arrays, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def scenarios() -> list[tuple[str, str]]:
