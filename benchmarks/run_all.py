@@ -16,7 +16,10 @@ run, one dict per target with the keys
 baseline; ``passed`` a bool). After every module has run, the targets of all of them are
 printed in ONE table with the measured figure, the ratio against the baseline and PASS/FAIL, and
 the exit status is non-zero when a benchmark broke. A failed target is reported, not an error:
-figures from a shared machine say little about a quiet one.
+figures from a shared machine say little about a quiet one. The same table is written, as
+Markdown with the machine, the time and the load averages, to ``results/targets.md`` (for
+``benchmarks/README.md``: the figures there are this file's, not typed) after a whole run with
+no broken benchmark.
 """
 
 from __future__ import annotations
@@ -65,9 +68,10 @@ def _target_text(row: dict[str, Any]) -> str:
     return str(limit)
 
 
-def table(rows: list[tuple[str, dict[str, Any]]]) -> str:
-    """The one target table: module, target, measured, limit, baseline, ratio, verdict."""
-    header = ("benchmark", "target", "measured", "limit", "baseline", "ratio", "verdict")
+HEADER = ("benchmark", "target", "measured", "limit", "baseline", "ratio", "verdict")
+
+
+def _cells(rows: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, ...]]:
     body = []
     for module, row in rows:
         ratio = row.get("ratio")
@@ -77,16 +81,40 @@ def table(rows: list[tuple[str, dict[str, Any]]]) -> str:
                      f"{_number(row.get('baseline'), row.get('baseline_unit', row.get('unit', '')))}",
                      "–" if ratio is None else f"{_number(ratio)}×",
                      "PASS" if row.get("passed") else "FAIL"))
-    widths = [max(len(r[i]) for r in (header, *body)) for i in range(len(header))]
+    return body
+
+
+def table(rows: list[tuple[str, dict[str, Any]]]) -> str:
+    """The one target table: module, target, measured, limit, baseline, ratio, verdict."""
+    body = _cells(rows)
+    widths = [max(len(r[i]) for r in (HEADER, *body)) for i in range(len(HEADER))]
     line = "  ".join("{:<" + str(w) + "}" for w in widths)
-    out = [line.format(*header), line.format(*("-" * w for w in widths))]
+    out = [line.format(*HEADER), line.format(*("-" * w for w in widths))]
     out += [line.format(*r) for r in body]
     return "\n".join(out)
 
 
+def markdown(rows: list[tuple[str, dict[str, Any]]], *, started: str, loads: tuple[str, str],
+             selected: list[str]) -> str:
+    """The target table as Markdown, headed by when, where and under what load it ran."""
+    passed = sum(bool(r.get("passed")) for _, r in rows)
+    which = "every benchmark (`make bench`)" if not selected else \
+        "`run_all.py " + " ".join(selected) + "`"
+    lines = [f"# Issue 16 targets: {passed} of {len(rows)} met", "",
+             f"Written by `benchmarks/run_all.py` ({which}), started {started} UTC; machine: "
+             f"{machine()}; load average at the start {loads[0]}, at the end {loads[1]}.", "",
+             "| " + " | ".join(HEADER) + " |",
+             "|---|---|---:|---:|---|---:|---|"]
+    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+              for cells in _cells(rows)]
+    return "\n".join(lines) + "\n"
+
+
 def main(selected: list[str]) -> int:
+    started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    load_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"machine: {machine()}")
-    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average at start: {load_start}")
     sys.path.insert(0, str(HERE))
     failures = 0
     rows: list[tuple[str, dict[str, Any]]] = []
@@ -116,6 +144,14 @@ def main(selected: list[str]) -> int:
     if rows:
         passed = sum(bool(r.get("passed")) for _, r in rows)
         print(f"{passed} of {len(rows)} targets met")
+    if rows and not selected and not failures:  # a part of the run would hide the rest
+        from detente._io import atomic_file
+
+        text = markdown(rows, started=started, selected=selected,
+                        loads=(load_start, " ".join(f"{x:.2f}" for x in os.getloadavg())))
+        with atomic_file(HERE / "results" / "targets.md", "w") as handle:
+            handle.write(text)
+        print("written: benchmarks/results/targets.md")
     return 1 if failures else 0
 
 
