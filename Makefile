@@ -51,7 +51,7 @@ _apt:
 	  exit 1; \
 	fi
 
-bench: $(STAMP)
+bench: $(STAMP) browser
 	$(BIN)/python benchmarks/run_all.py
 
 # A longer, randomised search than `make test`'s fixed budget (FUZZ_EXAMPLES per fuzz test).

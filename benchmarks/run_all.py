@@ -32,7 +32,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from detente.numerics import level, pin_process
+
+# As the command line does (detente.numerics): measure what a user's `detente` runs.
+pin_process()
+
+import numpy as np  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
@@ -47,7 +52,7 @@ def machine() -> str:
     except OSError:
         pass
     return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-            f"numpy {np.__version__}")
+            f"numpy {np.__version__}, numerics {level()}")
 
 
 def _number(value: Any, unit: str = "") -> str:

@@ -135,6 +135,10 @@ def _commit() -> str:
 
 def write_readme(commit: str, when: str) -> None:
     from detente._io import atomic_write
+    from detente.numerics import level, pinned_environ
+
+    # the level the `detente` subprocesses ran at (the command pins itself: detente.numerics)
+    numerics = level({**os.environ, **pinned_environ(os.environ)})
 
     lines = ["# Golden outputs (issue 16: no result changes)", "",
              "The `--json` output of seeded end-to-end commands, compared number by number by",
@@ -146,7 +150,9 @@ def write_readme(commit: str, when: str) -> None:
     for name, args in CASES.items():
         lines.append(f"- `{name}.json`: `detente {' '.join(args)}`"
                      + (" (`--out` a temporary folder)" if args[0] == "compare" else ""))
-    lines += ["", f"Commit: `{commit}`", f"Date: {when}", "",
+    lines += ["", f"Commit: `{commit}`", f"Date: {when}",
+              f"Numerics: `{numerics}` (docs/reproducibility.md: at `x86-64-v3` the files hold on "
+              "any x86-64 host with AVX2, Intel or AMD)", "",
               "A change meant to change results regenerates them (one command, then commit the",
               "diff with the change that explains it):", "",
               "    .venv/bin/python scripts/regenerate_golden.py", ""]

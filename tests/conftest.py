@@ -11,6 +11,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from detente.numerics import pin_process
+
+# Before anything imports NumPy or JAX: the suite's in-process numbers are then the command
+# line's, at the same instruction-set level on every host (detente.numerics).
+if not pin_process() and os.environ.get("DETENTE_NUMERICS", "").lower() != "native":
+    raise RuntimeError("NumPy or JAX was imported before tests/conftest.py could pin the "
+                       "numeric libraries (a pytest plugin?): see detente/numerics.py")
+
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

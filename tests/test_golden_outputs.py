@@ -7,9 +7,10 @@ claims to keep results must keep this test passing; a change meant to change res
 regenerates the files in one command and commits their diff with it.
 
 Comparison: every float identical. No relative tolerance is allowed (``REL = 0``): the runs use
-the same code, seeds, thread settings and BLAS on the same machine, so a difference is a change
-of result, not noise. If a platform ever legitimately reorders a BLAS reduction, raise ``REL``
-to 1e-12 here with the reason, never more.
+the same code, seeds and thread settings, and the numeric libraries run at one instruction-set
+level on every x86-64 host (detente.numerics; without it an AMD host without AVX-512 and an Intel
+host with it gave different NUTS draws), so a difference is a change of result, not noise. A
+tolerance would not help: the sampler turns a last-bit difference into different draws.
 """
 
 from __future__ import annotations

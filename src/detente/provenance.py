@@ -18,8 +18,12 @@ NUMERIC_PACKAGES: tuple[str, ...] = (
 
 
 def package_versions() -> dict[str, str]:
-    """``{"detente": "0.1.0", "numpy": "2.4.6", …}``; ``"not installed"`` for a missing one."""
-    out = {}
+    """``{"detente": "0.1.0", "numpy": "2.4.6", …, "numerics": "x86-64-v3"}``; ``"not
+    installed"`` for a missing one. ``numerics`` is the instruction-set level the libraries ran
+    at (:func:`detente.numerics.level`): the same seed gives the same numbers at the same level."""
+    from detente.numerics import level
+
+    out = {"numerics": level()}
     for name in ("detente", *NUMERIC_PACKAGES):
         try:
             out[name] = version(name)

@@ -180,10 +180,11 @@ def test_seedless_compare_is_stored_with_its_seed_and_wall_time(tmp_path):
 
 def test_version_option():
     from detente import __version__
+    from detente.numerics import level
 
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
-    assert result.output.strip() == f"detente {__version__}"
+    assert result.output.strip() == f"detente {__version__} (numerics {level()})"
 
 
 def test_no_test_reads_outside_the_repository():

@@ -22,7 +22,12 @@ from detente.cli import serve_cmd  # noqa: F401  isort: skip
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: pin the numeric libraries' instruction set first (before
+    any command imports NumPy or JAX), so a seed gives the same numbers on any x86-64 host
+    (:mod:`detente.numerics`)."""
+    from detente.numerics import pin_process
+
+    pin_process()
     app()
 
 

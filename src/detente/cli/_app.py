@@ -36,8 +36,9 @@ app = typer.Typer(
 def _version(value: bool) -> None:
     if value:
         from detente import __version__
+        from detente.numerics import level
 
-        typer.echo(f"detente {__version__}")
+        typer.echo(f"detente {__version__} (numerics {level()})")
         raise typer.Exit()
 
 
