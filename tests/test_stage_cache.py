@@ -188,3 +188,12 @@ def test_the_cache_folder_is_bounded_and_keeps_what_was_used_last(tmp_path, monk
     assert first[0].name in left                  # read since: kept
     assert first[1].name not in left              # least recently used: removed
     assert memo("blob", {"k": 3}, lambda: b"not this")[1] is True
+
+
+def test_the_stage_key_names_the_numerics_level(monkeypatch):
+    """A stage computed at another instruction-set level (detente.numerics) holds other
+    numbers downstream of the NUTS fit, so it must not answer for this one."""
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_max_isa=AVX2")
+    pinned = stage_key("t", {"seed": 1})
+    monkeypatch.setenv("XLA_FLAGS", "")
+    assert stage_key("t", {"seed": 1}) != pinned

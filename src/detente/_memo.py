@@ -11,7 +11,8 @@ keyed by a SHA-256 over
 - every file of the installed ``detente`` package (sources and data, so any change of code or
   shipped evidence is a new key),
 - the versions of the numerical libraries the results depend on,
-- the user evidence layer (:func:`detente.evidence.user.layer_key`).
+- the user evidence layer (:func:`detente.evidence.user.layer_key`),
+- the instruction-set level of the numeric libraries (:func:`detente.numerics.level`).
 
 A hit returns the same object the computation returned when the entry was written (pickled),
 so a warm run gives the numbers of a cold one; tests/test_golden_outputs.py runs the main job
@@ -130,9 +131,12 @@ def fingerprint(value: Any, pickler: type[CanonicalPickler] = CanonicalPickler) 
 def stage_key(name: str, arguments: dict[str, Any]) -> str:
     """The cache key of one stage call (hex SHA-256, see the module docstring)."""
     from detente.evidence.user import layer_key
+    from detente.numerics import level
 
+    # the instruction-set level too: a native run's draws are not a pinned run's
     payload = json.dumps({"stage": name, "arguments": _canonical(arguments),
-                          "package": package_hash(), "user_layer": layer_key()},
+                          "package": package_hash(), "user_layer": layer_key(),
+                          "numerics": level()},
                          sort_keys=True, allow_nan=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
@@ -169,19 +173,20 @@ def memo(name: str, arguments: dict[str, Any], compute: Callable[[], T]) -> tupl
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         pass  # a read-only or full cache only costs the next run this stage's time
     else:
-        _bound(folder, keep=path)
+        from detente.limits import max_stage_cache_bytes
+
+        bound_folder(folder, "*.pickle", max_stage_cache_bytes(), keep=path)
     return result, False
 
 
-def _bound(folder: Path, keep: Path) -> None:
-    """Remove the least recently used entries of ``folder`` (oldest modification time first,
-    never ``keep``) when the folder is over the size bound, down to 80 % of it. Another process
-    may remove or replace an entry meanwhile: what is gone is skipped."""
-    from detente.limits import max_stage_cache_bytes
-
-    limit = max_stage_cache_bytes()
+def bound_folder(folder: Path, pattern: str, limit: int, keep: Path) -> None:
+    """Remove the least recently used files of ``folder`` matching ``pattern`` (oldest
+    modification time first, never ``keep``) when together they are over ``limit`` bytes, down
+    to 80 % of it: the one size bound of the stage cache and of the posterior cache. A hit marks
+    its entry used with :func:`os.utime`. Another process may remove or replace an entry
+    meanwhile: what is gone is skipped."""
     entries = []
-    for entry in folder.glob("*.pickle"):
+    for entry in folder.glob(pattern):
         with contextlib.suppress(OSError):
             info = entry.stat()
             entries.append((info.st_mtime, info.st_size, entry))
@@ -198,4 +203,5 @@ def _bound(folder: Path, keep: Path) -> None:
             total -= size
 
 
-__all__ = ["CanonicalPickler", "fingerprint", "memo", "package_hash", "stage_key"]
+__all__ = ["CanonicalPickler", "bound_folder", "fingerprint", "memo", "package_hash",
+           "stage_key"]

@@ -44,6 +44,11 @@ BYTES_PER_DRAW_CELL = 64
 #: ``DETENTE_MAX_STAGE_CACHE_MB`` overrides. One `detente compare` adds about 1.5 MiB (back-test,
 #: audit, back-casts, grid, report); past the bound the least recently used entries go.
 MAX_STAGE_CACHE_MB = 1024
+#: Largest size of the fitted posteriors (``$DETENTE_CACHE/dynamics-*.npz``,
+#: :func:`detente.dynamics.fit`) in MiB; ``DETENTE_MAX_POSTERIOR_CACHE_MB`` overrides. One
+#: `detente compare` adds about 12 MiB (some 60 fits of about 0.2 MiB: the main fit and the
+#: back-tests' rolling fits); past the bound the least recently used posteriors go.
+MAX_POSTERIOR_CACHE_MB = 1024
 
 
 def _env_int(name: str, default: int) -> int:
@@ -67,6 +72,12 @@ def max_stage_cache_bytes() -> int:
     """The stage cache's size bound in bytes (:data:`MAX_STAGE_CACHE_MB` or
     ``DETENTE_MAX_STAGE_CACHE_MB``)."""
     return _env_int("DETENTE_MAX_STAGE_CACHE_MB", MAX_STAGE_CACHE_MB) * 1024 * 1024
+
+
+def max_posterior_cache_bytes() -> int:
+    """The posterior cache's size bound in bytes (:data:`MAX_POSTERIOR_CACHE_MB` or
+    ``DETENTE_MAX_POSTERIOR_CACHE_MB``)."""
+    return _env_int("DETENTE_MAX_POSTERIOR_CACHE_MB", MAX_POSTERIOR_CACHE_MB) * 1024 * 1024
 
 
 def max_scenario_bytes() -> int:

@@ -88,3 +88,43 @@ def test_the_jax_compilation_cache_gives_the_same_draws(tmp_path):
     second = tmp_path / "second.npy"
     subprocess.run([sys.executable, str(script), str(second)], env=env, check=True, timeout=600)
     np.testing.assert_array_equal(np.load(first), np.load(second))
+
+
+def test_a_posterior_drawn_at_another_numerics_level_is_not_reused(panel, monkeypatch):
+    """detente.numerics: at another instruction-set level the same seed gives other NUTS draws,
+    so the posterior cache must key them apart (else a native run would answer a pinned one)."""
+    from detente.dynamics.fit import posterior_key
+
+    settings = {"variant": "full", "method": "nuts", "chains": 2, "warmup": 500,
+                "samples": 500, "seed": 0}
+    train = panel.iloc[:60]
+    monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_max_isa=AVX2")
+    pinned = posterior_key(train, settings)
+    assert posterior_key(train, settings) == pinned  # a key, not a random name
+    monkeypatch.setenv("XLA_FLAGS", "")
+    assert posterior_key(train, settings) != pinned
+
+
+def test_the_posterior_cache_is_bounded_least_recently_used_first(panel, tmp_path, monkeypatch):
+    """detente.limits.MAX_POSTERIOR_CACHE_MB: a write that takes the posteriors past the bound
+    (1 MiB here) removes the least recently used ones down to 80 % of it (838,861 bytes).
+    Six stale 300,000-byte posteriors plus the new small one: the rule must remove the four
+    oldest (the two newest and the new one come to less than 838,861 bytes, three would not)."""
+    monkeypatch.setenv("DETENTE_CACHE", str(tmp_path))
+    monkeypatch.setenv("DETENTE_MAX_POSTERIOR_CACHE_MB", "1")
+    for i in range(6):
+        stale = tmp_path / f"dynamics-stale{i}.npz"
+        stale.write_bytes(b"\0" * 300_000)
+        os.utime(stale, (1_000_000 + i, 1_000_000 + i))
+    other = tmp_path / "notes.txt"  # not a posterior: the bound never touches it
+    other.write_bytes(b"\0" * 2_000_000)
+    a = fit(panel, until="2008-12", method="laplace", chains=1, samples=100, seed=0)
+    new = tmp_path / f"dynamics-{a.info['key']}.npz"
+    assert new.stat().st_size < 838_861 - 2 * 300_000  # the premise of the expected set
+    assert {p.name for p in tmp_path.glob("dynamics-*.npz")} == {
+        "dynamics-stale4.npz", "dynamics-stale5.npz", new.name}
+    assert other.exists()
+    os.utime(new, (1_000_000, 1_000_000))
+    b = fit(panel, until="2008-12", method="laplace", chains=1, samples=100, seed=0)
+    assert b.info.get("cached") is True
+    assert new.stat().st_mtime > 1_000_000  # a hit marks the posterior used

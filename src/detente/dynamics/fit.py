@@ -29,6 +29,7 @@ References
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -235,12 +236,13 @@ def fit(panel: pd.DataFrame | None = None, *, until: str | None = None, variant:
 
     settings = {"variant": variant, "method": method, "chains": int(chains),
                 "warmup": int(warmup), "samples": int(samples), "seed": int(seed)}
-    key = hashlib.sha256(json.dumps([data_hash(train), model_hash(), settings],
-                                    sort_keys=True).encode()).hexdigest()[:24]
+    key = posterior_key(train, settings)
     path = cache_dir() / f"dynamics-{key}.npz"
     if cache and path.exists():
         cached = _read_cache(path)
         if cached is not None:
+            with contextlib.suppress(OSError):
+                os.utime(path)  # used now: the last posterior the size bound removes
             return cached
 
     if cache:  # before the fit: a cache that cannot take it must not cost the fit
@@ -265,6 +267,10 @@ def fit(panel: pd.DataFrame | None = None, *, until: str | None = None, variant:
             _write_cache(path, posterior)
         except OSError as exc:
             raise _cache_fault(path.parent, exc) from None
+        from detente._memo import bound_folder
+        from detente.limits import max_posterior_cache_bytes
+
+        bound_folder(path.parent, "dynamics-*.npz", max_posterior_cache_bytes(), keep=path)
     return posterior
 
 
@@ -390,6 +396,16 @@ def _fit_laplace(data, variant: str, n_draws: int,
 
 # ----------------------------------------------------------------------------------------------
 # cache
+
+
+def posterior_key(train: pd.DataFrame, settings: dict[str, object]) -> str:
+    """The posterior cache's key: the training data, the model source, the fit's settings and
+    the numeric libraries' instruction-set level (:func:`detente.numerics.level`; a posterior
+    drawn at another level holds other draws, so it must not answer for this one)."""
+    from detente.numerics import level
+
+    return hashlib.sha256(json.dumps([data_hash(train), model_hash(), settings, level()],
+                                     sort_keys=True).encode()).hexdigest()[:24]
 
 
 def _cache_fault(folder: Path, exc: OSError) -> EnvironmentFault:
