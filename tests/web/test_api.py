@@ -174,6 +174,24 @@ def test_upload_is_named_by_its_hash_and_then_served(api_server):
         assert bad.json()["problems"][0]["line"] is not None
 
 
+def test_a_posted_dict_is_named_by_the_hash_of_its_canonical_json(api_server):
+    """docs/serve.md: the id of a dict upload is the SHA-256 of the dict as JSON with sorted
+    keys (recomputed here with the json module), so key order does not change it."""
+    with api_server.client() as c:
+        data = c.get("/api/scenarios/korea-2023").json()
+        data.pop("meta", None)
+        data["title"] = "Korean Peninsula, a dict upload"
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
+        expected = "upload-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+        r = c.post("/api/scenarios", json={"scenario": data})
+        assert r.status_code == 201, r.text
+        assert r.json()["id"] == expected
+        reordered = dict(reversed(list(data.items())))
+        assert c.post("/api/scenarios", json={"scenario": reordered}).json()["id"] == expected
+        assert c.get(f"/api/scenarios/{expected}").json()["title"] == \
+            "Korean Peninsula, a dict upload"
+
+
 def test_edits_are_checked_at_their_field_and_saved_as_a_download(api_server):
     embedded = SCENARIOS / "korea-2023.yaml"
     before = hashlib.sha256(embedded.read_bytes()).hexdigest()
