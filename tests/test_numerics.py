@@ -71,8 +71,20 @@ def test_cpu_flags_are_read_from_the_first_processor(tmp_path: Path):
 
 
 def test_level_names_what_is_in_force():
-    assert level({"XLA_FLAGS": "--xla_cpu_max_isa=AVX2"}) == PINNED_LEVEL
-    assert level({}) == "native"
+    spr = {"machine": "x86_64", "cpu_flags": SAPPHIRE_RAPIDS}
+    pinned = pinned_environ({}, **spr)
+    assert level(pinned, **spr) == PINNED_LEVEL
+    assert level({}, **spr) == "native"
+    # the user's own OpenBLAS core beside the other pins: not the pinned level, and said so
+    assert level({**pinned, "OPENBLAS_CORETYPE": "SkylakeX"}, **spr) == "mixed"
+    # NumPy needs no variable on a CPU without AVX-512
+    v3 = {"machine": "x86_64", "cpu_flags": V3}
+    assert level(pinned_environ({}, **v3), **v3) == PINNED_LEVEL
+    # flags unknown: only the XLA ceiling can be set, so the level is mixed
+    unknown = {"machine": "x86_64", "cpu_flags": frozenset()}
+    assert level(pinned_environ({}, **unknown), **unknown) == "mixed"
+    # nothing to pin off x86-64
+    assert level({}, machine="aarch64", cpu_flags=frozenset({"asimd"})) == "native"
 
 
 def _unpinned_environ() -> dict[str, str]:

@@ -21,6 +21,7 @@ This module imports nothing heavy and changes nothing on import.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from collections.abc import Mapping
@@ -51,6 +52,7 @@ _NUMPY_GROUPS_ABOVE_V3: tuple[tuple[str, frozenset[str]], ...] = (
 )
 
 
+@functools.cache
 def _cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> frozenset[str]:
     """The first processor's flags, empty where the file is not there (not Linux)."""
     try:
@@ -115,12 +117,32 @@ def pin_process() -> bool:
     return True
 
 
-def level(environ: Mapping[str, str] | None = None) -> str:
-    """The level recorded with a run: ``"x86-64-v3"`` when the pins are in force, else
-    ``"native"`` (the libraries chose by CPU; numbers reproducible on the same kind of CPU)."""
+def level(environ: Mapping[str, str] | None = None, *, machine: str | None = None,
+          cpu_flags: frozenset[str] | None = None) -> str:
+    """The level recorded with a run, from the variables in force:
+
+    - ``"x86-64-v3"``: all three libraries pinned (NumPy needs no variable on a CPU without
+      AVX-512);
+    - ``"native"``: none pinned, or nothing to pin on this machine (the libraries chose by CPU;
+      the numbers are reproducible on the same kind of CPU);
+    - ``"mixed"``: some pinned, some not (a user's own setting, or a CPU whose flags could not
+      be read): reproducible on the same kind of CPU only.
+    """
     env = os.environ if environ is None else environ
-    pinned = "xla_cpu_max_isa=AVX2" in env.get("XLA_FLAGS", "")
-    return PINNED_LEVEL if pinned else "native"
+    flags = _cpu_flags() if cpu_flags is None else cpu_flags
+    wanted = pinned_environ({}, machine=machine, cpu_flags=flags)
+    if not wanted:
+        return "native"
+    held = ["xla_cpu_max_isa=AVX2" in env.get("XLA_FLAGS", "")]
+    if flags:
+        held.append(env.get("OPENBLAS_CORETYPE") == OPENBLAS_CORE)
+        groups = set(wanted.get("NPY_DISABLE_CPU_FEATURES", "").split())
+        held.append(groups <= set(env.get("NPY_DISABLE_CPU_FEATURES", "").split()))
+    else:
+        held.append(False)  # NumPy's and OpenBLAS's kernels are unknown, so not pinned
+    if all(held):
+        return PINNED_LEVEL
+    return "mixed" if any(held) else "native"
 
 
 __all__ = ["NUMERICS_ENV", "PINNED_LEVEL", "level", "pin_process", "pinned_environ"]
