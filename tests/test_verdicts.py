@@ -155,3 +155,38 @@ def test_c5_counts_come_from_the_shipped_diplomacy_and_sanctions_files():
     verdict = _association(detente.monthly_panel(), alignment_events(), "alignment events", "x")
     stats_ = verdict.tests[0]
     assert stats_["events_without"] + stats_["events_with"] == expected_dated
+
+
+def test_binomial_test_is_the_exact_two_sided_test_with_the_clopper_pearson_interval():
+    """By hand: 2 successes in 10 at p = 1/2. The two-sided p-value sums the outcomes no more
+    likely than 2, i.e. {0, 1, 2, 8, 9, 10}: 2 (1 + 10 + 45) / 1024 = 0.109375. The exact 95 %
+    interval is the Clopper–Pearson one: Beta(2, 9) at 0.025 and Beta(3, 8) at 0.975."""
+    from scipy.stats import beta
+
+    from detente.verdicts import binomial_test
+
+    p_value, low, high = binomial_test(2, 10, 0.5)
+    assert p_value == pytest.approx(112 / 1024, rel=1e-12)
+    assert low == pytest.approx(beta.ppf(0.025, 2, 9), rel=1e-9)
+    assert high == pytest.approx(beta.ppf(0.975, 3, 8), rel=1e-9)
+
+
+def test_a_warm_binomial_test_does_not_import_scipy_stats(tmp_path):
+    """issue 16: the test's numbers come from the stage cache on a second run, so a warm
+    `detente compare` does not pay scipy.stats' import; the cached numbers are the computed
+    ones, bit for bit."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, sys\n"
+            "from detente.verdicts import binomial_test\n"
+            "print(json.dumps([binomial_test(7, 23, 0.31), 'scipy.stats' in sys.modules]))\n")
+    env = {**os.environ, "DETENTE_CACHE": str(tmp_path / "cache")}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env=env, timeout=120) for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), [r.stderr for r in runs]
+    (cold, cold_imported), (warm, warm_imported) = (json.loads(r.stdout) for r in runs)
+    assert cold_imported and not warm_imported
+    assert warm == cold

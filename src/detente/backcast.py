@@ -201,7 +201,7 @@ class BackcastResult:
     def summary(self) -> dict[str, Any]:
         """Per forecaster: cases, issues, directions right, mean absolute error, interval
         coverage; per engine also its paired comparison with "nothing changes"."""
-        from scipy.stats import binomtest
+        from detente.verdicts import binomial_test
 
         frame = self.to_frame()
         out: dict[str, Any] = {"n_cases": len(self.cases), "direction_band": DIRECTION_BAND,
@@ -218,8 +218,7 @@ class BackcastResult:
                 g = grp.set_index(["scenario", "issue"])
                 diff = (g.abs_error - naive.abs_error.loc[g.index]).to_numpy()
                 better, worse = int(np.sum(diff < -1e-9)), int(np.sum(diff > 1e-9))
-                p = (float(binomtest(better, better + worse, 0.5).pvalue)
-                     if better + worse else 1.0)
+                p = binomial_test(better, better + worse, 0.5)[0] if better + worse else 1.0
                 item.update({"nearer_than_nothing_changes": better,
                              "farther_than_nothing_changes": worse,
                              "sign_test_p": p,

@@ -140,6 +140,29 @@ def record_verdict(checks: list[tuple[str, bool, Any]], what: str) -> Verdict:
                    tests)
 
 
+def binomial_test(k: int, n: int, p: float, level: float = 0.95) -> tuple[float, float, float]:
+    """The two-sided exact binomial test of ``k`` successes in ``n`` trials at probability
+    ``p``: ``(p_value, low, high)``, with the exact (Clopper–Pearson) interval of the proportion
+    at ``level`` (:func:`scipy.stats.binomtest` and its ``proportion_ci(method="exact")``).
+
+    A pure function of four numbers, kept in the stage cache (:func:`detente._memo.memo`), so a
+    warm run never imports scipy.stats: that import is 0.8–1 s of a warm ``detente compare`` on
+    a slow host (issue 16). A hit returns the numbers the computation returned.
+    """
+    from detente._memo import memo
+
+    def compute() -> tuple[float, float, float]:
+        from scipy import stats
+
+        test = stats.binomtest(k, n, p=p)
+        ci = test.proportion_ci(confidence_level=level, method="exact")
+        return float(test.pvalue), float(ci.low), float(ci.high)
+
+    result, _ = memo("binomial-test", {"k": int(k), "n": int(n), "p": float(p),
+                                       "level": float(level)}, compute)
+    return result
+
+
 def rate_ratio_interval(events_a: int, months_a: int, events_b: int, months_b: int,
                         level: float = 0.95) -> tuple[float, float, float, float]:
     r"""Rate ratio of two Poisson counts (a over b) with its exact conditional interval and
@@ -147,20 +170,17 @@ def rate_ratio_interval(events_a: int, months_a: int, events_b: int, months_b: i
     with :math:`\pi = m_a R / (m_a R + m_b)` (Przyborowski & Wilenski 1940; the Clopper–Pearson
     interval of :math:`\pi` mapped to :math:`R = \frac{\pi}{1-\pi}\frac{m_b}{m_a}`).
     Returns ``(ratio, low, high, p_value)``; the ratio is inf when b = 0."""
-    from scipy import stats
-
     total = events_a + events_b
     if total == 0:
         return float("nan"), 0.0, float("inf"), 1.0
-    test = stats.binomtest(events_a, total, p=months_a / (months_a + months_b))
-    ci = test.proportion_ci(confidence_level=level, method="exact")
+    p_value, low, high = binomial_test(events_a, total, months_a / (months_a + months_b), level)
 
     def to_ratio(pi: float) -> float:
         return float("inf") if pi >= 1.0 else pi / (1.0 - pi) * months_b / months_a
 
     ratio = (float("inf") if events_b == 0 else
              (events_a / months_a) / (events_b / months_b))
-    return ratio, to_ratio(ci.low), to_ratio(ci.high), float(test.pvalue)
+    return ratio, to_ratio(low), to_ratio(high), p_value
 
 
 def association_verdict(events_without: int, months_without: int, events_with: int,
@@ -209,5 +229,5 @@ def judgement_verdict(reason: str) -> Verdict:
 
 
 __all__ = ["IN_SAMPLE_PROBABILITY", "MIN_GROUP_MONTHS", "VERDICTS", "Verdict",
-           "association_verdict", "assumption_verdict", "causal_verdict", "judgement_verdict",
-           "rate_ratio_interval", "record_verdict"]
+           "association_verdict", "assumption_verdict", "binomial_test", "causal_verdict",
+           "judgement_verdict", "rate_ratio_interval", "record_verdict"]
