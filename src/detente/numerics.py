@@ -41,14 +41,12 @@ OPENBLAS_CORE = "Haswell"
 
 #: NumPy 2.4's dispatch groups above x86-64-v3, each with the CPU flags (``/proc/cpuinfo``) it
 #: needs. Only groups the machine has are disabled: NumPy refuses to disable what is not there.
+_X86_V4 = frozenset({"avx512f", "avx512cd", "avx512vl", "avx512bw", "avx512dq"})
+_AVX512_ICL = _X86_V4 | {"avx512vbmi", "avx512_vbmi2", "avx512_vnni", "avx512_bitalg",
+                         "avx512_vpopcntdq", "avx512ifma"}
 _NUMPY_GROUPS_ABOVE_V3: tuple[tuple[str, frozenset[str]], ...] = (
-    ("X86_V4", frozenset({"avx512f", "avx512cd", "avx512vl", "avx512bw", "avx512dq"})),
-    ("AVX512_ICL", frozenset({"avx512f", "avx512cd", "avx512vl", "avx512bw", "avx512dq",
-                              "avx512vbmi", "avx512_vbmi2", "avx512_vnni", "avx512_bitalg",
-                              "avx512_vpopcntdq", "avx512ifma"})),
-    ("AVX512_SPR", frozenset({"avx512f", "avx512cd", "avx512vl", "avx512bw", "avx512dq",
-                              "avx512vbmi", "avx512_vbmi2", "avx512_vnni", "avx512_bitalg",
-                              "avx512_vpopcntdq", "avx512ifma", "avx512_fp16"})),
+    ("X86_V4", _X86_V4), ("AVX512_ICL", _AVX512_ICL),
+    ("AVX512_SPR", _AVX512_ICL | {"avx512_fp16"}),
 )
 
 
@@ -133,7 +131,7 @@ def level(environ: Mapping[str, str] | None = None, *, machine: str | None = Non
     wanted = pinned_environ({}, machine=machine, cpu_flags=flags)
     if not wanted:
         return "native"
-    held = ["xla_cpu_max_isa=AVX2" in env.get("XLA_FLAGS", "")]
+    held = [XLA_FLAG.removeprefix("--") in env.get("XLA_FLAGS", "")]
     if flags:
         held.append(env.get("OPENBLAS_CORETYPE") == OPENBLAS_CORE)
         groups = set(wanted.get("NPY_DISABLE_CPU_FEATURES", "").split())
