@@ -39,9 +39,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
-import numpy as np
-import pandas as pd
-
 T = TypeVar("T")
 
 #: Distributions whose numbers end up in cached results (their versions enter every key).
@@ -71,6 +68,9 @@ def package_hash() -> str:
 def _canonical(value: Any) -> Any:
     """Arguments as JSON-ready values: a DataFrame by the SHA-256 of its CSV text, an array by
     its dtype, shape and the SHA-256 of its bytes, a dataclass by its fields."""
+    import numpy as np  # here, not at the top: a YAML read keys its entry without them
+    import pandas as pd
+
     if isinstance(value, pd.DataFrame):
         text = value.to_csv(lineterminator="\n").encode()
         return {"frame_sha256": hashlib.sha256(text).hexdigest()}
@@ -141,6 +141,12 @@ def stage_key(name: str, arguments: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+def cache_dir() -> Path:
+    """``$DETENTE_CACHE`` or ``~/.cache/detente``: the fitted posteriors, the JAX compilation
+    cache and this module's ``stages/`` folder."""
+    return Path(os.environ.get("DETENTE_CACHE", Path.home() / ".cache" / "detente"))
+
+
 def memo(name: str, arguments: dict[str, Any], compute: Callable[[], T]) -> tuple[T, bool]:
     """``compute()``, or its result stored under the key of ``name`` and ``arguments``.
 
@@ -149,11 +155,19 @@ def memo(name: str, arguments: dict[str, Any], compute: Callable[[], T]) -> tupl
     (result, hit)
         ``hit`` is True when the result came from the cache.
     """
+    return kept(f"{name}-{stage_key(name, arguments)[:32]}.pickle", compute)
+
+
+def kept(entry: str, compute: Callable[[], T]) -> tuple[T, bool]:
+    """``compute()``, or its result stored as ``entry`` in the stage folder: the one read,
+    atomic write and size bound behind :func:`memo` and callers that key an entry themselves
+    (a YAML document by its text, :func:`detente.scenario.load.read_yaml_document`, whose key
+    must not cost the package hash). An exception from ``compute`` is raised and nothing is
+    stored. Returns ``(result, hit)``."""
     from detente._io import atomic_file
-    from detente.dynamics.fit import cache_dir
 
     folder = cache_dir() / "stages"
-    path = folder / f"{name}-{stage_key(name, arguments)[:32]}.pickle"
+    path = folder / entry
     try:
         with path.open("rb") as handle:
             result = pickle.load(handle)
@@ -203,5 +217,5 @@ def bound_folder(folder: Path, pattern: str, limit: int, keep: Path) -> None:
             total -= size
 
 
-__all__ = ["CanonicalPickler", "bound_folder", "fingerprint", "memo", "package_hash",
-           "stage_key"]
+__all__ = ["CanonicalPickler", "bound_folder", "cache_dir", "fingerprint", "kept", "memo",
+           "package_hash", "stage_key"]

@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from detente._memo import cache_dir
 from detente.dynamics._spec import OBSERVED_COLUMNS, PANEL_COLUMNS, check_variant
 from detente.dynamics.posterior import EndState, Posterior
 from detente.dynamics.priors import REGIMES, priors_for
@@ -166,11 +167,6 @@ def data_hash(train: pd.DataFrame) -> str:
     """Hash of the training rows only (month, and every column the model reads)."""
     payload = train.to_csv(lineterminator="\n").encode()
     return hashlib.sha256(payload).hexdigest()[:16]
-
-
-def cache_dir() -> Path:
-    """``$DETENTE_CACHE`` or ``~/.cache/detente``."""
-    return Path(os.environ.get("DETENTE_CACHE", Path.home() / ".cache" / "detente"))
 
 
 def end_state(train: pd.DataFrame) -> EndState:

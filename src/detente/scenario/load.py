@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
+import hashlib
 import io
 import math
 import os
@@ -38,7 +40,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.comments import CommentedMap, TaggedScalar
 from ruamel.yaml.constructor import ConstructorError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -64,18 +66,24 @@ from detente.scenario.model import (
 class Origin:
     """The file a scenario was read from and the map from field paths to lines.
 
-    For YAML, ``tree`` is the ruamel round-trip document; for CSV, ``cells`` maps a field path to
-    ``(line, column name)``.
+    For YAML, ``marks`` maps the path of every mapping key and list item to the 1-based
+    ``(line, column)`` where ruamel's round-trip reader saw it (``()`` is the document itself);
+    for CSV, ``cells`` maps a field path to ``(line, column name)``.
     """
 
     file: str
-    tree: Any = None
+    marks: dict[Loc, Mark] = field(default_factory=dict)
     cells: dict[Loc, tuple[int, str]] = field(default_factory=dict)
 
     def locate(self, loc: Loc) -> tuple[Mark, str]:
-        """``((line, column), displayed path)`` for a field path."""
-        if self.tree is not None:
-            return _yaml_mark(self.tree, loc), format_loc(loc)
+        """``((line, column), displayed path)`` for a field path: in YAML, the deepest key or
+        item of ``loc`` the document holds."""
+        if self.marks:
+            for cut in range(len(loc), 0, -1):
+                hit = self.marks.get(tuple(loc[:cut]))
+                if hit is not None:
+                    return hit, format_loc(loc)
+            return self.marks[()], format_loc(loc)
         for cut in range(len(loc), -1, -1):
             hit = self.cells.get(tuple(loc[:cut]))
             if hit is not None:
@@ -92,25 +100,6 @@ class Origin:
 
 #: Where in a file a value sits: 1-based (line, column); either may be unknown.
 Mark = tuple[int | None, int | None]
-
-
-def _yaml_mark(tree: Any, loc: Loc) -> Mark:
-    """1-based line and column of the deepest node of ``loc`` that exists in the ruamel
-    document (the key for a mapping entry, the item for a list entry)."""
-    node = tree
-    lc = getattr(node, "lc", None)
-    mark: Mark = (lc.line + 1, lc.col + 1) if lc is not None and lc.line is not None else (1, 1)
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            mark = _mark_of(node, "key", part, mark)
-            node = node[part]
-        elif (isinstance(node, CommentedSeq) and isinstance(part, int)
-              and 0 <= part < len(node)):
-            mark = _mark_of(node, "item", part, mark)
-            node = node[part]
-        else:
-            break
-    return mark
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,12 +298,14 @@ class _Plainer:
         self.display = display
         self.values = 0
         self.budget = limits.max_yaml_values()
+        #: where each mapping key and list item was seen, by its path (:attr:`Origin.marks`)
+        self.marks: dict[Loc, Mark] = {}
 
     def refuse(self, message: str, at: Mark, allowed: str) -> _Refused:
         return _Refused(Problem(message, file=self.display, line=at[0], column=at[1],
                                 allowed=allowed))
 
-    def convert(self, node: Any, at: Mark, depth: int = 0) -> Any:
+    def convert(self, node: Any, at: Mark, depth: int = 0, path: Loc = ()) -> Any:
         self.values += 1
         if self.values > self.budget:
             raise self.refuse(f"the document expands to more than {self.budget:,} "
@@ -327,6 +318,7 @@ class _Plainer:
         if tag or isinstance(node, TaggedScalar):
             raise self.refuse(f"YAML tag {tag or '(unnamed)'} is not allowed", at,
                               "plain values: text, numbers, dates, lists and mappings")
+        entry = self.marks.get(path, (1, 1))
         if isinstance(node, dict):
             out = {}
             for key, value in node.items():
@@ -335,13 +327,17 @@ class _Plainer:
                     raise self.refuse(f"a mapping key must be text, not {_describe(key)}",
                                       key_at, "'name: value' with a plain text name")
                 plain_key = self.convert(key, key_at, depth + 1)
+                # a key ruamel kept no line for (merged in with <<) is placed at its parent
+                self.marks[(*path, plain_key)] = _mark_of(node, "key", key, entry)
                 out[plain_key] = self.convert(value, _mark_of(node, "value", key, key_at),
-                                              depth + 1)
+                                              depth + 1, (*path, plain_key))
             return out
         if isinstance(node, list | tuple):
             items = []
             for i, value in enumerate(node):
-                items.append(self.convert(value, _mark_of(node, "item", i, at), depth + 1))
+                self.marks[(*path, i)] = _mark_of(node, "item", i, entry)
+                items.append(self.convert(value, _mark_of(node, "item", i, at), depth + 1,
+                                          (*path, i)))
             return items
         if isinstance(node, bool):
             return bool(node)
@@ -483,13 +479,51 @@ def read_yaml_document(text: str, display: str) -> YamlDocument:
     """Read YAML text as plain data, refusing with one located problem what :mod:`detente`
     never reads: syntax errors, more values or deeper nesting than :mod:`detente.limits`
     allows, tags, complex keys, values ruamel cannot build. Shared by scenario and question
-    files, so both get the same bounds and messages."""
-    def refused(problem: Problem) -> YamlDocument:
-        return YamlDocument(None, None, 1, problem)
+    files, so both get the same bounds and messages.
 
+    A document read without a problem is kept in the stage cache (:func:`detente._memo.kept`)
+    under the SHA-256 of its text and of the rules that read it (:func:`_document_key`), so the
+    next command that reads the same text skips ruamel's pure-Python reader, about 0.4 s for
+    the Korea scenario (issue 16). A refused document is read again each time: its problem
+    names the file it came from."""
+    from detente._memo import kept
+
+    try:
+        (data, marks, doc_line), _ = kept(f"yaml-{_document_key(text)[:32]}.pickle",
+                                          lambda: _parse_yaml(text, display))
+    except _Refused as stop:
+        return YamlDocument(None, None, 1, stop.problem)
+    return YamlDocument(data, Origin(file=display, marks=marks), doc_line, None)
+
+
+@functools.cache
+def _reader_hash() -> str:
+    """SHA-256 of what decides how a YAML text becomes data: this module and
+    :mod:`detente.limits` (their source), ruamel.yaml's version and Python's."""
+    from importlib import metadata
+
+    digest = hashlib.sha256()
+    for source in (Path(__file__), Path(limits.__file__)):
+        digest.update(source.read_bytes() + b"\0")
+    digest.update(f"ruamel.yaml={metadata.version('ruamel.yaml')}\0".encode())
+    digest.update(f"python={sys.version_info[:2]}".encode())
+    return digest.hexdigest()
+
+
+def _document_key(text: str) -> str:
+    """The stage-cache key of one YAML text: the text, the reader (:func:`_reader_hash`) and
+    the bounds in force (an entry read under a larger ``DETENTE_MAX_YAML_VALUES`` must not
+    answer under a smaller one)."""
+    bounds = f"{limits.max_yaml_values()}/{limits.MAX_YAML_DEPTH}"
+    payload = "\0".join((_reader_hash(), bounds, text))
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _parse_yaml(text: str, display: str) -> tuple[Any, dict[Loc, Mark], int]:
+    """``(plain data, marks, first line)`` of a YAML text, or :class:`_Refused`."""
     counted = _prescan(text, display)
     if counted is not None:
-        return refused(counted)
+        raise _Refused(counted)
     yaml = YAML(typ="rt")
     try:
         tree = yaml.load(text)
@@ -507,27 +541,27 @@ def read_yaml_document(text: str, display: str) -> YamlDocument:
         if isinstance(exc, ConstructorError):  # well-formed, but a (tagged) value cannot be built
             kind = "value cannot be built"
             hint = "plain values: text, numbers, dates, lists and mappings (no tags)"
-        return refused(Problem(f"YAML {kind}: {what}", file=display, line=line,
-                               column=column, allowed=hint))
+        raise _Refused(Problem(f"YAML {kind}: {what}", file=display, line=line,
+                               column=column, allowed=hint)) from None
     except RecursionError:
-        return refused(Problem(f"nesting deeper than {limits.MAX_YAML_DEPTH} levels",
+        raise _Refused(Problem(f"nesting deeper than {limits.MAX_YAML_DEPTH} levels",
                                file=display,
-                               allowed="the scenario structure of docs/scenario-format.md"))
+                               allowed="the scenario structure of docs/scenario-format.md")) from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         # ruamel builds values while composing and raises these without a mark: an impossible
         # date (2023-13-45), an int over CPython's digit limit, a tag it cannot build
         # (``!!bool maybe``)
-        return refused(_unconstructible(text, display, exc))
+        raise _Refused(_unconstructible(text, display, exc)) from None
     except YAMLError as exc:  # pragma: no cover - unmarked ruamel errors are rare
-        return refused(Problem(f"YAML error: {exc}", file=display))
-    origin = Origin(file=display, tree=tree if isinstance(tree, CommentedMap) else None)
+        raise _Refused(Problem(f"YAML error: {exc}", file=display)) from None
     lc = getattr(tree, "lc", None)
     doc_line = lc.line + 1 if lc is not None and lc.line is not None else 1
-    try:
-        data = _Plainer(display).convert(tree, (doc_line, None))
-    except _Refused as stop:
-        return refused(stop.problem)
-    return YamlDocument(data, origin, doc_line, None)
+    plainer = _Plainer(display)
+    if isinstance(tree, CommentedMap):  # a document that is not a mapping locates nothing
+        plainer.marks[()] = ((lc.line + 1, lc.col + 1) if lc is not None and lc.line is not None
+                             else (1, 1))
+    data = plainer.convert(tree, (doc_line, None))
+    return data, (plainer.marks if isinstance(tree, CommentedMap) else {}), doc_line
 
 
 def _read_yaml_text(text: str, display: str) -> Loaded:

@@ -1,0 +1,95 @@
+"""The stage cache of YAML reads (issue 16): a warm read is the cold read, problems included.
+
+A scenario's YAML text read once is kept under the SHA-256 of the text and of the reader's rules
+(:func:`detente.scenario.load.read_yaml_document`). Expected lines come from the fixture text
+itself (the line the test wrote the field on), never from a first read; the hit is proven by
+making the round-trip reader unusable for the second read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from detente.scenario import load as scenario_load
+from detente.scenario import load_scenario, validate
+
+MINI = Path(__file__).parent / "mini-2023.yaml"
+
+
+@pytest.fixture
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("DETENTE_CACHE", str(cache))
+    return cache / "stages"
+
+
+def _no_reader(text: str, display: str) -> object:
+    raise AssertionError("the round-trip reader ran: the cache did not answer")
+
+
+def _entries(stages: Path) -> list[Path]:
+    return sorted(stages.glob("yaml-*.pickle")) if stages.exists() else []
+
+
+def test_a_warm_read_locates_warnings_on_the_lines_of_the_text(
+        tmp_path: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # one unsourced number: validate warns for it on the line the test wrote it on
+    text = MINI.read_text(encoding="utf-8").replace(
+        "capability: {value: 7.3, source: nmc-v6, note: same construction as USA}",
+        "capability: 7.3")
+    line = text.splitlines().index("    capability: 7.3") + 1
+    path = tmp_path / "bare.yaml"
+    path.write_text(text, encoding="utf-8")
+    expected = [("warning", line, "actors[2].capability", str(path))]
+
+    cold = validate(path)
+    assert [(p.severity, p.line, p.path, p.file) for p in cold] == expected
+    assert len(_entries(own_cache)) == 1
+    monkeypatch.setattr(scenario_load, "_parse_yaml", _no_reader)
+    warm = validate(path)
+    assert warm == cold
+    # the same text under another name: the cached marks, the new file name
+    other = tmp_path / "renamed.yaml"
+    other.write_text(text, encoding="utf-8")
+    assert [(p.line, p.file) for p in validate(other)] == [(line, str(other))]
+
+
+def test_a_warm_read_gives_the_scenario_of_a_cold_one(
+        own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cold = load_scenario(MINI)
+    monkeypatch.setattr(scenario_load, "_parse_yaml", _no_reader)
+    warm = load_scenario(MINI)
+    assert warm == cold
+    assert warm.model_dump(mode="json") == cold.model_dump(mode="json")
+
+
+def test_a_refused_document_is_not_kept_and_names_each_file(
+        tmp_path: Path, own_cache: Path) -> None:
+    text = MINI.read_text(encoding="utf-8") + "\n\tbad: tab\n"  # YAML forbids tabs
+    problems = []
+    for name in ("a.yaml", "b.yaml"):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        problems.append(validate(path))
+    assert [p.file for found in problems for p in found] == [str(tmp_path / "a.yaml"),
+                                                             str(tmp_path / "b.yaml")]
+    assert all("tab" in found[0].allowed for found in problems)
+    assert _entries(own_cache) == []
+
+
+def test_an_entry_kept_under_a_larger_bound_does_not_answer_under_a_smaller_one(
+        own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_scenario(MINI).id == "mini-2023"  # kept under the default bound
+    monkeypatch.setenv("DETENTE_MAX_YAML_VALUES", "50")
+    problems = validate(MINI)
+    assert len(problems) == 1 and "more than 50 values" in problems[0].message
+
+
+def test_a_damaged_entry_is_read_again(own_cache: Path) -> None:
+    cold = load_scenario(MINI)
+    (entry,) = _entries(own_cache)
+    entry.write_bytes(b"not a pickle")
+    assert load_scenario(MINI) == cold
+    assert entry.read_bytes() != b"not a pickle"  # rewritten by the new read
