@@ -11,6 +11,11 @@ STAMP    := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | sha1sum | cu
 
 .PHONY: run test bench fuzz lint install lock browser clean
 
+# The editable install compiles nothing, so where Python may not write __pycache__ itself
+# (PYTHONDONTWRITEBYTECODE set) every command would compile détente's own modules again
+# (benchmarks/README.md has the cost). pip compiles every other package at install.
+BYTECODE = $(BIN)/python -m compileall -q src/detente >/dev/null
+
 # A Debian python3 without its venv module gets python3-venv (as root, through apt-get).
 $(BIN)/python:
 	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || $(MAKE) --no-print-directory _apt PKG=python3-venv
@@ -21,6 +26,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BYTECODE)
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -52,6 +58,7 @@ _apt:
 	fi
 
 bench: $(STAMP) browser
+	$(BYTECODE)
 	$(BIN)/python benchmarks/run_all.py
 
 # A longer, randomised search than `make test`'s fixed budget (FUZZ_EXAMPLES per fuzz test).
