@@ -2,7 +2,9 @@
 
 A check of what is imported, not a timing (times go to benchmarks): after ``import detente.cli``
 and building ``detente --help``, none of the heavy libraries a command needs only when it runs
-(numpy, pandas, pydantic, ruamel, JAX, matplotlib, DuckDB, SciPy) may be in ``sys.modules``.
+(numpy, pandas, pydantic, ruamel, JAX, matplotlib, DuckDB, SciPy) may be in ``sys.modules``, nor
+typer's Rich help renderer (``typer.rich_utils``, which loads ``rich.markdown``, markdown-it and
+``rich.traceback`` for nothing: a quarter of ``detente --help``; help is click's plain text).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import subprocess
 import sys
 
 HEAVY = ("numpy", "pandas", "pydantic", "ruamel", "jax", "matplotlib", "duckdb", "scipy",
-         "numpyro", "dask", "importlib.metadata", "numba", "llvmlite")
+         "numpyro", "dask", "importlib.metadata", "numba", "llvmlite",
+         "typer.rich_utils", "rich.markdown", "markdown_it", "rich.traceback")
 
 PROBE = """
 import json, sys
@@ -29,6 +32,31 @@ def test_help_imports_none_of_the_heavy_libraries():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=True)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_help_lists_every_command_with_its_first_paragraph_in_full():
+    """Plain help must not cut a command's summary: each group's ``--help`` holds the first
+    paragraph of every command's docstring (as typer registered it), word for word. Click alone
+    would cut ``validate`` at "(e.g." and most others with "..." at 80 columns."""
+    import inspect
+
+    import typer.main
+    from typer.testing import CliRunner
+
+    from detente.cli import app
+
+    root = typer.main.get_command(app)
+    groups = [((), root)] + [((name,), command) for name, command in root.commands.items()
+                             if hasattr(command, "commands")]
+    assert len(groups) >= 4  # detente, runs, forecasts, evidence
+    for path, group in groups:
+        result = CliRunner().invoke(app, [*path, "--help"], terminal_width=80)
+        assert result.exit_code == 0, result.output
+        shown = " ".join(result.output.split("Commands:", 1)[1].split())
+        assert "..." not in shown
+        for name, command in group.commands.items():
+            summary = " ".join(inspect.cleandoc(command.help or "").split("\n\n")[0].split())
+            assert summary and f"{name} {summary}" in shown, (path, name)
 
 
 FIRST_WORK_PROBE = """
@@ -53,13 +81,14 @@ sys.stdout.write("\\nLOADED-WITH " + json.dumps(seen) + "\\n")
 def test_forecast_reads_the_scenario_before_importing_the_engines_libraries():
     """``detente forecast`` starts its work (reading the scenario) before it imports NumPy, pandas,
     DuckDB, SciPy, JAX or matplotlib: the engines and the run store come after (issue 16's
-    start-up target; the benchmark times it)."""
+    start-up target; the benchmark times it). The case is a CSV, so not even ruamel (the YAML
+    reader) is loaded."""
     from pathlib import Path
 
     case = Path(__file__).parents[1] / "reference" / "bargaining" / "smp" / "cases" / \
         "dummyData_3Dim.csv"
     heavy = {"numpy", "pandas", "duckdb", "scipy", "jax", "matplotlib", "numpyro", "dask",
-             "pyarrow", "numba"}
+             "pyarrow", "numba", "ruamel"}
     code = FIRST_WORK_PROBE.replace("{0}", repr(heavy))
     done = subprocess.run([sys.executable, "-c", code, str(case)], capture_output=True,
                           text=True, timeout=120, check=True)

@@ -8,6 +8,7 @@ Each command lives in its own module under ``detente.cli`` (``scenario_cmds``, `
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import re
 import shlex
@@ -19,18 +20,42 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.text import Text
 
 from detente.errors import DetenteError, OptionsError, Problem, ScenarioError, elide
 
-app = typer.Typer(
-    name="detente",
-    help="détente: evidence-linked models of nuclear diplomacy.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+
+class HelpGroup(typer.core.TyperGroup):
+    """A command group whose help lists each command with the first paragraph of its help in
+    full, wrapped to the terminal (click cuts it at the first full stop, "e.g." included, or
+    with "..." at the width left beside the names)."""
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, " ".join(inspect.cleandoc(command.short_help or command.help or "")
+                                .split("\n\n")[0].split()))
+                for name in self.list_commands(ctx)
+                if (command := self.get_command(ctx, name)) is not None and not command.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def command_group(help: str, **settings: Any) -> typer.Typer:
+    """The typer application of a command group (``detente``, ``detente runs`` …).
+
+    Help is click's plain text, not typer's Rich panels: rendering those imports typer's
+    ``rich_utils``, which loads ``rich.markdown`` (markdown-it) and ``rich.traceback`` whether
+    or not they are used, about a quarter of ``detente --help`` (issue 16's start-up target,
+    benchmarks/README.md). The command's own output still goes through Rich.
+    """
+    return typer.Typer(help=help, cls=HelpGroup, rich_markup_mode=None, no_args_is_help=True,
+                       **settings)
+
+
+app = command_group("détente: evidence-linked models of nuclear diplomacy.", name="detente",
+                    add_completion=False, pretty_exceptions_enable=False)
 
 
 def _version(value: bool) -> None:

@@ -10,13 +10,12 @@ import typer
 from rich import box
 from rich.table import Table
 
-from detente.cli._app import app, console, fail, safe
+from detente.cli._app import app, command_group, console, fail, safe
 from detente.errors import DetenteError
 
-evidence_app = typer.Typer(
-    help="Your own dated observations (launches, nuclear tests, diplomacy, sanctions), kept in "
-    "a user layer ($DETENTE_DATA or ~/.local/share/detente) on top of the shipped data.",
-    no_args_is_help=True)
+evidence_app = command_group(
+    "Your own dated observations (launches, nuclear tests, diplomacy, sanctions), kept in "
+    "a user layer ($DETENTE_DATA or ~/.local/share/detente) on top of the shipped data.")
 app.add_typer(evidence_app, name="evidence")
 
 # fmt: off

@@ -15,12 +15,11 @@ import typer
 from rich import box
 from rich.table import Table
 
-from detente.cli._app import Progress, app, console, err_console, fail, safe
+from detente.cli._app import Progress, app, command_group, console, err_console, fail, safe
 from detente.errors import DetenteError
 
-forecasts_app = typer.Typer(
-    help="Frozen, dated, resolvable forecasts: freeze them, verify them, score them.",
-    no_args_is_help=True)
+forecasts_app = command_group(
+    "Frozen, dated, resolvable forecasts: freeze them, verify them, score them.")
 app.add_typer(forecasts_app, name="forecasts")
 
 # fmt: off

@@ -23,11 +23,10 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from detente.cli._app import app, console, err_console, fail, parse_key_values
+from detente.cli._app import app, command_group, console, err_console, fail, parse_key_values
 from detente.errors import DetenteError, OptionsError, Problem
 
-runs_app = typer.Typer(help="The run store: list, show, export, diff and check stored runs.",
-                       no_args_is_help=True)
+runs_app = command_group("The run store: list, show, export, diff and check stored runs.")
 app.add_typer(runs_app, name="runs")
 
 # fmt: off
