@@ -93,3 +93,39 @@ def test_a_damaged_entry_is_read_again(own_cache: Path) -> None:
     entry.write_bytes(b"not a pickle")
     assert load_scenario(MINI) == cold
     assert entry.read_bytes() != b"not a pickle"  # rewritten by the new read
+
+
+_READ_PROBE = """
+import json, sys
+from detente.scenario import load_scenario
+scenario = load_scenario(sys.argv[1])
+print(json.dumps({"ruamel": sorted(m for m in sys.modules if m.split(".")[0] == "ruamel"),
+                  "scenario": scenario.model_dump(mode="json")}, sort_keys=True))
+"""
+
+
+def _read_in_new_process(path: Path, cache: Path) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DETENTE_CACHE": str(cache)}
+    done = subprocess.run([sys.executable, "-c", _READ_PROBE, str(path)], env=env,
+                          capture_output=True, text=True, timeout=120, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_ruamel_is_imported_only_to_parse_a_text_the_cache_lacks(tmp_path: Path) -> None:
+    """ruamel's reader is the only user of ruamel on a read (issue 16 start-up): a new process
+    that finds the YAML text in the cache, or reads a CSV scenario, never imports it, and the
+    cold process (which must parse) does."""
+    cache = tmp_path / "cache"
+    cold = _read_in_new_process(MINI, cache)
+    assert cold["ruamel"]  # parsing needs it
+    warm = _read_in_new_process(MINI, cache)
+    assert warm["ruamel"] == []
+    assert warm["scenario"] == cold["scenario"]
+    ktab = Path(__file__).parents[1] / "reference" / "bargaining" / "smp" / "cases" / \
+        "dummyData_3Dim.csv"
+    assert _read_in_new_process(ktab, tmp_path / "other-cache")["ruamel"] == []

@@ -12,9 +12,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
 # --------------------------------------------------------------------------------------------
 # Writing
 # --------------------------------------------------------------------------------------------
@@ -29,6 +26,9 @@ def _short(obj: dict[str, Any]) -> bool:
 
 def _to_nodes(obj: Any, key: str | None = None, in_change_list: bool = False) -> Any:
     """Plain dumped data -> ruamel nodes; short numbers and levers in compact flow style."""
+    # ruamel is imported when a scenario is written, not when this module is (see load.py)
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     if isinstance(obj, dict):
         node = CommentedMap()
         for k, v in obj.items():
@@ -48,6 +48,8 @@ def _to_nodes(obj: Any, key: str | None = None, in_change_list: bool = False) ->
 
 def scenario_to_yaml(scenario: Any) -> str:
     """YAML text of ``scenario`` that :func:`load_scenario` reads back to an equal Scenario."""
+    from ruamel.yaml import YAML
+
     data = scenario.model_dump(mode="python", exclude_none=True)
     yaml = YAML(typ="rt")
     yaml.width = 100

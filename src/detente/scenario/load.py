@@ -39,10 +39,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, TaggedScalar
-from ruamel.yaml.constructor import ConstructorError
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from detente import limits
 from detente.errors import Problem, ScenarioError
@@ -298,6 +294,9 @@ class _Plainer:
         self.display = display
         self.values = 0
         self.budget = limits.max_yaml_values()
+        from ruamel.yaml.comments import TaggedScalar  # imported when a YAML text is parsed
+
+        self._tagged = TaggedScalar
         #: where each mapping key and list item was seen, by its path (:attr:`Origin.marks`)
         self.marks: dict[Loc, Mark] = {}
 
@@ -315,7 +314,7 @@ class _Plainer:
             raise self.refuse(f"nesting deeper than {limits.MAX_YAML_DEPTH} levels", at,
                               "the scenario structure of docs/scenario-format.md")
         tag = getattr(getattr(node, "tag", None), "value", None)  # ruamel keeps explicit tags
-        if tag or isinstance(node, TaggedScalar):
+        if tag or isinstance(node, self._tagged):
             raise self.refuse(f"YAML tag {tag or '(unnamed)'} is not allowed", at,
                               "plain values: text, numbers, dates, lists and mappings")
         entry = self.marks.get(path, (1, 1))
@@ -521,6 +520,13 @@ def _document_key(text: str) -> str:
 
 def _parse_yaml(text: str, display: str) -> tuple[Any, dict[Loc, Mark], int]:
     """``(plain data, marks, first line)`` of a YAML text, or :class:`_Refused`."""
+    # ruamel is imported only here: a CSV scenario, and a YAML text the stage cache already
+    # holds, never load it (about 9 ms of every command's start-up; benchmarks/README.md)
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.constructor import ConstructorError
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     counted = _prescan(text, display)
     if counted is not None:
         raise _Refused(counted)
