@@ -99,8 +99,7 @@ def load_outcomes(scenario_id: str, scenario: Any = None) -> OutcomeCoding:
         No coding for this scenario, or a coding that names unknown issues or sources, leaves
         an issue out, or puts a value outside 0–100 (one located problem each).
     """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    from detente.scenario.load import read_yaml_data
 
     files = _outcome_files()
     if scenario_id not in files:
@@ -109,11 +108,7 @@ def load_outcomes(scenario_id: str, scenario: Any = None) -> OutcomeCoding:
             allowed="one of " + (", ".join(files) or "(none)"))])
     entry = files[scenario_id]
     name = f"scenarios/outcomes/{scenario_id}.yaml"
-    try:
-        doc = YAML(typ="safe").load(entry.read_text(encoding="utf-8"))
-    except YAMLError as exc:
-        raise ScenarioError(f"{name}: not readable YAML", [Problem(
-            str(exc).splitlines()[0], file=name, allowed="an outcome coding file")]) from None
+    doc = read_yaml_data(entry.read_text(encoding="utf-8"), name, "an outcome coding file")
     problems = []
     source_ids = {s.get("id") for s in doc.get("sources", [])}
     issues: dict[str, IssueOutcome] = {}

@@ -129,3 +129,64 @@ def test_ruamel_is_imported_only_to_parse_a_text_the_cache_lacks(tmp_path: Path)
     ktab = Path(__file__).parents[1] / "reference" / "bargaining" / "smp" / "cases" / \
         "dummyData_3Dim.csv"
     assert _read_in_new_process(ktab, tmp_path / "other-cache")["ruamel"] == []
+
+
+def _typed(value: object) -> object:
+    """A value with the type of every node spelled out (1 and 1.0, dates and text differ)."""
+    if isinstance(value, dict):
+        return ("dict", [(_typed(k), _typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [_typed(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+SHIPPED = sorted((Path(scenario_load.__file__).parents[1] / "scenarios").rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_shipped_yaml_file_reads_as_ruamels_safe_loader_reads_it(path: Path) -> None:
+    """The argument, the outcome codings and the embedded scenarios are all read by the one
+    shared reader (``read_yaml_document``); ruamel's own safe loader, which two of them used
+    before, is the oracle: same nodes, same types."""
+    from ruamel.yaml import YAML
+
+    text = path.read_text(encoding="utf-8")
+    doc = scenario_load.read_yaml_document(text, str(path))
+    assert doc.problem is None
+    assert _typed(doc.data) == _typed(YAML(typ="safe").load(text))
+
+
+def test_argument_outcomes_and_titles_come_from_the_cache_when_warm(
+        own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from detente.backcast import load_outcomes, outcome_cases
+    from detente.policy.claims import load_argument
+    from detente.scenario import scenarios
+
+    assert len(SHIPPED) >= 7
+    cold = (load_argument("korea-2023-column"),
+            [load_outcomes(case) for case in outcome_cases()], scenarios())
+    import ruamel.yaml
+
+    # warm, no YAML parser may run at all: neither the shared reader's nor ruamel's own
+    monkeypatch.setattr(scenario_load, "_parse_yaml", _no_reader)
+    monkeypatch.setattr(ruamel.yaml, "YAML", _no_reader)
+    warm = (load_argument("korea-2023-column"),
+            [load_outcomes(case) for case in outcome_cases()], scenarios())
+    assert warm == cold
+    assert len(cold[1]) == 3 and cold[0]["claims"]
+    assert [title for _, title in cold[2]] != [sid for sid, _ in cold[2]]  # titles were read
+
+
+def test_a_shipped_data_file_that_is_not_a_mapping_is_refused_with_its_name(
+        own_cache: Path) -> None:
+    from detente.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as caught:
+        scenario_load.read_yaml_data("- a\n- b\n", "scenarios/outcomes/x.yaml", "an outcome file")
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.line, problem.allowed) == (
+        "scenarios/outcomes/x.yaml", 1, "an outcome file")
+    with pytest.raises(ScenarioError) as caught:
+        scenario_load.read_yaml_data("a: [1\n", "scenarios/arguments/y.yaml", "an argument")
+    assert caught.value.problems[0].file == "scenarios/arguments/y.yaml"
+    assert caught.value.problems[0].line is not None

@@ -40,10 +40,11 @@ def load_argument(argument_id: str) -> dict[str, Any]:
     :mod:`detente.verdicts`)."""
     from importlib import resources
 
-    from ruamel.yaml import YAML
+    from detente.scenario.load import read_yaml_data
 
     entry = resources.files("detente").joinpath("scenarios", "arguments", f"{argument_id}.yaml")
-    return YAML(typ="safe").load(entry.read_text(encoding="utf-8"))
+    return read_yaml_data(entry.read_text(encoding="utf-8"),
+                          f"scenarios/arguments/{argument_id}.yaml", "an argument file")
 
 
 def _argument_tables(argument_id: str) -> tuple[dict[str, str], dict[str, str],

@@ -56,18 +56,15 @@ def scenarios() -> list[tuple[str, str]]:
     The title is read from each file's top level; a file too broken to show one is listed with
     its id as the title (``detente validate <id>`` says what is wrong).
     """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
     from detente.scenario.embedded import embedded_ids, embedded_text
+    from detente.scenario.load import read_yaml_document
 
     out = []
     for scenario_id in embedded_ids():
-        text, _ = embedded_text(scenario_id)
-        try:
-            doc = YAML(typ="safe").load(text)
-        except YAMLError:
-            doc = None
+        text, display = embedded_text(scenario_id)
+        # the reader (and stage-cache entry) that loading the scenario uses: listing them
+        # after one is loaded parses nothing again
+        doc = read_yaml_document(text, display).data
         title = doc.get("title") if isinstance(doc, dict) else None
         out.append((scenario_id, str(title) if title else scenario_id))
     return out

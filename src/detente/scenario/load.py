@@ -495,6 +495,26 @@ def read_yaml_document(text: str, display: str) -> YamlDocument:
     return YamlDocument(data, Origin(file=display, marks=marks), doc_line, None)
 
 
+def read_yaml_data(text: str, display: str, allowed: str) -> dict[str, Any]:
+    """The mapping a shipped YAML data file holds (an argument, an outcome coding), read by
+    :func:`read_yaml_document` (same bounds, same stage cache).
+
+    Raises
+    ------
+    ScenarioError
+        The text cannot be read, or is not a mapping; its one problem names ``display`` and
+        says what the file must be (``allowed``).
+    """
+    doc = read_yaml_document(text, display)
+    if doc.problem is not None:
+        raise ScenarioError(f"{display}: not readable YAML", [doc.problem])
+    if not isinstance(doc.data, dict):
+        raise ScenarioError(f"{display}: not a YAML mapping", [Problem(
+            f"the document is {type(doc.data).__name__}, not a mapping", file=display,
+            line=doc.line, allowed=allowed)])
+    return doc.data
+
+
 @functools.cache
 def _reader_hash() -> str:
     """SHA-256 of what decides how a YAML text becomes data: this module and
