@@ -75,6 +75,8 @@ try:
 except SystemExit:
     pass
 sys.stdout.write("\\nLOADED-WITH " + json.dumps(seen) + "\\n")
+sys.stdout.write("\\nCOMMAND-MODULES " + json.dumps(sorted(
+    m for m in sys.modules if m.startswith("detente.cli.") and m != "detente.cli._app")) + "\\n")
 """
 
 
@@ -82,15 +84,52 @@ def test_forecast_reads_the_scenario_before_importing_the_engines_libraries():
     """``detente forecast`` starts its work (reading the scenario) before it imports NumPy, pandas,
     DuckDB, SciPy, JAX or matplotlib: the engines and the run store come after (issue 16's
     start-up target; the benchmark times it). The case is a CSV, so not even ruamel (the YAML
-    reader) is loaded."""
+    reader) is loaded; the output is JSON, so neither is Rich. Of the command modules, only
+    forecast_cmd is imported."""
     from pathlib import Path
 
     case = Path(__file__).parents[1] / "reference" / "bargaining" / "smp" / "cases" / \
         "dummyData_3Dim.csv"
     heavy = {"numpy", "pandas", "duckdb", "scipy", "jax", "matplotlib", "numpyro", "dask",
-             "pyarrow", "numba", "ruamel"}
+             "pyarrow", "numba", "ruamel", "rich"}
     code = FIRST_WORK_PROBE.replace("{0}", repr(heavy))
     done = subprocess.run([sys.executable, "-c", code, str(case)], capture_output=True,
                           text=True, timeout=120, check=True)
     line = [x for x in done.stdout.splitlines() if x.startswith("LOADED-WITH ")][-1]
     assert json.loads(line.split(" ", 1)[1]) == []
+    line = [x for x in done.stdout.splitlines() if x.startswith("COMMAND-MODULES ")][-1]
+    assert json.loads(line.split(" ", 1)[1]) == ["detente.cli.forecast_cmd"]
+
+
+REGISTERS = """
+import json, sys
+import typer.main
+from detente.cli import _register
+print(json.dumps(sorted(typer.main.get_command(_register([sys.argv[1]])).commands)))
+"""
+
+
+def test_each_command_module_registers_exactly_the_names_the_table_gives_it():
+    """The script imports only the module ``COMMANDS`` names for the command it runs, so the
+    table must be exact: a module alone (a new process) registers precisely its names, and
+    the full application has no name the table lacks."""
+    import typer.main
+
+    from detente.cli import COMMANDS, app
+
+    assert sorted(typer.main.get_command(app).commands) == sorted(COMMANDS)
+    for module in dict.fromkeys(COMMANDS.values()):
+        done = subprocess.run([sys.executable, "-c", REGISTERS, module], capture_output=True,
+                              text=True, timeout=120, check=True)
+        registered = json.loads(done.stdout.strip().splitlines()[-1])
+        assert registered == sorted(n for n, m in COMMANDS.items() if m == module), module
+
+
+def test_the_script_finds_the_command_past_the_options():
+    from detente.cli import COMMANDS, command_modules
+
+    everything = list(dict.fromkeys(COMMANDS.values()))
+    assert command_modules(["forecast", "x.yaml", "--json"]) == ["forecast_cmd"]
+    assert command_modules(["runs", "list"]) == ["runs_cmds"]
+    for line in ([], ["--help"], ["--version"], ["forcast"]):
+        assert command_modules(line) == everything

@@ -17,14 +17,15 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 import typer.core
-from rich.console import Console
-from rich.text import Text
 
 from detente.errors import DetenteError, OptionsError, Problem, ScenarioError, elide
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 class HelpGroup(typer.core.TyperGroup):
@@ -78,8 +79,28 @@ def started_now() -> datetime:
     """The current time as the run store keeps it (naive UTC): call it when a command starts."""
     return datetime.now(UTC).replace(tzinfo=None)
 
-console = Console()
-err_console = Console(stderr=True)
+class _LazyConsole:
+    """A Rich console made at its first use: a command whose output is JSON, or that stops
+    before printing, never imports Rich (about 20 ms of every start-up; issue 16)."""
+
+    def __init__(self, **settings: Any) -> None:
+        self._settings = settings
+        self._console: Any = None
+
+    def get(self) -> Any:
+        """The Rich console itself, for a Rich API that takes one (``Progress(console=…)``)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._settings)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.get(), name)
+
+
+console: Any = _LazyConsole()
+err_console: Any = _LazyConsole(stderr=True)
 
 
 #: ANSI escape sequences (CSI, OSC such as OSC-8 hyperlinks, and single-character escapes).
@@ -97,6 +118,8 @@ def clean(text: object) -> str:
 def safe(text: object, style: str = "") -> Text:
     """:func:`clean` text as a Rich :class:`~rich.text.Text`: printed literally, never read as
     markup (an actor named ``[/bold]`` stays ``[/bold]``)."""
+    from rich.text import Text
+
     return Text(clean(text), style=style)
 
 
@@ -128,7 +151,8 @@ class Progress:
         self._clock = time.monotonic
         self.command, self.message, self.every = command, first, max(every, 0.01)
         self.enabled = enabled
-        self.plain = not err_console.is_terminal
+        # a disabled bar never asks: asking makes the Rich console (see _LazyConsole)
+        self.plain = enabled and not err_console.is_terminal
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True)
@@ -179,6 +203,8 @@ class Progress:
             self._last = self._clock()
             elapsed = self._last - self._start
         prefix = "still " if still else ""
+        from rich.text import Text
+
         err_console.print(Text(f"{self.command}: {prefix}{clean(message)} ({elapsed:.0f} s)"),
                           highlight=False, soft_wrap=True)
 
@@ -197,6 +223,8 @@ def fail(error: DetenteError, input_name: str | None = None) -> NoReturn:
     problems = error.problems
     if input_name and isinstance(error, ScenarioError):
         problems = [p if p.file else replace(p, file=input_name) for p in problems]
+    from rich.text import Text
+
     err_console.print(Text.assemble(("error: ", "bold red"), clean(error)), highlight=False)
     for problem in problems:
         err_console.print(safe("  " + problem.format()), highlight=False, soft_wrap=True)
@@ -254,6 +282,8 @@ def keep_run(write: Any, store: Path | None, quiet: bool) -> str:
     try:
         run_id = write(store)
     except Exception as err:  # DetenteError (busy, foreign) or an OSError of the disk
+        from rich.text import Text
+
         recovery = where.with_name(f"{where.name}.recovery-{started_now():%Y%m%d-%H%M%S}-"
                                    f"{os.getpid()}.duckdb")
         reason = _first_line(err)
@@ -274,6 +304,8 @@ def keep_run(write: Any, store: Path | None, quiet: bool) -> str:
             highlight=False, soft_wrap=True)
         raise typer.Exit(code=1) from None
     if not quiet:
+        from rich.text import Text
+
         err_console.print(Text(f"run {run_id} stored in {where} (detente runs show {run_id})"),
                           highlight=False, soft_wrap=True)
     return run_id

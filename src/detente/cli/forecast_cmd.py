@@ -6,8 +6,6 @@ import json
 from typing import Annotated
 
 import typer
-from rich import box
-from rich.table import Table
 
 from detente.cli._app import (
     NoStoreOpt,
@@ -118,6 +116,9 @@ def forecast_cmd(
 
 def _render(result) -> None:
     """One table per issue: the numbers, who moves, and the largest moves in words."""
+    from rich import box
+    from rich.table import Table  # Rich only for a table: --json never loads it
+
     head = f"{result.model.upper()} forecast: {result.scenario_id}"
     if result.policy_id:
         head += f", policy {result.policy_id}"
@@ -166,6 +167,9 @@ def _render(result) -> None:
 
 def _render_side_by_side(results) -> None:
     """One table per issue with a column per engine, so agreement is visible at a glance."""
+    from rich import box
+    from rich.table import Table
+
     models = list(results)
     first = results[models[0]]
     console.print(safe(f"Bargaining forecasts: {first.scenario_id}", "bold"), highlight=False)

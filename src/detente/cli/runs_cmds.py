@@ -244,7 +244,8 @@ def sweep_cmd(
     st = None
     progress = Progress(TextColumn("[bold]sweep"), BarColumn(), MofNCompleteColumn(),
                         _RateColumn(), TimeElapsedColumn(), TextColumn("ETA"),
-                        TimeRemainingColumn(), console=err_console, transient=False)
+                        TimeRemainingColumn(), console=err_console.get(),
+                        transient=False)
     task = progress.add_task("sweep", total=None)
     plain = not err_console.is_terminal
 
