@@ -30,6 +30,8 @@ COMMANDS = {
     "evidence": "evidence_cmds",
     "serve": "serve_cmd",
 }
+#: Every command module, once each, in the order above.
+_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
 
 def _register(modules: list[str]) -> Any:
@@ -41,7 +43,7 @@ def _register(modules: list[str]) -> Any:
 
 
 def _every_command() -> Any:
-    return _register(list(dict.fromkeys(COMMANDS.values())))
+    return _register(list(_MODULES))
 
 
 def command_modules(argv: list[str]) -> list[str]:
@@ -50,9 +52,7 @@ def command_modules(argv: list[str]) -> list[str]:
     the right name). The top level has no option that takes a value, so the command is the
     first argument that is not an option."""
     name = next((arg for arg in argv if not arg.startswith("-")), None)
-    if name in COMMANDS:
-        return [COMMANDS[name]]
-    return list(dict.fromkeys(COMMANDS.values()))
+    return [COMMANDS[name]] if name in COMMANDS else list(_MODULES)
 
 
 def main() -> None:

@@ -123,6 +123,14 @@ def safe(text: object, style: str = "") -> Text:
     return Text(clean(text), style=style)
 
 
+def error_text(message: object) -> Text:
+    """``error: message`` as Rich text, the prefix in bold red and the message :func:`clean`
+    (one line of a failed command on stderr)."""
+    from rich.text import Text
+
+    return Text.assemble(("error: ", "bold red"), clean(message))
+
+
 #: Seconds between the plain progress lines of long work when stderr is not a terminal.
 PROGRESS_EVERY = 5.0
 
@@ -223,9 +231,7 @@ def fail(error: DetenteError, input_name: str | None = None) -> NoReturn:
     problems = error.problems
     if input_name and isinstance(error, ScenarioError):
         problems = [p if p.file else replace(p, file=input_name) for p in problems]
-    from rich.text import Text
-
-    err_console.print(Text.assemble(("error: ", "bold red"), clean(error)), highlight=False)
+    err_console.print(error_text(error), highlight=False)
     for problem in problems:
         err_console.print(safe("  " + problem.format()), highlight=False, soft_wrap=True)
     raise typer.Exit(code=error.exit_code)
@@ -282,8 +288,6 @@ def keep_run(write: Any, store: Path | None, quiet: bool) -> str:
     try:
         run_id = write(store)
     except Exception as err:  # DetenteError (busy, foreign) or an OSError of the disk
-        from rich.text import Text
-
         recovery = where.with_name(f"{where.name}.recovery-{started_now():%Y%m%d-%H%M%S}-"
                                    f"{os.getpid()}.duckdb")
         reason = _first_line(err)
@@ -293,14 +297,14 @@ def keep_run(write: Any, store: Path | None, quiet: bool) -> str:
             for leftover in (recovery, recovery.with_name(recovery.name + ".wal")):
                 with contextlib.suppress(OSError):
                     leftover.unlink(missing_ok=True)  # a half-made recovery store helps nobody
-            err_console.print(Text.assemble(("error: ", "bold red"), clean(
+            err_console.print(error_text(
                 f"the run was not stored: {where}: {reason}; a recovery store beside it failed "
-                f"too: {_first_line(again)} (free space, or --store in a writable folder)")),
+                f"too: {_first_line(again)} (free space, or --store in a writable folder)"),
                 highlight=False, soft_wrap=True)
             raise typer.Exit(code=2) from None
-        err_console.print(Text.assemble(("error: ", "bold red"), clean(
+        err_console.print(error_text(
             f"run {run_id} could not be stored in {where} ({reason}); it is "
-            f"kept in {recovery} (detente runs show {run_id} --store {recovery})")),
+            f"kept in {recovery} (detente runs show {run_id} --store {recovery})"),
             highlight=False, soft_wrap=True)
         raise typer.Exit(code=1) from None
     if not quiet:
