@@ -179,6 +179,20 @@ def test_canonical_json_is_order_independent() -> None:
     assert canonical_json({"b": 1, "a": [1, 2]}) == canonical_json({"a": [1, 2], "b": 1})
 
 
+def test_canonical_json_gives_a_numpy_scalar_the_text_of_its_python_value() -> None:
+    """A NumPy NaN or infinity (a parameter read from an array) is written like Python's own,
+    as readable text: JSON has no NaN. The expected text is Python's ``str(float("nan"))``.
+    Before, ``np.float64("nan")`` bypassed the non-finite rule and the run could not be stored
+    (json.dumps refused the NaN)."""
+    import numpy as np
+
+    for value in (float("nan"), float("inf"), -float("inf"), 0.25, 3, True):
+        numpy_value = np.asarray(value)[()]
+        assert isinstance(numpy_value, np.generic)
+        assert canonical_json({"p": numpy_value}) == canonical_json({"p": value})
+    assert canonical_json({"p": np.float32("nan")}) == '{"p":"nan"}'
+
+
 def test_foreign_duckdb_file_is_refused_by_name(tmp_path: Path) -> None:
     other = tmp_path / "other.duckdb"
     con = duckdb.connect(str(other))

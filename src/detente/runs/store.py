@@ -126,8 +126,8 @@ def _jsonable(obj: Any) -> Any:
         return [_jsonable(v) for v in obj]
     if isinstance(obj, np.ndarray):
         return _jsonable(obj.tolist())
-    if isinstance(obj, np.generic):
-        return obj.item()
+    if isinstance(obj, np.generic):  # np.float64(nan).item() is a float NaN: judged below
+        return _jsonable(obj.item())
     if isinstance(obj, float) and not math.isfinite(obj):
         return str(obj)  # JSON has no inf/nan; keep them readable
     if isinstance(obj, (Path, datetime)):
