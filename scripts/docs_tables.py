@@ -4,6 +4,9 @@
   ``detente backtest --json`` (seed 0, the defaults), the model against every baseline, per
   horizon band and per held-out episode, each score's difference with its Diebold–Mariano
   p-value and the verdict the code gave (``beats``, ``beaten`` or ``tie``), then coverage.
+- docs/model.md, between ``<!-- tables:seeds -->`` and ``<!-- /tables:seeds -->``: the same
+  back-test at seeds 0, 1 and 2, and every comparison whose verdict is not the same at all
+  three (what the verdict-seed-stability test checks for the episodes only).
 - docs/report.md, between ``<!-- tables:bridge -->`` and ``<!-- /tables:bridge -->``: from
   ``detente compare korea-2023 --seed 2023 --json``, the β_T × β_D sensitivity grid of the
   paired launch difference, the verdict per policy and the Monte Carlo check.
@@ -39,8 +42,42 @@ def _detente_json(*args: str) -> dict:
     return json.loads(done.stdout)
 
 
-def backtest_json() -> dict:
-    return _detente_json("backtest")
+#: The seeds of the seed-stability block (seed 0 is the one the tables above show).
+SEEDS = (0, 1, 2)
+
+
+def backtest_json(seed: int = 0) -> dict:
+    return _detente_json("backtest", "--seed", str(seed))
+
+
+def seeds_block(docs: dict[int, dict]) -> str:
+    """The comparisons whose verdict differs between the seeds, with each seed's p-value."""
+    key = ("kind", "horizon", "baseline", "score")
+    by_seed = {seed: {tuple(r[k] for k in key): r for r in doc["comparisons"]}
+               for seed, doc in docs.items()}
+    first = by_seed[SEEDS[0]]
+    moved = [k for k in first if len({by_seed[s][k]["verdict"] for s in SEEDS}) > 1]
+    counts = {kind: (sum(k[0] == kind for k in moved), sum(k[0] == kind for k in first))
+              for kind in ("rolling", "episode")}
+    seeds = ", ".join(str(s) for s in SEEDS)
+    lines = [f"`detente backtest --json` at seeds {seeds} (the settings above otherwise): "
+             f"{counts['rolling'][0]} of {counts['rolling'][1]} rolling-origin verdicts and "
+             f"{counts['episode'][0]} of {counts['episode'][1]} episode verdicts are not the "
+             "same at every seed."]
+    if moved:
+        ps = [by_seed[s][k]["p_value_mc"] for k in moved for s in SEEDS]
+        lines[0] += (f" Their `p_value_mc` lie between {min(ps):.3f} and {max(ps):.3f} at every "
+                     "seed: on the 0.05 threshold, where a seed's Monte Carlo noise decides "
+                     "the label.")
+        lines += ["", "| comparison | " + " | ".join(f"seed {s}" for s in SEEDS) + " |",
+                  "|---|" + "---|" * len(SEEDS)]
+        for k in moved:
+            kind, horizon, base, score = k
+            cells = [f"{by_seed[s][k]['difference']:+.4f} (p {by_seed[s][k]['p_value_mc']:.3f}) "
+                     f"{MARK[by_seed[s][k]['verdict']]}" for s in SEEDS]
+            lines.append(f"| {kind} {horizon}, {score}, against {base} | "
+                         + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def bridge_block(doc: dict) -> str:
@@ -140,7 +177,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=Path, default=REPO / "docs")
     args = parser.parse_args(argv)
-    _fill(args.docs / "model.md", START, END, block(backtest_json()))
+    docs = {seed: backtest_json(seed) for seed in SEEDS}
+    _fill(args.docs / "model.md", START, END, block(docs[SEEDS[0]]))
+    _fill(args.docs / "model.md", "<!-- tables:seeds -->", "<!-- /tables:seeds -->",
+          seeds_block(docs))
     with tempfile.TemporaryDirectory() as out:
         _fill(args.docs / "report.md", "<!-- tables:bridge -->", "<!-- /tables:bridge -->",
               bridge_block(compare_json(Path(out))))
