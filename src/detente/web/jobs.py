@@ -495,9 +495,11 @@ class JobManager:
         return job
 
     @staticmethod
-    def _reap(process: Any) -> None:
-        process.join(CANCEL_GRACE)
-        if process.is_alive():  # stuck outside Python (a native loop): no store write pending
+    def _reap(process: Any, grace: float = CANCEL_GRACE) -> None:
+        """Wait up to ``grace`` seconds for a terminated worker, then kill it: one still alive
+        is stuck outside Python (a native loop), so no store write is pending."""
+        process.join(max(0.0, grace))
+        if process.is_alive():
             process.kill()
 
     def shutdown(self) -> None:
@@ -510,9 +512,7 @@ class JobManager:
             with contextlib.suppress(Exception):
                 ready.tasks.close()
             ready.process.terminate()
-            ready.process.join(5.0)
-            if ready.process.is_alive():
-                ready.process.kill()
+            self._reap(ready.process, 5.0)
         for job in list(self._jobs.values()):
             if job.state not in TERMINAL:
                 job.cancel_requested = True
@@ -521,6 +521,4 @@ class JobManager:
         deadline = time.monotonic() + CANCEL_GRACE  # a store write in progress may finish
         for job in list(self._jobs.values()):
             if job.process is not None:
-                job.process.join(max(0.0, deadline - time.monotonic()))
-                if job.process.is_alive():
-                    job.process.kill()
+                self._reap(job.process, deadline - time.monotonic())
