@@ -1059,10 +1059,10 @@ def _create_whole(path: Path, config: dict[str, Any]) -> None:
     process that opens the path in that moment takes the lock on an empty file and is refused
     ("exists, but it is not a valid DuckDB database file"). Six processes opening a new file
     at once on a loaded 2-core machine were refused 40 times in 1800 opens, and one CI run of
-    four forecasts lost a run to a recovery store that way. The database is made
-    under a private name beside ``path`` and linked into place; ``os.link`` never replaces a
-    file, so when another process got there first its store is kept and this one is dropped.
-    On a file system without hard links the store is created in place, as before."""
+    four forecasts lost a run to a recovery store that way. The database is made under a
+    private name beside ``path`` and linked into place; ``os.link`` never replaces a file, so
+    when another process got there first its store is kept and this one is dropped. On a file
+    system without hard links the store is created in place, as before."""
     spare = path.with_name(f".{path.name}.new-{os.getpid()}-{secrets.token_hex(4)}")
     try:
         duckdb.connect(str(spare), config=config).close()
