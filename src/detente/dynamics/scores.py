@@ -133,15 +133,23 @@ def _crps_nb_rows(obs: np.ndarray, mean: np.ndarray, conc: np.ndarray,
     k_max = 16
     while k_max < obs.max(initial=0.0) + 2:
         k_max *= 2
+    # log Γ(k+φ)/Γ(φ)/k! depends on the draw's φ only: once per draw when rows share them
+    shared = bool(np.all(r == r[:1]) and np.all(finite == finite[:1]))
+    rr, ff = (r[:1], finite[:1]) if shared else (r, finite)
+    pmf = np.empty((*mean.shape, 0))  # (rows, D, K), one column per count k
+    pmf_mean = np.empty((mean.shape[0], 0))  # its mean over the draws, (rows, K)
     while True:
-        k = np.arange(k_max, dtype=float)
-        # log Γ(k+φ)/Γ(φ)/k! depends on the draw's φ only: once per draw when rows share them
-        shared = bool(np.all(r == r[:1]) and np.all(finite == finite[:1]))
-        rr, ff = (r[:1], finite[:1]) if shared else (r, finite)
+        # a doubling of K computes only the new counts' columns: each column (and its mean
+        # over the draws) is the same number whatever K is, so the result is unchanged; the
+        # cumulative sum is redone whole, since a sum continued from a partial one rounds
+        # differently
+        k = np.arange(pmf.shape[-1], k_max, dtype=float)
         rising = np.where(ff[..., None], gammaln(k + rr[..., None]) - gammaln(rr[..., None]),
                           0.0) - gammaln(k + 1.0)
-        pmf = np.exp(log_p0[..., None] + rising + k * log_q[..., None])  # (rows, D, K)
-        mixture = np.minimum(np.cumsum(pmf.mean(axis=1), axis=-1), 1.0)
+        more = np.exp(log_p0[..., None] + rising + k * log_q[..., None])
+        pmf = np.concatenate([pmf, more], axis=-1)
+        pmf_mean = np.concatenate([pmf_mean, more.mean(axis=1)], axis=-1)
+        mixture = np.minimum(np.cumsum(pmf_mean, axis=-1), 1.0)
         survival = 1.0 - mixture
         tail_mean = np.maximum(expected - survival[:, :-1].sum(axis=1), 0.0)
         done = survival[:, -1] * tail_mean < 1e-10
