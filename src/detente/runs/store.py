@@ -1066,14 +1066,13 @@ def _create_whole(path: Path, config: dict[str, Any]) -> None:
     spare = path.with_name(f".{path.name}.new-{os.getpid()}-{secrets.token_hex(4)}")
     try:
         duckdb.connect(str(spare), config=config).close()
-        try:
-            os.link(spare, path)
-        except FileExistsError:
-            pass  # another process made the store first: its file is the store
-        except OSError:
-            pass  # no hard links here (some network or FAT file systems): created in place
+        os.link(spare, path)
     except (OSError, duckdb.Error):
-        pass  # an unwritable folder: the connect below reports it with the store's own path
+        # FileExistsError: another process made the store first, and its file is the store.
+        # No hard links here (some network or FAT file systems): the store is created in
+        # place. An unwritable folder: the connect that follows reports it with the store's
+        # own path.
+        pass
     finally:
         for leftover in (spare, spare.with_name(spare.name + ".wal")):
             with contextlib.suppress(OSError):
